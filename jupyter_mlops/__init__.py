@@ -1,0 +1,19 @@
+"""jupyter-mlops: track, register, promote and retrain notebook models with MLflow from JupyterLab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Tell JupyterLab where the prebuilt frontend extension lives."""
+    return [{"src": "labextension", "dest": "jupyter-mlops"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """Point jupyter_server at the extension app (imported lazily so `import jupyter_mlops` stays light)."""
+    from jupyter_mlops.server.extension import JupyterMLOps
+
+    return [{"module": "jupyter_mlops.server.extension", "app": JupyterMLOps}]
