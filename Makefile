@@ -28,7 +28,7 @@ labextension: $(STAMP)
 	fi
 
 browser:
-	bash scripts/install-chromium.sh
+	bash scripts/install-system-deps.sh
 
 setup: venv labextension
 
