@@ -1,0 +1,99 @@
+"""The parameters cell: literal assignments parse with types; anything else is refused with its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from converters.errors import ParameterError, ParameterValueError
+from converters.parameters import Parameter, coerce_parameter_value, parse_parameters_cell
+
+CELL = '''"""Pipeline parameters."""
+test_size = 0.25  # share held out
+n_estimators: int = 100
+criterion = "gini"
+use_scaler = True
+features: list = ["a", "b"]
+limit: int | None = None
+seed = -1
+'''
+
+
+def test_literals_and_annotations_give_names_defaults_and_types() -> None:
+    parameters = parse_parameters_cell(CELL)
+    assert [(p.name, p.default, p.type_name) for p in parameters] == [
+        ("test_size", 0.25, "float"),
+        ("n_estimators", 100, "int"),
+        ("criterion", "gini", "str"),
+        ("use_scaler", True, "bool"),
+        ("features", ["a", "b"], "list"),
+        ("limit", None, "int"),
+        ("seed", -1, "int"),
+    ]
+    assert parameters[0].comment == "share held out"
+    assert parameters[0].line == 2
+    assert parameters[5].optional and not parameters[1].optional
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("a = 1\nb = a + 1\n", "cell 2 (tag parameters), line 2: parameter 'b' must be a literal"),
+        ("a, b = 1, 2\n", "cell 2 (tag parameters), line 1: a parameter is one name assigned a literal"),
+        ("import os\n", "cell 2 (tag parameters), line 1: the parameters cell may only assign literals"),
+        ("x: int\n", "cell 2 (tag parameters), line 1: parameter 'x' has an annotation but no default value"),
+        ("x = {1, 2}\n", "cell 2 (tag parameters), line 1: parameter 'x' has a set default"),
+        ("x = (\n", "cell 2 (tag parameters), line 1: syntax error"),
+        (
+            "a = 1\nprint(a)\n",
+            "cell 2 (tag parameters), line 2: the parameters cell may only assign literals",
+        ),
+    ],
+)
+def test_non_literal_parameters_are_refused_with_cell_and_line(source: str, message: str) -> None:
+    with pytest.raises(ParameterError) as caught:
+        parse_parameters_cell(source, cell_index=2)
+    assert str(caught.value).startswith(message)
+
+
+def _parameter(type_name: str, default: object = 0, annotation: str | None = None) -> Parameter:
+    return Parameter("p", default, type_name, 1, annotation)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "raw", "value"),
+    [
+        ("int", "3", 3),
+        ("float", "0.5", 0.5),
+        ("float", "1", 1.0),
+        ("str", "gini", "gini"),
+        ("bool", "false", False),
+        ("bool", "YES", True),
+        ("list", '["a", 1]', ["a", 1]),
+        ("list", "['a']", ["a"]),
+        ("dict", '{"k": 2}', {"k": 2}),
+        ("tuple", "[1, 2]", (1, 2)),
+    ],
+)
+def test_coerce_turns_strings_into_the_parameter_type(type_name: str, raw: str, value: object) -> None:
+    assert coerce_parameter_value(_parameter(type_name), raw) == value
+
+
+def test_optional_parameters_accept_none() -> None:
+    assert coerce_parameter_value(_parameter("int", None), "None") is None
+    assert coerce_parameter_value(_parameter("int", None), "4") == 4
+
+
+@pytest.mark.parametrize(
+    ("type_name", "raw", "message"),
+    [
+        ("int", "3.5", "parameter 'p' expects an int, got '3.5'"),
+        ("float", "abc", "parameter 'p' expects a float, got 'abc'"),
+        ("bool", "maybe", "parameter 'p' expects a bool (true/false), got 'maybe'"),
+        ("list", '{"a": 1}', "parameter 'p' expects a list literal (JSON or Python), got '{\"a\": 1}'"),
+        ("dict", "[", "parameter 'p' expects a dict literal (JSON or Python), got '['"),
+    ],
+)
+def test_coerce_refuses_values_that_do_not_fit(type_name: str, raw: str, message: str) -> None:
+    with pytest.raises(ParameterValueError) as caught:
+        coerce_parameter_value(_parameter(type_name), raw)
+    assert str(caught.value) == message
