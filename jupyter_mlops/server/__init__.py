@@ -1,0 +1,1 @@
+"""The jupyter_server extension: app, routes, thin handlers, error mapping and the REST contract."""

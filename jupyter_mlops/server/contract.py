@@ -1,0 +1,582 @@
+"""The REST contract between the server extension and the panel — the single source of truth.
+
+Every request and response body is a dataclass here; `ENDPOINTS` lists every route with its method, path,
+query type, body type and response type. `jupyter_mlops.server.contract_ts` generates
+`labextension/src/contract.ts` and the endpoint table of `docs/api.md` from this module, and a test fails
+when either is stale. Timestamps are milliseconds since the epoch; NaN or infinite metric values are null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+API_NAMESPACE = "jupyter-mlops"
+
+RunStatus = Literal["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"]
+RunView = Literal["active", "deleted", "all"]
+StoreKind = Literal["sqlite", "file", "http", "databricks", "other"]
+ErrorCode = Literal[
+    "bad_request",
+    "unauthenticated",
+    "permission_denied",
+    "not_found",
+    "conflict",
+    "mlflow_error",
+    "store_unreachable",
+    "internal_error",
+]
+ModelVersionStatus = Literal["PENDING_REGISTRATION", "FAILED_REGISTRATION", "READY"]
+
+
+def to_json(value: Any) -> Any:
+    """Turn a contract dataclass (or list/dict of them) into JSON-able data."""
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    return value
+
+
+# ---------------------------------------------------------------- errors and configuration
+
+
+@dataclass
+class ErrorBody:
+    """Every non-2xx answer: what went wrong for the user (`message`) and for a developer (`detail`)."""
+
+    status: int
+    code: ErrorCode
+    message: str
+    detail: str | None = None
+
+
+@dataclass
+class ConfigResponse:
+    """Which store the server is connected to (credentials stripped) and the panel's settings."""
+
+    tracking_uri: str
+    registry_uri: str
+    store_kind: StoreKind
+    ui_url: str | None
+    alias_names: list[str]
+    mlflow_version: str
+    username: str | None
+    auth_configured: bool
+    refresh_seconds: float
+
+
+# ---------------------------------------------------------------- experiments
+
+
+@dataclass
+class Experiment:
+    """An MLflow experiment."""
+
+    experiment_id: str
+    name: str
+    artifact_location: str
+    lifecycle_stage: str
+    creation_time: int | None
+    last_update_time: int | None
+    tags: dict[str, str]
+
+
+@dataclass
+class ExperimentsQuery:
+    """Query of GET experiments: an MLflow experiment filter, paged."""
+
+    filter: str | None = None
+    max_results: int | None = None
+    page_token: str | None = None
+
+
+@dataclass
+class ExperimentsPage:
+    """One page of experiments, newest first."""
+
+    experiments: list[Experiment]
+    next_page_token: str | None
+
+
+@dataclass
+class NotebookExperimentQuery:
+    """Query of GET experiment: a notebook path relative to the Jupyter root (as in the contents API)."""
+
+    notebook: str
+
+
+@dataclass
+class NotebookExperimentRequest:
+    """Body of POST experiment: create (or find) the notebook's experiment."""
+
+    notebook: str
+
+
+@dataclass
+class NotebookExperimentResponse:
+    """The notebook's experiment: its name by the shared rule, and the experiment if it exists."""
+
+    notebook: str
+    experiment_name: str
+    experiment: Experiment | None
+
+
+# ---------------------------------------------------------------- runs
+
+
+@dataclass
+class RunSummary:
+    """A run as listed: info, params, latest metrics, tags and the ids of the LoggedModels it produced."""
+
+    run_id: str
+    run_name: str
+    experiment_id: str
+    status: RunStatus
+    start_time: int | None
+    end_time: int | None
+    duration_ms: int | None
+    user_id: str
+    lifecycle_stage: str
+    params: dict[str, str]
+    metrics: dict[str, float | None]
+    tags: dict[str, str]
+    model_ids: list[str]
+
+
+@dataclass
+class RunsQuery:
+    """Query of GET runs: MLflow search syntax, server-side sort and pagination with MLflow page tokens.
+
+    `order_by` is a comma-separated list such as `metrics.accuracy DESC,attributes.start_time DESC`;
+    `max_results` is 1..1000 (default 100).
+    """
+
+    experiment_id: str
+    filter: str | None = None
+    order_by: str | None = None
+    page_token: str | None = None
+    max_results: int | None = None
+    run_view: RunView | None = None
+
+
+@dataclass
+class RunsPage:
+    """One page of runs and the param/metric keys seen on it (for column pickers)."""
+
+    runs: list[RunSummary]
+    next_page_token: str | None
+    param_keys: list[str]
+    metric_keys: list[str]
+
+
+@dataclass
+class ArtifactEntry:
+    """One file or folder among a run's artifacts."""
+
+    path: str
+    is_dir: bool
+    file_size: int | None
+
+
+@dataclass
+class ArtifactsQuery:
+    """Query of GET runs/{run_id}/artifacts: a folder relative to the run's artifact root."""
+
+    path: str | None = None
+
+
+@dataclass
+class ArtifactList:
+    """The entries of one artifact folder of a run."""
+
+    run_id: str
+    path: str
+    files: list[ArtifactEntry]
+
+
+@dataclass
+class ModelVersionRef:
+    """A registered model version pointing at a LoggedModel."""
+
+    name: str
+    version: str
+
+
+@dataclass
+class LoggedModelInfo:
+    """An MLflow 3 LoggedModel (`models:/m-<id>`) produced by a run."""
+
+    model_id: str
+    name: str
+    model_uri: str
+    artifact_location: str
+    status: str
+    creation_time: int | None
+    source_run_id: str | None
+    registered_versions: list[ModelVersionRef]
+
+
+@dataclass
+class RunDetail:
+    """One run: everything in its summary, its root artifacts and its LoggedModels.
+
+    `register_disabled_reason` is null when the run has a model to register, else why it cannot be.
+    """
+
+    run: RunSummary
+    artifacts: list[ArtifactEntry]
+    models: list[LoggedModelInfo]
+    register_disabled_reason: str | None
+
+
+@dataclass
+class MetricHistoryQuery:
+    """Query of GET runs/{run_id}/metric-history: key; at most `max_points` (2..10000, default 1000)."""
+
+    key: str
+    max_points: int | None = None
+
+
+@dataclass
+class MetricPoint:
+    """One logged value of a metric."""
+
+    step: int
+    timestamp: int
+    value: float | None
+
+
+@dataclass
+class MetricHistory:
+    """A metric's history, sampled when longer than `max_points`.
+
+    Sampling keeps the first and last step, evenly spaced steps between them (as MLflow's UI does) and
+    also the minimum and maximum values, so a spike is never sampled away.
+    """
+
+    run_id: str
+    key: str
+    points: list[MetricPoint]
+    total_points: int
+    sampled: bool
+
+
+@dataclass
+class CompareQuery:
+    """Query of GET compare: 2..20 comma-separated run ids."""
+
+    run_ids: str
+
+
+@dataclass
+class CompareResponse:
+    """Several runs side by side and which params and metrics differ between them."""
+
+    runs: list[RunSummary]
+    param_keys: list[str]
+    metric_keys: list[str]
+    differing_params: list[str]
+    differing_metrics: list[str]
+
+
+# ---------------------------------------------------------------- model registry
+
+
+@dataclass
+class ModelVersion:
+    """A registered model version. `legacy_stage` is MLflow's deprecated stage, shown read-only."""
+
+    name: str
+    version: str
+    source: str
+    run_id: str | None
+    model_id: str | None
+    status: ModelVersionStatus
+    status_message: str | None
+    legacy_stage: str | None
+    aliases: list[str]
+    tags: dict[str, str]
+    description: str | None
+    creation_time: int | None
+    last_updated_time: int | None
+    ui_url: str | None
+
+
+@dataclass
+class RegisteredModel:
+    """A registered model with its aliases (alias → version) and its newest version number."""
+
+    name: str
+    description: str | None
+    creation_time: int | None
+    last_updated_time: int | None
+    aliases: dict[str, str]
+    tags: dict[str, str]
+    latest_version: str | None
+    ui_url: str | None
+
+
+@dataclass
+class RegisteredModelsQuery:
+    """Query of GET registered-models: an MLflow filter such as `name LIKE '%iris%'`, paged."""
+
+    filter: str | None = None
+    max_results: int | None = None
+    page_token: str | None = None
+
+
+@dataclass
+class RegisteredModelsPage:
+    """One page of registered models, by name."""
+
+    models: list[RegisteredModel]
+    next_page_token: str | None
+
+
+@dataclass
+class ModelVersionsQuery:
+    """Query of GET registered-models/versions: one registered model by name, paged."""
+
+    name: str
+    max_results: int | None = None
+    page_token: str | None = None
+
+
+@dataclass
+class ModelVersionsPage:
+    """A registered model's versions, newest first, and its aliases (alias → version)."""
+
+    name: str
+    aliases: dict[str, str]
+    versions: list[ModelVersion]
+    next_page_token: str | None
+
+
+@dataclass
+class RegisterRequest:
+    """Body of POST register: register a run's model under `name` (new name or existing → new version).
+
+    `model_id` picks one of the run's LoggedModels; omitted, the run must have exactly one.
+    """
+
+    run_id: str
+    name: str
+    model_id: str | None = None
+
+
+@dataclass
+class RegisterResponse:
+    """The new version, READY, and whether the registered model was created by this call."""
+
+    version: ModelVersion
+    created_registered_model: bool
+
+
+@dataclass
+class AliasRequest:
+    """Body of POST aliases: point `alias` of registered model `name` at `version`."""
+
+    name: str
+    alias: str
+    version: str
+
+
+@dataclass
+class AliasDeleteQuery:
+    """Query of DELETE aliases: remove `alias` from registered model `name`."""
+
+    name: str
+    alias: str
+
+
+@dataclass
+class AliasResponse:
+    """The registered model's aliases after the change (alias → version)."""
+
+    name: str
+    aliases: dict[str, str]
+
+
+@dataclass
+class PermissionsQuery:
+    """Query of GET permissions: a registered model name."""
+
+    name: str
+
+
+@dataclass
+class PermissionsResponse:
+    """What the MLflow user the server acts as may do on a registered model, known in advance when possible.
+
+    Without MLflow authentication every action is allowed. With basic-auth, `permission` is MLflow's effective
+    permission (READ, USE, EDIT, MANAGE, NO_PERMISSIONS); setting an alias needs EDIT, deleting one MANAGE.
+    When MLflow cannot tell, the flags are true and `reason` says so (the action itself is still checked).
+    """
+
+    name: str
+    auth_enabled: bool
+    username: str | None
+    permission: str | None
+    can_register: bool
+    can_set_alias: bool
+    can_delete_alias: bool
+    reason: str | None
+
+
+# ---------------------------------------------------------------- endpoint table
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One route: `path` is relative to `<base_url>jupyter-mlops/`; `{name}` marks a path parameter."""
+
+    name: str
+    method: Literal["GET", "POST", "DELETE"]
+    path: str
+    summary: str
+    response: type
+    query: type | None = None
+    body: type | None = None
+    errors: tuple[int, ...] = field(default=())
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "getConfig",
+        "GET",
+        "config",
+        "The store the server is connected to and panel settings",
+        ConfigResponse,
+    ),
+    Endpoint(
+        "listExperiments",
+        "GET",
+        "experiments",
+        "Experiments, paged",
+        ExperimentsPage,
+        query=ExperimentsQuery,
+        errors=(400, 403, 502, 503),
+    ),
+    Endpoint(
+        "getNotebookExperiment",
+        "GET",
+        "experiment",
+        "The notebook's experiment name and experiment (or null)",
+        NotebookExperimentResponse,
+        query=NotebookExperimentQuery,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "createNotebookExperiment",
+        "POST",
+        "experiment",
+        "Create (or find) the notebook's experiment",
+        NotebookExperimentResponse,
+        body=NotebookExperimentRequest,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "listRuns",
+        "GET",
+        "runs",
+        "Runs of an experiment: search, sort, page",
+        RunsPage,
+        query=RunsQuery,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "getRun",
+        "GET",
+        "runs/{run_id}",
+        "One run with its artifacts and LoggedModels",
+        RunDetail,
+        errors=(403, 404, 502, 503),
+    ),
+    Endpoint(
+        "getMetricHistory",
+        "GET",
+        "runs/{run_id}/metric-history",
+        "A metric's (sampled) history",
+        MetricHistory,
+        query=MetricHistoryQuery,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "listArtifacts",
+        "GET",
+        "runs/{run_id}/artifacts",
+        "One artifact folder of a run",
+        ArtifactList,
+        query=ArtifactsQuery,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "compareRuns",
+        "GET",
+        "compare",
+        "Several runs side by side",
+        CompareResponse,
+        query=CompareQuery,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "listRegisteredModels",
+        "GET",
+        "registered-models",
+        "Registered models, paged",
+        RegisteredModelsPage,
+        query=RegisteredModelsQuery,
+        errors=(400, 403, 502, 503),
+    ),
+    Endpoint(
+        "listModelVersions",
+        "GET",
+        "registered-models/versions",
+        "A registered model's versions",
+        ModelVersionsPage,
+        query=ModelVersionsQuery,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "registerModel",
+        "POST",
+        "register",
+        "Register a run's model; answers when the version is READY",
+        RegisterResponse,
+        body=RegisterRequest,
+        errors=(400, 403, 404, 409, 502, 503),
+    ),
+    Endpoint(
+        "setAlias",
+        "POST",
+        "aliases",
+        "Point an alias at a version (promote)",
+        AliasResponse,
+        body=AliasRequest,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "deleteAlias",
+        "DELETE",
+        "aliases",
+        "Remove an alias (demote)",
+        AliasResponse,
+        query=AliasDeleteQuery,
+        errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "getPermissions",
+        "GET",
+        "permissions",
+        "What the MLflow user may do on a registered model",
+        PermissionsResponse,
+        query=PermissionsQuery,
+        errors=(400, 502, 503),
+    ),
+)
+
+# Types the TypeScript side gets even though no endpoint names them directly.
+EXTRA_TYPES: tuple[type, ...] = (ErrorBody,)
