@@ -22,7 +22,7 @@ venv: $(STAMP)
 
 labextension: $(STAMP)
 	@if [ -f package.json ]; then \
-	  cd . && $(abspath $(BIN))/jlpm install && $(abspath $(BIN))/jlpm build && \
+	  cd . && PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jlpm install && PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jlpm build && \
 	  PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jupyter labextension develop --overwrite . >/dev/null && \
 	  PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jupyter server extension enable --sys-prefix jupyter_mlops >/dev/null; \
 	fi

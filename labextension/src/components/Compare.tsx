@@ -1,0 +1,112 @@
+/**
+ * Selected runs side by side: the params and metrics that differ, and one metric overlaid.
+ */
+import React, { useState } from 'react';
+
+import { metricHistorySpec } from '../charts';
+import { formatMetric } from '../format';
+import type { PanelModel } from '../model';
+import { Chart, ChartRenderer } from './Chart';
+
+export function CompareView({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
+  const [showAll, setShowAll] = useState(false);
+  const back = (
+    <button className="jp-mlops-link" onClick={() => model.showRuns()}>
+      ← Runs
+    </button>
+  );
+  const comparison = model.comparison;
+  if (model.compareLoading || !comparison) {
+    return (
+      <div className="jp-mlops-detail">
+        {back}
+        {model.compareError ? (
+          <p className="jp-mlops-error" role="alert">
+            {model.compareError}
+          </p>
+        ) : (
+          <p className="jp-mlops-hint">Comparing runs…</p>
+        )}
+      </div>
+    );
+  }
+  const labels: Record<string, string> = {};
+  comparison.runs.forEach(run => (labels[run.run_id] = run.run_name || run.run_id.slice(0, 8)));
+  const params = showAll ? comparison.param_keys : comparison.differing_params;
+  const metrics = showAll ? comparison.metric_keys : comparison.differing_metrics;
+  return (
+    <div className="jp-mlops-detail">
+      {back}
+      <h2 className="jp-mlops-title">Compare {comparison.runs.length} runs</h2>
+      <label className="jp-mlops-hint">
+        <input type="checkbox" checked={showAll} onChange={() => setShowAll(!showAll)} /> Show values that are the same too
+      </label>
+      <div className="jp-mlops-scroll-x">
+        <table className="jp-mlops-compare" aria-label="Differences between runs">
+          <thead>
+            <tr>
+              <th />
+              {comparison.runs.map(run => (
+                <th key={run.run_id} scope="col">
+                  <button className="jp-mlops-link" onClick={() => void model.openRun(run.run_id)}>
+                    {labels[run.run_id]}
+                  </button>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {params.length === 0 && metrics.length === 0 && (
+              <tr>
+                <td colSpan={comparison.runs.length + 1}>No params or metrics differ.</td>
+              </tr>
+            )}
+            {params.map(key => (
+              <tr key={`p:${key}`}>
+                <th scope="row">param {key}</th>
+                {comparison.runs.map(run => (
+                  <td key={run.run_id}>{run.params[key] ?? '–'}</td>
+                ))}
+              </tr>
+            ))}
+            {metrics.map(key => (
+              <tr key={`m:${key}`}>
+                <th scope="row">metric {key}</th>
+                {comparison.runs.map(run => (
+                  <td key={run.run_id}>{formatMetric(run.metrics[key])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {comparison.metric_keys.length > 0 && (
+        <section className="jp-mlops-section" aria-label="Overlaid metric">
+          <h3>
+            Overlaid metric{' '}
+            <select
+              aria-label="Metric to overlay"
+              value={model.compareMetricKey ?? ''}
+              onChange={event => void model.selectCompareMetric(event.target.value)}
+            >
+              {comparison.metric_keys.map(key => (
+                <option key={key} value={key}>
+                  {key}
+                </option>
+              ))}
+            </select>
+          </h3>
+          {model.compareHistories.length > 0 && model.compareHistories[0].key === model.compareMetricKey ? (
+            <Chart
+              spec={metricHistorySpec(model.compareMetricKey ?? '', model.compareHistories, labels)}
+              render={renderChart}
+              label={`${model.compareMetricKey} of the compared runs`}
+            />
+          ) : (
+            <p className="jp-mlops-hint">Loading histories…</p>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}

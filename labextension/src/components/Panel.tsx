@@ -1,0 +1,125 @@
+/**
+ * The panel's frame: connected store, the notebook's experiment, tabs, and the current view.
+ */
+import React from 'react';
+
+import type { PanelModel } from '../model';
+import type { ChartRenderer } from './Chart';
+import { CompareView } from './Compare';
+import { RegistryView } from './Registry';
+import { RunDetailView } from './RunDetail';
+import { RunsTable } from './RunsTable';
+
+function StoreLine({ model }: { model: PanelModel }): JSX.Element {
+  if (model.configError) {
+    return (
+      <div className="jp-mlops-error" role="alert">
+        {model.configError}{' '}
+        <button className="jp-mlops-link" onClick={() => void model.start()}>
+          Retry
+        </button>
+      </div>
+    );
+  }
+  const config = model.config;
+  if (!config) {
+    return <div className="jp-mlops-store jp-mlops-hint">Connecting…</div>;
+  }
+  return (
+    <div className="jp-mlops-store" title={`Tracking ${config.tracking_uri} · registry ${config.registry_uri} · MLflow ${config.mlflow_version}`}>
+      Store: <code>{config.tracking_uri}</code> ({config.store_kind})
+      {config.ui_url && (
+        <>
+          {' · '}
+          <a href={config.ui_url} target="_blank" rel="noopener noreferrer">
+            MLflow UI
+          </a>
+        </>
+      )}
+    </div>
+  );
+}
+
+function RunsArea({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
+  if (!model.notebookPath) {
+    return <p className="jp-mlops-hint jp-mlops-padded">Open a notebook to see the runs of its MLflow experiment.</p>;
+  }
+  const heading = (
+    <div className="jp-mlops-experiment" title={model.notebookPath}>
+      Experiment: <strong>{model.experimentName ?? model.notebookPath}</strong>
+    </div>
+  );
+  if (model.experimentError) {
+    return (
+      <>
+        {heading}
+        <p className="jp-mlops-error jp-mlops-padded" role="alert">
+          {model.experimentError}
+        </p>
+      </>
+    );
+  }
+  if (!model.experiment) {
+    return (
+      <>
+        {heading}
+        {model.loadingRuns ? (
+          <p className="jp-mlops-hint jp-mlops-padded">Looking for the experiment…</p>
+        ) : (
+          <div className="jp-mlops-padded">
+            <p className="jp-mlops-hint">
+              No runs yet. Runs logged inside <code>with jupyter_mlops.start_run():</code> in this notebook appear here.
+            </p>
+            <button className="jp-mlops-button" onClick={() => void model.createExperiment()}>
+              Create experiment
+            </button>
+          </div>
+        )}
+      </>
+    );
+  }
+  switch (model.view) {
+    case 'detail':
+      return (
+        <>
+          {heading}
+          <RunDetailView model={model} renderChart={renderChart} />
+        </>
+      );
+    case 'compare':
+      return (
+        <>
+          {heading}
+          <CompareView model={model} renderChart={renderChart} />
+        </>
+      );
+    default:
+      return (
+        <>
+          {heading}
+          <RunsTable model={model} />
+        </>
+      );
+  }
+}
+
+export function Panel({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
+  const onRegistry = model.view === 'registry';
+  return (
+    <div className="jp-mlops-panel-body">
+      <header className="jp-mlops-header-bar">
+        <h2 className="jp-mlops-panel-title">MLOps</h2>
+        <StoreLine model={model} />
+        <nav className="jp-mlops-tabs" role="tablist" aria-label="MLOps views">
+          <button role="tab" aria-selected={!onRegistry} className="jp-mlops-tab" onClick={() => model.showRuns()}>
+            Runs
+          </button>
+          <button role="tab" aria-selected={onRegistry} className="jp-mlops-tab" onClick={() => void model.openRegistry(model.openModelName)}>
+            Registry
+          </button>
+        </nav>
+      </header>
+      <div className="jp-mlops-content">{onRegistry ? <RegistryView model={model} /> : <RunsArea model={model} renderChart={renderChart} />}</div>
+    </div>
+  );
+}

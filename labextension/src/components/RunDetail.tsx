@@ -1,0 +1,192 @@
+/**
+ * One run: params, metrics, tags, artifacts, logged models, a metric chart and Register model.
+ */
+import React from 'react';
+
+import { metricHistorySpec } from '../charts';
+import { formatDuration, formatMetric, formatSize, formatTime } from '../format';
+import type { PanelModel } from '../model';
+import { Chart, ChartRenderer } from './Chart';
+import { askRegisterChoice, showRegistered } from './dialogs';
+
+function KeyValues({ title, values }: { title: string; values: Record<string, string> }): JSX.Element {
+  const keys = Object.keys(values).sort();
+  return (
+    <section className="jp-mlops-section" aria-label={title}>
+      <h3>{title}</h3>
+      {keys.length === 0 ? (
+        <p className="jp-mlops-hint">None.</p>
+      ) : (
+        <table className="jp-mlops-kv">
+          <tbody>
+            {keys.map(key => (
+              <tr key={key}>
+                <th scope="row">{key}</th>
+                <td title={values[key]}>{values[key]}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+async function register(model: PanelModel): Promise<void> {
+  const detail = model.detail;
+  if (!detail) {
+    return;
+  }
+  const names = await model.registeredModelNames();
+  const suggestion = (model.experimentName ?? detail.run.run_name).replace(/\.ipynb$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+  const choice = await askRegisterChoice(names, detail.models, suggestion);
+  if (!choice) {
+    return;
+  }
+  const answer = await model.registerModel(detail.run.run_id, choice.name, choice.modelId);
+  if (answer && (await showRegistered(answer))) {
+    await model.openRegistry(answer.version.name);
+  }
+}
+
+/** The open run. */
+export function RunDetailView({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
+  const back = (
+    <button className="jp-mlops-link" onClick={() => model.showRuns()}>
+      ← Runs
+    </button>
+  );
+  if (model.detailLoading) {
+    return (
+      <div className="jp-mlops-detail">
+        {back}
+        <p className="jp-mlops-hint">Loading the run…</p>
+      </div>
+    );
+  }
+  const detail = model.detail;
+  if (!detail) {
+    return (
+      <div className="jp-mlops-detail">
+        {back}
+        <p className="jp-mlops-error" role="alert">
+          {model.detailError ?? 'No run selected.'}
+        </p>
+      </div>
+    );
+  }
+  const run = detail.run;
+  const metricKeys = Object.keys(run.metrics).sort();
+  const metrics: Record<string, string> = {};
+  metricKeys.forEach(key => (metrics[key] = formatMetric(run.metrics[key])));
+  const reason = detail.register_disabled_reason;
+  const registration = model.lastRegistration;
+  return (
+    <div className="jp-mlops-detail">
+      {back}
+      <h2 className="jp-mlops-title">{run.run_name || run.run_id}</h2>
+      <p className="jp-mlops-meta">
+        <span className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`}>{run.status}</span> · started{' '}
+        {formatTime(run.start_time)} · {formatDuration(run.duration_ms)} · <code>{run.run_id}</code>
+      </p>
+      <div className="jp-mlops-actions">
+        <button
+          className="jp-mlops-button jp-mod-accept"
+          disabled={reason !== null}
+          title={reason ?? 'Register this run’s model in the MLflow model registry'}
+          onClick={() => void register(model)}
+        >
+          Register model
+        </button>
+        {reason && <span className="jp-mlops-hint">{reason}</span>}
+      </div>
+      {registration && registration.version.run_id === run.run_id && (
+        <p className="jp-mlops-success" role="status">
+          Registered <strong>{registration.version.name}</strong> version <strong>{registration.version.version}</strong>.{' '}
+          <button className="jp-mlops-link" onClick={() => void model.openRegistry(registration.version.name)}>
+            Show in registry
+          </button>
+          {registration.version.ui_url && (
+            <>
+              {' · '}
+              <a href={registration.version.ui_url} target="_blank" rel="noopener noreferrer">
+                Open in MLflow
+              </a>
+            </>
+          )}
+        </p>
+      )}
+      {metricKeys.length > 0 && (
+        <section className="jp-mlops-section" aria-label="Metric history">
+          <h3>
+            Metric history{' '}
+            <select
+              aria-label="Metric to chart"
+              value={model.detailMetricKey ?? ''}
+              onChange={event => void model.selectDetailMetric(event.target.value)}
+            >
+              {metricKeys.map(key => (
+                <option key={key} value={key}>
+                  {key}
+                </option>
+              ))}
+            </select>
+          </h3>
+          {model.detailHistory && model.detailHistory.key === model.detailMetricKey ? (
+            <>
+              <Chart
+                spec={metricHistorySpec(model.detailHistory.key, [model.detailHistory], {})}
+                render={renderChart}
+                label={`History of ${model.detailHistory.key}`}
+              />
+              {model.detailHistory.sampled && (
+                <p className="jp-mlops-hint">
+                  Sampled {model.detailHistory.points.length} of {model.detailHistory.total_points} points.
+                </p>
+              )}
+            </>
+          ) : (
+            <p className="jp-mlops-hint">Loading history…</p>
+          )}
+        </section>
+      )}
+      <KeyValues title="Metrics" values={metrics} />
+      <KeyValues title="Parameters" values={run.params} />
+      <section className="jp-mlops-section" aria-label="Models">
+        <h3>Logged models</h3>
+        {detail.models.length === 0 ? (
+          <p className="jp-mlops-hint">This run logged no model.</p>
+        ) : (
+          <ul className="jp-mlops-plain-list">
+            {detail.models.map(logged => (
+              <li key={logged.model_id}>
+                <code>{logged.model_uri}</code> ({logged.name}, {logged.status})
+                {logged.registered_versions.map(ref => (
+                  <button key={`${ref.name}/${ref.version}`} className="jp-mlops-chip" onClick={() => void model.openRegistry(ref.name)}>
+                    {ref.name} v{ref.version}
+                  </button>
+                ))}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="jp-mlops-section" aria-label="Artifacts">
+        <h3>Artifacts</h3>
+        {detail.artifacts.length === 0 ? (
+          <p className="jp-mlops-hint">No artifacts.</p>
+        ) : (
+          <ul className="jp-mlops-plain-list">
+            {detail.artifacts.map(entry => (
+              <li key={entry.path}>
+                {entry.is_dir ? '📁 ' : ''}
+                {entry.path} <span className="jp-mlops-hint">{formatSize(entry.file_size)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <KeyValues title="Tags" values={run.tags} />
+    </div>
+  );
+}

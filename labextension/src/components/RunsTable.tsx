@@ -1,0 +1,247 @@
+/**
+ * The runs of the notebook's experiment: sortable, filterable, server-side paged, virtualized rows.
+ */
+import React, { useCallback, useState } from 'react';
+import { List, RowComponentProps } from 'react-window';
+
+import type { RunSummary } from '../contract';
+import { formatDuration, formatMetric, formatTime } from '../format';
+import { orderByKey, PanelModel } from '../model';
+
+const ROW_HEIGHT = 28;
+/** Start fetching the next page when this close to the end of the loaded rows. */
+const PREFETCH_ROWS = 40;
+
+interface IColumn {
+  id: string;
+  title: string;
+  width: number;
+  sortKey: string | null;
+  cell: (run: RunSummary) => string;
+}
+
+/** The fixed columns plus the chosen params and metrics. */
+function columnsFor(model: PanelModel): IColumn[] {
+  const fixed: IColumn[] = [
+    { id: 'status', title: 'Status', width: 80, sortKey: 'attributes.status', cell: run => run.status },
+    {
+      id: 'start',
+      title: 'Started',
+      width: 140,
+      sortKey: 'attributes.start_time',
+      cell: run => formatTime(run.start_time)
+    },
+    { id: 'duration', title: 'Duration', width: 80, sortKey: null, cell: run => formatDuration(run.duration_ms) }
+  ];
+  const params = model.columns.params.map<IColumn>(key => ({
+    id: `param:${key}`,
+    title: key,
+    width: 90,
+    sortKey: orderByKey('params', key),
+    cell: run => run.params[key] ?? '–'
+  }));
+  const metrics = model.columns.metrics.map<IColumn>(key => ({
+    id: `metric:${key}`,
+    title: key,
+    width: 90,
+    sortKey: orderByKey('metrics', key),
+    cell: run => formatMetric(run.metrics[key])
+  }));
+  return [...fixed, ...params, ...metrics];
+}
+
+interface IRowProps {
+  model: PanelModel;
+  columns: IColumn[];
+  runs: RunSummary[];
+  selected: Set<string>;
+}
+
+const SELECT_WIDTH = 28;
+const NAME_WIDTH = 160;
+
+function RunRow({ index, style, model, columns, runs, selected, ariaAttributes }: RowComponentProps<IRowProps>): JSX.Element {
+  const run = runs[index];
+  if (!run) {
+    return (
+      <div style={style} className="jp-mlops-row jp-mlops-row-loading" {...ariaAttributes}>
+        Loading more runs…
+      </div>
+    );
+  }
+  const name = run.run_name || run.run_id.slice(0, 8);
+  return (
+    <div style={style} className="jp-mlops-row" data-run-id={run.run_id} {...ariaAttributes}>
+      <span className="jp-mlops-cell" style={{ width: SELECT_WIDTH }}>
+        <input
+          type="checkbox"
+          aria-label={`Select ${name} for comparison`}
+          checked={selected.has(run.run_id)}
+          onChange={() => model.toggleSelected(run.run_id)}
+        />
+      </span>
+      <span className="jp-mlops-cell" style={{ width: NAME_WIDTH }}>
+        <button className="jp-mlops-link" title={`Open run ${name} (${run.run_id})`} onClick={() => void model.openRun(run.run_id)}>
+          {name}
+        </button>
+      </span>
+      {columns.map(column => (
+        <span
+          key={column.id}
+          className={`jp-mlops-cell${column.id === 'status' ? ` jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}` : ''}`}
+          style={{ width: column.width }}
+          title={column.cell(run)}
+        >
+          {column.cell(run)}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function SortHeader({ model, column }: { model: PanelModel; column: IColumn }): JSX.Element {
+  if (!column.sortKey) {
+    return (
+      <span className="jp-mlops-cell jp-mlops-header-cell" style={{ width: column.width }} title={`${column.title} (not sortable)`}>
+        {column.title}
+      </span>
+    );
+  }
+  const active = model.sort.column === column.sortKey;
+  const arrow = active ? (model.sort.ascending ? ' ▲' : ' ▼') : '';
+  return (
+    <span className="jp-mlops-cell jp-mlops-header-cell" style={{ width: column.width }}>
+      <button
+        className="jp-mlops-sort"
+        aria-label={`Sort by ${column.title}`}
+        aria-pressed={active}
+        title={`Sort by ${column.title}`}
+        onClick={() => model.setSort(column.sortKey as string)}
+      >
+        {column.title}
+        {arrow}
+      </button>
+    </span>
+  );
+}
+
+function ColumnPicker({ model }: { model: PanelModel }): JSX.Element | null {
+  if (model.paramKeys.length === 0 && model.metricKeys.length === 0) {
+    return null;
+  }
+  const option = (kind: 'params' | 'metrics', key: string): JSX.Element => (
+    <label key={`${kind}:${key}`} className="jp-mlops-column-option">
+      <input type="checkbox" checked={model.columns[kind].includes(key)} onChange={() => model.toggleColumn(kind, key)} />
+      {key}
+    </label>
+  );
+  return (
+    <details className="jp-mlops-columns">
+      <summary>Columns</summary>
+      <div className="jp-mlops-columns-list">
+        {model.metricKeys.length > 0 && <strong>Metrics</strong>}
+        {model.metricKeys.map(key => option('metrics', key))}
+        {model.paramKeys.length > 0 && <strong>Params</strong>}
+        {model.paramKeys.map(key => option('params', key))}
+      </div>
+    </details>
+  );
+}
+
+function FilterBox({ model }: { model: PanelModel }): JSX.Element {
+  const [text, setText] = useState(model.filterText);
+  return (
+    <form
+      className="jp-mlops-filter"
+      onSubmit={event => {
+        event.preventDefault();
+        model.setFilter(text);
+      }}
+    >
+      <input
+        type="search"
+        aria-label="Filter runs"
+        placeholder="Run name, or MLflow filter e.g. metrics.accuracy > 0.9"
+        value={text}
+        onChange={event => setText(event.target.value)}
+      />
+    </form>
+  );
+}
+
+/** Toolbar, header and the virtualized rows. */
+export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
+  const columns = columnsFor(model);
+  const width = SELECT_WIDTH + NAME_WIDTH + columns.reduce((sum, column) => sum + column.width, 0);
+  const rowCount = model.runs.length + (model.nextPageToken ? 1 : 0);
+  const onRowsRendered = useCallback(
+    (visible: { startIndex: number; stopIndex: number }) => {
+      if (model.nextPageToken && visible.stopIndex >= model.runs.length - PREFETCH_ROWS) {
+        void model.loadMoreRuns();
+      }
+    },
+    [model, model.runs.length, model.nextPageToken]
+  );
+  const selectedCount = model.selected.size;
+  return (
+    <div className="jp-mlops-runs">
+      <div className="jp-mlops-toolbar">
+        <FilterBox model={model} />
+        <ColumnPicker model={model} />
+        <button
+          className="jp-mlops-button"
+          disabled={selectedCount < 2}
+          title={selectedCount < 2 ? 'Select two or more runs with their checkboxes to compare them' : undefined}
+          onClick={() => void model.openCompare()}
+        >
+          Compare ({selectedCount})
+        </button>
+        <button className="jp-mlops-button" aria-label="Refresh runs" title="Refresh runs" onClick={() => void model.reloadRuns()}>
+          ⟳
+        </button>
+      </div>
+      <div className="jp-mlops-count" aria-live="polite">
+        {model.loadingRuns && model.runs.length === 0
+          ? 'Loading runs…'
+          : `${model.runs.length}${model.nextPageToken ? '+' : ''} run${model.runs.length === 1 ? '' : 's'}`}
+      </div>
+      {model.runsError && (
+        <div className="jp-mlops-error" role="alert">
+          {model.runsError}{' '}
+          <button className="jp-mlops-link" onClick={() => void model.reloadRuns()}>
+            Retry
+          </button>
+        </div>
+      )}
+      <div className="jp-mlops-table" role="table" aria-label="Runs">
+        <div className="jp-mlops-scroll-x">
+          <div style={{ width, minWidth: '100%', height: '100%', display: 'flex', flexDirection: 'column' }}>
+            <div className="jp-mlops-row jp-mlops-header" role="row">
+              <span className="jp-mlops-cell" style={{ width: SELECT_WIDTH }} />
+              <SortHeader model={model} column={{ id: 'name', title: 'Run', width: NAME_WIDTH, sortKey: 'attributes.run_name', cell: () => '' }} />
+              {columns.map(column => (
+                <SortHeader key={column.id} model={model} column={column} />
+              ))}
+            </div>
+            {rowCount === 0 && !model.loadingRuns ? (
+              <div className="jp-mlops-empty">
+                {model.filterText ? 'No run matches the filter.' : 'No runs yet in this experiment.'}
+              </div>
+            ) : (
+              <List
+                className="jp-mlops-list"
+                rowComponent={RunRow}
+                rowCount={rowCount}
+                rowHeight={ROW_HEIGHT}
+                rowProps={{ model, columns, runs: model.runs, selected: model.selected }}
+                onRowsRendered={onRowsRendered}
+                overscanCount={10}
+                style={{ flex: 1, minHeight: 0 }}
+              />
+            )}
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}
