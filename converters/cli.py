@@ -1,0 +1,78 @@
+"""`nb2prod NOTEBOOK -o OUTDIR`: the thin command line over `converters.convert`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from converters.convert import convert
+from converters.errors import ConversionError
+from converters.tags import tags_markdown
+from converters.write import stale_files, write_atomically
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of nb2prod."""
+    parser = argparse.ArgumentParser(
+        prog="nb2prod",
+        description="Turn a tagged notebook into a tested production package (steps, pipeline, tests).",
+    )
+    parser.add_argument("notebook", nargs="?", type=Path, help="the .ipynb file to convert")
+    parser.add_argument("-o", "--output", type=Path, help="the directory to write (OUTDIR)")
+    parser.add_argument("--name", help="package name (default: from the notebook's file name)")
+    parser.add_argument("--force", action="store_true", help="replace an existing OUTDIR")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when OUTDIR differs from what would be written",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress lines and no report on stdout"
+    )
+    parser.add_argument("--tags-markdown", action="store_true", help="print the tag reference table and exit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; 0 done, 1 `--check` found differences, 2 bad input."""
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    if arguments.tags_markdown:
+        sys.stdout.write(tags_markdown())
+        return 0
+    if arguments.notebook is None or arguments.output is None:
+        parser.error("NOTEBOOK and -o OUTDIR are required")
+
+    def progress(message: str) -> None:
+        if not arguments.quiet:
+            print(f"nb2prod: {message}", file=sys.stderr, flush=True)
+
+    try:
+        conversion = convert(arguments.notebook, arguments.name, progress)
+        if arguments.check:
+            differences = stale_files(arguments.output, conversion.files)
+            if differences:
+                print(
+                    f"nb2prod: {arguments.output} is out of date with {arguments.notebook}:", file=sys.stderr
+                )
+                for line in differences:
+                    print(f"  {line}", file=sys.stderr)
+                return 1
+            progress(f"{arguments.output} is up to date")
+            return 0
+        progress(f"writing {len(conversion.files)} files to {arguments.output}")
+        write_atomically(arguments.output, conversion.files, force=arguments.force)
+    except ConversionError as error:
+        print(f"nb2prod: error: {error}", file=sys.stderr)
+        return 2
+    if not arguments.quiet:
+        print(conversion.report, end="")
+    progress(
+        f"done: pytest {arguments.output} ; python -m {conversion.package} --help (from {arguments.output})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The converter's passes in order: read → plan (classify, dataflow, check) → emit; writes nothing."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from converters.emit import orchestration, project, runtime, tests
+from converters.errors import ConversionError
+from converters.notebook import read_notebook
+from converters.plan import Plan, build_plan
+from jupyter_mlops.experiments import experiment_name_for
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The result: the plan, the package name, and every file to write (relative path → bytes)."""
+
+    plan: Plan
+    package: str
+    files: dict[str, bytes]
+    report: str
+
+
+def package_name_for(notebook: Path) -> str:
+    """`Iris Classifier.ipynb` → `iris_classifier`."""
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", notebook.stem).strip("_").lower() or "pipeline"
+    return f"nb_{name}" if name[0].isdigit() else name
+
+
+def check_package_name(name: str) -> None:
+    """Refuse names that are not identifiers or that would shadow a standard-library module."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ConversionError(f"package name {name!r} is not a Python identifier; choose one with --name")
+    if name in sys.stdlib_module_names or name in (
+        "mlflow",
+        "sklearn",
+        "pandas",
+        "numpy",
+        "tests",
+        "conftest",
+    ):
+        raise ConversionError(
+            f"package name {name!r} would shadow the module of that name; choose one with --name"
+        )
+
+
+def convert(
+    notebook_path: Path, package: str | None = None, progress: Callable[[str], None] | None = None
+) -> Conversion:
+    """Run every pass over the notebook and return the files of the package (ConversionError on bad input)."""
+    say = progress or (lambda message: None)
+    say(f"reading {notebook_path}")
+    notebook = read_notebook(notebook_path)
+    name = package or package_name_for(notebook_path)
+    check_package_name(name)
+    say(f"analysing {len(notebook.cells)} cells")
+    plan = build_plan(notebook)
+    experiment = experiment_name_for(notebook_path, notebook.metadata)
+    notebook_file = notebook_path.name
+    say(f"emitting {len(plan.steps)} steps as package {name}")
+    report = project.conversion_report(plan, name)
+    text_files = {
+        f"{name}/__init__.py": orchestration.init_module(plan, name),
+        f"{name}/__main__.py": orchestration.main_module(name),
+        f"{name}/steps.py": runtime.runtime_module(plan),
+        f"{name}/pipeline.py": orchestration.pipeline_module(plan, name, experiment, notebook_file),
+        "tests/conftest.py": tests.conftest_module(name),
+        f"tests/test_{name}_steps.py": tests.steps_test_module(plan, name),
+        f"tests/test_{name}_cells.py": tests.cells_test_module(plan, name),
+        f"tests/test_{name}_parity.py": tests.parity_module(plan, name),
+        "requirements.txt": project.requirements_txt(plan),
+        "requirements-test.txt": project.requirements_test_txt(),
+        "MLproject": project.mlproject(plan, name),
+        "python_env.yaml": project.python_env(plan),
+        "README.md": project.package_readme(plan, name),
+        "CONVERSION_REPORT.md": report,
+    }
+    files = {path: text.encode("utf-8") for path, text in text_files.items()}
+    files[f"{name}/{notebook_file}"] = notebook.raw
+    return Conversion(plan=plan, package=name, files=dict(sorted(files.items())), report=report)

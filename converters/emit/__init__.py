@@ -1,0 +1,1 @@
+"""Emitters: turn a conversion Plan into the files of the generated package (as text, nothing written)."""

@@ -1,0 +1,97 @@
+"""Read and validate a notebook (nbformat), classify its cells by tag, translate their magics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from converters.errors import ConversionError, NotebookReadError
+from converters.magics import TranslatedCell, translate_cell
+from converters.tags import CellTags, parse_cell_tags
+
+_HEADING = re.compile(r"^##(?!#)\s*(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    """One notebook cell: index, kind, original source, parsed tags, and (code cells) translated code."""
+
+    index: int
+    cell_type: str
+    source: str
+    tags: CellTags
+    code: TranslatedCell | None = None
+
+    @property
+    def label(self) -> str | None:
+        """The tag naming this cell in messages."""
+        return self.tags.label
+
+    def heading(self) -> str | None:
+        """The text of the first `##` heading of a markdown cell, if any."""
+        if self.cell_type != "markdown":
+            return None
+        match = _HEADING.search(self.source)
+        return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A validated notebook: its path, raw bytes hash, kernel name and classified cells."""
+
+    path: Path
+    raw: bytes
+    metadata: dict[str, object]
+    cells: tuple[SourceCell, ...]
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the notebook file, logged with every run of the generated pipeline."""
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Load, validate and classify; raise a ConversionError subclass on bad input."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise NotebookReadError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise NotebookReadError(f"{path} is not UTF-8 text: {error.reason}") from None
+    except json.JSONDecodeError as error:
+        raise NotebookReadError(
+            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+    if not isinstance(document, dict) or "cells" not in document:
+        raise NotebookReadError(f"{path} is not a Jupyter notebook (no 'cells' list)")
+    try:
+        node = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        nbformat.validate(node)
+    except nbformat.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "top level"
+        raise NotebookReadError(
+            f"{path} is not a valid nbformat 4 notebook at {where}: {error.message}"
+        ) from None
+    except Exception as error:  # nbformat raises several reader errors for unsupported versions
+        raise NotebookReadError(f"{path} is not a readable nbformat notebook: {error}") from None
+    cells: list[SourceCell] = []
+    for index, cell in enumerate(node.cells):
+        tags = parse_cell_tags(cell.get("metadata", {}).get("tags", []), cell_index=index)
+        source = cell.source
+        code = None
+        if cell.cell_type == "code" and tags.role != "skip":
+            code = translate_cell(source, cell_index=index, tag=tags.label)
+        elif cell.cell_type == "code":
+            try:  # skipped cells are read only to explain hidden-state errors; they need not convert
+                code = translate_cell(source, cell_index=index, tag=tags.label)
+            except ConversionError:
+                code = None
+        cells.append(SourceCell(index=index, cell_type=cell.cell_type, source=source, tags=tags, code=code))
+    return Notebook(path=path, raw=raw, metadata=dict(node.metadata), cells=tuple(cells))
