@@ -55,7 +55,10 @@ class ErrorBody:
 
 @dataclass
 class ConfigResponse:
-    """Which store the server is connected to (credentials stripped) and the panel's settings."""
+    """Which store the server is connected to (credentials stripped) and the panel's settings.
+
+    `auth_configured` tells whether the server holds MLflow credentials; they never leave the server.
+    """
 
     tracking_uri: str
     registry_uri: str
@@ -63,7 +66,6 @@ class ConfigResponse:
     ui_url: str | None
     alias_names: list[str]
     mlflow_version: str
-    username: str | None
     auth_configured: bool
     refresh_seconds: float
 
@@ -418,7 +420,6 @@ class PermissionsResponse:
 
     name: str
     auth_enabled: bool
-    username: str | None
     permission: str | None
     can_register: bool
     can_set_alias: bool

@@ -41,6 +41,8 @@ export interface ErrorBody {
 
 /**
  * Which store the server is connected to (credentials stripped) and the panel's settings.
+ *
+ * `auth_configured` tells whether the server holds MLflow credentials; they never leave the server.
  */
 export interface ConfigResponse {
   tracking_uri: string;
@@ -49,7 +51,6 @@ export interface ConfigResponse {
   ui_url: string | null;
   alias_names: string[];
   mlflow_version: string;
-  username: string | null;
   auth_configured: boolean;
   refresh_seconds: number;
 }
@@ -390,7 +391,6 @@ export interface PermissionsQuery {
 export interface PermissionsResponse {
   name: string;
   auth_enabled: boolean;
-  username: string | null;
   permission: string | null;
   can_register: boolean;
   can_set_alias: boolean;

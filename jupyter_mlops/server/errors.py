@@ -1,0 +1,155 @@
+"""One error mapper: any exception from the panel's Python layer → an `ErrorBody` with status and message.
+
+The exceptions here are plain Python (no tornado) so tracking.py, registry.py and the widget raise and show
+them too; the server's handlers only call `error_body()` and write the result.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jupyter_mlops.server.contract import ErrorBody, ErrorCode
+
+UNREACHABLE_PATTERN = re.compile(
+    r"Max retries exceeded|Failed to establish a new connection|Connection refused|Connection aborted|"
+    r"Read timed out|Name or service not known|Temporary failure in name resolution|unable to open database",
+    re.IGNORECASE,
+)
+MLFLOW_CODE_TO_STATUS: dict[str, tuple[int, ErrorCode]] = {
+    "INVALID_PARAMETER_VALUE": (400, "bad_request"),
+    "BAD_REQUEST": (400, "bad_request"),
+    "INVALID_STATE": (400, "bad_request"),
+    "PERMISSION_DENIED": (403, "permission_denied"),
+    "UNAUTHENTICATED": (403, "permission_denied"),
+    "RESOURCE_DOES_NOT_EXIST": (404, "not_found"),
+    "NOT_FOUND": (404, "not_found"),
+    "ENDPOINT_NOT_FOUND": (404, "not_found"),
+    "RESOURCE_ALREADY_EXISTS": (409, "conflict"),
+    "ALREADY_EXISTS": (409, "conflict"),
+    "RESOURCE_CONFLICT": (409, "conflict"),
+}
+
+
+class PanelError(Exception):
+    """An error the panel shows as is: `message` for the user, `detail` for a developer."""
+
+    status = 500
+    code: ErrorCode = "internal_error"
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class BadRequest(PanelError):
+    """The request is invalid (missing field, bad value, path outside the Jupyter root)."""
+
+    status = 400
+    code: ErrorCode = "bad_request"
+
+
+class NotFound(PanelError):
+    """The run, experiment, model, version or notebook does not exist."""
+
+    status = 404
+    code: ErrorCode = "not_found"
+
+
+class Conflict(PanelError):
+    """The name conflicts with an existing one."""
+
+    status = 409
+    code: ErrorCode = "conflict"
+
+
+class PermissionDenied(PanelError):
+    """MLflow refused the action for the current user."""
+
+    status = 403
+    code: ErrorCode = "permission_denied"
+
+
+class UpstreamError(PanelError):
+    """MLflow answered with an unexpected error (or a registration failed)."""
+
+    status = 502
+    code: ErrorCode = "mlflow_error"
+
+
+class StoreUnreachable(PanelError):
+    """The tracking or registry store does not answer."""
+
+    status = 503
+    code: ErrorCode = "store_unreachable"
+
+
+def _first_line(text: str, limit: int = 600) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True when an exception (or its cause chain) says the store could not be reached."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionError | TimeoutError):
+            return True
+        if type(seen).__name__ in {
+            "ConnectionError",
+            "ConnectTimeout",
+            "ReadTimeout",
+            "OperationalError",
+        } and (UNREACHABLE_PATTERN.search(str(seen))):
+            return True
+        if UNREACHABLE_PATTERN.search(str(seen)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _mlflow_message(status: int, raw: str, store_uri: str) -> str:
+    if status == 403:
+        return (
+            "MLflow refused this action: the MLflow user this Jupyter server signs in as lacks the "
+            "permission. "
+            f"Ask an MLflow admin of {store_uri} to grant it. MLflow said: {_first_line(raw, 300)}"
+        )
+    if status == 404:
+        return f"Not found in MLflow: {_first_line(raw, 300)}"
+    if status == 409:
+        return f"Name conflict: {_first_line(raw, 300)}"
+    if status == 400:
+        return f"MLflow rejected the request: {_first_line(raw, 300)}"
+    return f"MLflow at {store_uri} answered with an error: {_first_line(raw, 300)}"
+
+
+def error_body(error: BaseException, store_uri: str) -> ErrorBody:
+    """Map any exception to the one JSON error body; `store_uri` (credentials stripped) names the store."""
+    if isinstance(error, PanelError):
+        return ErrorBody(status=error.status, code=error.code, message=error.message, detail=error.detail)
+    raw = str(error)
+    if is_unreachable(error):
+        return ErrorBody(
+            status=503,
+            code="store_unreachable",
+            message=(
+                f"The MLflow store {store_uri} is unreachable. Check that the MLflow server is running and "
+                "that c.JupyterMLOps.tracking_uri (or MLFLOW_TRACKING_URI) points at it, then retry."
+            ),
+            detail=_first_line(raw),
+        )
+    mlflow_code = getattr(error, "error_code", None)
+    if isinstance(mlflow_code, str):
+        status, code = MLFLOW_CODE_TO_STATUS.get(mlflow_code, (502, "mlflow_error"))
+        if status == 502 and re.search(r"\b(401|403)\b|permission|unauthori[sz]ed", raw, re.IGNORECASE):
+            status, code = 403, "permission_denied"
+        return ErrorBody(
+            status=status, code=code, message=_mlflow_message(status, raw, store_uri), detail=raw
+        )
+    return ErrorBody(
+        status=500,
+        code="internal_error",
+        message=f"Unexpected error in jupyter-mlops: {type(error).__name__}: {_first_line(raw, 300)}",
+        detail=None,
+    )

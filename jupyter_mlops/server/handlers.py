@@ -1,0 +1,289 @@
+"""Thin request handlers: parse the query or body into a contract dataclass, call tracking/registry off the
+event loop, write JSON. Errors go through the one mapper in `errors.py`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+
+from jupyter_mlops import registry, tracking
+from jupyter_mlops.server import contract
+from jupyter_mlops.server.errors import BadRequest, PanelError, error_body
+from jupyter_mlops.server.paths import notebook_experiment_name
+
+if typing.TYPE_CHECKING:
+    from jupyter_mlops.server.extension import JupyterMLOps
+
+RequestType = TypeVar("RequestType")
+
+
+def _coerce(name: str, raw: Any, annotation: Any, where: str) -> Any:
+    """Convert one query/body value to the field's declared type, or BadRequest naming the field."""
+    options = (
+        typing.get_args(annotation)
+        if typing.get_origin(annotation) in (typing.Union, type(int | None))
+        else ()
+    )
+    kinds = [option for option in options if option is not type(None)] or [annotation]
+    kind = kinds[0]
+    if typing.get_origin(kind) is typing.Literal:
+        allowed = typing.get_args(kind)
+        if raw not in allowed:
+            raise BadRequest(f"{where} {name!r} must be one of {', '.join(map(str, allowed))}; got {raw!r}.")
+        return raw
+    if kind is int:
+        if isinstance(raw, bool):
+            raise BadRequest(f"{where} {name!r} must be an integer; got {raw!r}.")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise BadRequest(f"{where} {name!r} must be an integer; got {raw!r}.") from None
+    if kind is str:
+        if not isinstance(raw, str):
+            raise BadRequest(f"{where} {name!r} must be a string; got {raw!r}.")
+        return raw
+    return raw
+
+
+def parse_fields(cls: type[RequestType], values: dict[str, Any], where: str) -> RequestType:
+    """Build a request dataclass from raw values: required fields present, types checked, unknown refused."""
+    hints = typing.get_type_hints(cls, vars(contract))
+    fields = {item.name: item for item in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise BadRequest(f"Unknown {where} {', '.join(map(repr, unknown))}; expected {', '.join(fields)}.")
+    kwargs = {}
+    for name, item in fields.items():
+        raw = values.get(name)
+        if raw is None or raw == "":
+            if item.default is dataclasses.MISSING:
+                raise BadRequest(f"{where.capitalize()} {name!r} is required.")
+            continue
+        kwargs[name] = _coerce(name, raw, hints[name], where)
+    return cls(**kwargs)
+
+
+class MLOpsHandler(APIHandler):
+    """Base of every route: JSON errors from the one mapper, MLflow calls on the extension's thread pool."""
+
+    def initialize(self, extension: JupyterMLOps) -> None:
+        """Keep the extension app (store clients, executor, settings)."""
+        self.extension = extension
+
+    def query(self, cls: type[RequestType]) -> RequestType:
+        """The request's query string as a contract dataclass."""
+        values = {key: self.get_query_argument(key) for key in self.request.query_arguments}
+        return parse_fields(cls, values, "query parameter")
+
+    def body(self, cls: type[RequestType]) -> RequestType:
+        """The request's JSON body as a contract dataclass."""
+        try:
+            values = json.loads(self.request.body or b"{}")
+        except ValueError as error:
+            raise BadRequest(f"The request body is not valid JSON: {error}") from None
+        if not isinstance(values, dict):
+            raise BadRequest("The request body must be a JSON object.")
+        return parse_fields(cls, values, "body field")
+
+    async def respond(self, call: Callable[[], Any]) -> None:
+        """Run `call` on the thread pool and write its contract result as JSON."""
+        result = await self.extension.run_blocking(call)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(contract.to_json(result)))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error as `ErrorBody` JSON — never a traceback."""
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, tornado.web.HTTPError) or error is None:
+            message = (
+                error.log_message if isinstance(error, tornado.web.HTTPError) else None
+            ) or self._reason
+            code: contract.ErrorCode = "permission_denied" if status_code in (401, 403) else "bad_request"
+            if status_code >= 500:
+                code = "internal_error"
+            body = contract.ErrorBody(status=status_code, code=code, message=str(message))
+        else:
+            body = error_body(error, self.extension.public_tracking_uri)
+            self.set_status(body.status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(contract.to_json(body)))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """Expected errors (bad input, missing things, MLflow refusals) are logged in one line."""
+        if isinstance(value, PanelError) or (value is not None and hasattr(value, "error_code")):
+            self.log.warning("jupyter-mlops %s %s: %s", self.request.method, self.request.uri, value)
+            return
+        super().log_exception(typ, value, tb)
+
+
+class ConfigHandler(MLOpsHandler):
+    """GET config."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.finish(json.dumps(contract.to_json(self.extension.config_response())))
+
+
+class ExperimentsHandler(MLOpsHandler):
+    """GET experiments."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        q = self.query(contract.ExperimentsQuery)
+        ext = self.extension
+        await self.respond(
+            lambda: tracking.list_experiments(ext.client, q.filter, q.max_results, q.page_token)
+        )
+
+
+class NotebookExperimentHandler(MLOpsHandler):
+    """GET experiment?notebook= (resolve) and POST experiment (create)."""
+
+    def _name(self, notebook: str) -> str:
+        return notebook_experiment_name(self.extension.root_dir, notebook)
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        notebook = self.query(contract.NotebookExperimentQuery).notebook
+        name = self._name(notebook)
+        ext = self.extension
+        await self.respond(
+            lambda: contract.NotebookExperimentResponse(
+                notebook, name, tracking.find_experiment(ext.client, name)
+            )
+        )
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        notebook = self.body(contract.NotebookExperimentRequest).notebook
+        name = self._name(notebook)
+        ext = self.extension
+        await self.respond(
+            lambda: contract.NotebookExperimentResponse(
+                notebook, name, tracking.ensure_experiment(ext.client, name)
+            )
+        )
+
+
+class RunsHandler(MLOpsHandler):
+    """GET runs."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        q = self.query(contract.RunsQuery)
+        ext = self.extension
+        await self.respond(
+            lambda: tracking.search_runs_page(
+                ext.client, q.experiment_id, q.filter, q.order_by, q.page_token, q.max_results, q.run_view
+            )
+        )
+
+
+class RunHandler(MLOpsHandler):
+    """GET runs/{run_id}."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        ext = self.extension
+        await self.respond(lambda: tracking.run_detail(ext.client, run_id))
+
+
+class MetricHistoryHandler(MLOpsHandler):
+    """GET runs/{run_id}/metric-history."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        q = self.query(contract.MetricHistoryQuery)
+        ext = self.extension
+        await self.respond(lambda: tracking.metric_history(ext.client, run_id, q.key, q.max_points))
+
+
+class ArtifactsHandler(MLOpsHandler):
+    """GET runs/{run_id}/artifacts."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        q = self.query(contract.ArtifactsQuery)
+        tracking.clean_artifact_path(q.path)
+        ext = self.extension
+        await self.respond(lambda: tracking.list_artifacts(ext.client, run_id, q.path))
+
+
+class CompareHandler(MLOpsHandler):
+    """GET compare."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        run_ids = tracking.parse_run_ids(self.query(contract.CompareQuery).run_ids)
+        ext = self.extension
+        await self.respond(lambda: tracking.compare_runs(ext.client, run_ids))
+
+
+class RegisteredModelsHandler(MLOpsHandler):
+    """GET registered-models."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        q = self.query(contract.RegisteredModelsQuery)
+        ext, ui = self.extension, self.extension.ui_url
+        await self.respond(
+            lambda: registry.list_registered_models(ext.client, q.filter, q.max_results, q.page_token, ui)
+        )
+
+
+class ModelVersionsHandler(MLOpsHandler):
+    """GET registered-models/versions."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        q = self.query(contract.ModelVersionsQuery)
+        ext, ui = self.extension, self.extension.ui_url
+        await self.respond(
+            lambda: registry.list_model_versions(ext.client, q.name, q.max_results, q.page_token, ui)
+        )
+
+
+class RegisterHandler(MLOpsHandler):
+    """POST register."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        b = self.body(contract.RegisterRequest)
+        ext, ui = self.extension, self.extension.ui_url
+        timeout = self.extension.register_timeout
+        await self.respond(
+            lambda: registry.register_run_model(ext.client, b.run_id, b.name, b.model_id, ui, timeout)
+        )
+
+
+class AliasesHandler(MLOpsHandler):
+    """POST aliases (set) and DELETE aliases?name=&alias= (remove)."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        b = self.body(contract.AliasRequest)
+        ext = self.extension
+        await self.respond(lambda: registry.set_alias(ext.client, b.name, b.alias, b.version))
+
+    @tornado.web.authenticated
+    async def delete(self) -> None:
+        q = self.query(contract.AliasDeleteQuery)
+        ext = self.extension
+        await self.respond(lambda: registry.delete_alias(ext.client, q.name, q.alias))
+
+
+class PermissionsHandler(MLOpsHandler):
+    """GET permissions."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        name = self.query(contract.PermissionsQuery).name
+        uri, user = self.extension.tracking_uri, self.extension.mlflow_username
+        await self.respond(lambda: registry.permissions(uri, name, user))

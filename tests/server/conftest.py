@@ -1,0 +1,81 @@
+"""Fixtures for the server-extension tests: a real jupyter_server (pytest-jupyter) with jupyter_mlops enabled,
+pointed at the session's real MLflow server, and a seeded experiment."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# pytest-jupyter's server fixtures, scoped to this folder only (not the whole suite).
+from pytest_jupyter.jupyter_server import *  # noqa: F403
+from traitlets.config import Config
+
+from tests.server.seed import SeededExperiment, seed_experiment
+from tests.support.mlflow_server import MlflowServer
+
+SERVER_ENV = (
+    "JUPYTER_MLOPS_TRACKING_URI",
+    "JUPYTER_MLOPS_REGISTRY_URI",
+    "JUPYTER_MLOPS_ROOT_DIR",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT",
+)
+
+
+@pytest.fixture(autouse=True)
+def restore_server_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension exports settings to os.environ for kernels; undo that after each test."""
+    for name in SERVER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+
+@pytest.fixture(scope="session")
+def seeded(mlflow_server: MlflowServer) -> SeededExperiment:
+    """One experiment on the session's MLflow server with runs, a long metric history and a logged model."""
+    return seed_experiment(mlflow_server.uri, f"tests/panel-{uuid.uuid4().hex[:8]}.ipynb")
+
+
+@dataclass
+class StoreTarget:
+    """Which store the next jp_serverapp is configured with."""
+
+    tracking_uri: str
+
+
+@pytest.fixture
+def store_target(mlflow_server: MlflowServer) -> StoreTarget:
+    """The store the server extension uses in this test (override the uri to point elsewhere)."""
+    return StoreTarget(mlflow_server.uri)
+
+
+@pytest.fixture
+def jp_server_config(store_target: StoreTarget) -> Config:
+    """Enable jupyter_mlops with token auth and XSRF on (jupyter_server's defaults)."""
+    return Config(
+        {
+            "ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}},
+            "JupyterMLOps": {"tracking_uri": store_target.tracking_uri, "http_max_retries": 0},
+        }
+    )
+
+
+@pytest.fixture
+def notebook_in_root(jp_root_dir: Path) -> Iterator[Path]:
+    """A small notebook inside the Jupyter root (`analysis/train.ipynb`)."""
+    import nbformat
+
+    folder = jp_root_dir / "analysis"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "train.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    nbformat.write(notebook, str(path))
+    yield path
+    if path.exists():
+        os.remove(path)
