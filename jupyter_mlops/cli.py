@@ -1,0 +1,262 @@
+"""`jupyter-mlops` (also `jupyter mlops`): run a notebook or nb2prod package tracked in MLflow; schedule it.
+
+Thin: options are parsed here and handed to `jupyter_mlops.retraining`; errors become a message and an exit
+code (2 bad input, 1 failed run, 3 tracking server unreachable; fan-out: the number of failed sets).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jupyter_mlops.retraining.errors import RetrainingError
+
+F = Callable[..., Any]
+
+
+def parameter_options(function: F) -> F:
+    """`-p NAME VALUE` (repeatable), as papermill spells it."""
+    return click.option(
+        "-p",
+        "--parameter",
+        "parameters",
+        type=(str, str),
+        multiple=True,
+        metavar="NAME VALUE",
+        help="Override a parameter of the `parameters` cell (checked against its type). Repeatable.",
+    )(function)
+
+
+def gate_options(function: F) -> F:
+    """`--register/--promote/--metric/--greater-is-better/--lower-is-better/--min-delta`."""
+    decorators = [
+        click.option("--register", "register", metavar="NAME", help="Register the run's model under NAME."),
+        click.option(
+            "--promote", "promote", metavar="ALIAS", help="Move ALIAS to the new version if it wins."
+        ),
+        click.option(
+            "--metric", "metric", metavar="M", help="Metric the challenger and champion compare on."
+        ),
+        click.option(
+            "--greater-is-better/--lower-is-better",
+            "greater_is_better",
+            default=True,
+            show_default=True,
+            help="Direction of --metric.",
+        ),
+        click.option(
+            "--min-delta", type=float, default=0.0, show_default=True, help="Margin the challenger needs."
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def fail(error: RetrainingError) -> None:
+    """Print a RetrainingError and exit with its code (no traceback)."""
+    click.echo(f"jupyter-mlops: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Retrain notebooks and nb2prod packages, tracked in MLflow, on a schedule."""
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@parameter_options
+@click.option(
+    "--experiment", metavar="NAME", help="MLflow experiment (default: the notebook's, as the panel names it)."
+)
+@click.option("--run-name", metavar="NAME", help="MLflow run name (default: <notebook>-<UTC time>).")
+@click.option(
+    "--tracking-uri",
+    metavar="URI",
+    help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlflow.db).",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where executed notebooks are kept (default: ~/.cache/jupyter-mlops/runs).",
+)
+@click.option("--kernel", "kernel_name", metavar="NAME", help="Jupyter kernel (default: the notebook's).")
+@click.option("--cell-timeout", type=float, metavar="SECONDS", help="Fail a cell that runs longer than this.")
+@gate_options
+@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), help="Fan out over a YAML grid.")
+@click.option("--param-file", type=click.Path(dir_okay=False, path_type=Path), help="Fan out over CSV rows.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Fan-out processes (default: CPU count)."
+)
+@click.option("--group-by", metavar="PARAM", help="Fan-out summary: best set per value of PARAM.")
+@click.option(
+    "--log-models",
+    type=click.Choice(["best", "all", "none"]),
+    default="best",
+    show_default=True,
+    help="Fan-out: which child runs log their model (best: the best set per group by --metric).",
+)
+def run(
+    target: Path,
+    parameters: tuple[tuple[str, str], ...],
+    experiment: str | None,
+    run_name: str | None,
+    tracking_uri: str | None,
+    output_dir: Path | None,
+    kernel_name: str | None,
+    cell_timeout: float | None,
+    register: str | None,
+    promote: str | None,
+    metric: str | None,
+    greater_is_better: bool,
+    min_delta: float,
+    grid: Path | None,
+    param_file: Path | None,
+    workers: int | None,
+    group_by: str | None,
+    log_models: str,
+) -> None:
+    """Run TARGET (a notebook, or a package written by nb2prod) once inside one MLflow run."""
+    from jupyter_mlops.experiments import default_tracking_uri
+    from jupyter_mlops.retraining.errors import BadInputError
+    from jupyter_mlops.retraining.gate import GateOptions
+    from jupyter_mlops.retraining.notebook_runner import RunOptions
+    from jupyter_mlops.retraining.runner import RunRequest, check_gate_options, run_once
+
+    try:
+        check_gate_options(register, promote, metric)
+        options = RunOptions(
+            tracking_uri=tracking_uri or default_tracking_uri(),
+            experiment_name=experiment,
+            run_name=run_name,
+            output_dir=output_dir,
+            kernel_name=kernel_name,
+            cell_timeout=cell_timeout,
+        )
+        gate = (
+            GateOptions(register, promote, metric, greater_is_better, min_delta)
+            if register and promote and metric
+            else None
+        )
+        if grid is not None or param_file is not None:
+            from jupyter_mlops.retraining.fanout import FanoutRequest, run_fanout
+
+            if grid is not None and param_file is not None:
+                raise BadInputError("give either --grid or --param-file, not both")
+            if register:
+                raise BadInputError(
+                    "--register/--promote gate one run; run the best set again without --grid"
+                )
+            failed = run_fanout(
+                FanoutRequest(
+                    target=target,
+                    parameters=parameters,
+                    options=options,
+                    grid=grid,
+                    param_file=param_file,
+                    workers=workers,
+                    group_by=group_by,
+                    metric=metric,
+                    greater_is_better=greater_is_better,
+                    log_models=log_models,
+                ),
+                echo=click.echo,
+            )
+            sys.exit(min(failed, 100))
+        run_once(
+            RunRequest(
+                target=target,
+                parameters=parameters,
+                options=options,
+                gate=gate,
+                register_only=register if register and not promote else None,
+            ),
+            echo=click.echo,
+        )
+    except RetrainingError as error:
+        fail(error)
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option(
+    "--cron", "cron_expression", required=True, metavar="EXPR", help='Cron expression, e.g. "0 3 * * 1".'
+)
+@click.option(
+    "--target",
+    "engine",
+    type=click.Choice(["cron", "prefect", "airflow"]),
+    default="cron",
+    show_default=True,
+    help="Scheduler that runs it.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the schedule files are written to.",
+)
+@parameter_options
+@click.option("--experiment", metavar="NAME", help="MLflow experiment for the scheduled runs.")
+@click.option(
+    "--tracking-uri", metavar="URI", help="Tracking URI baked into the schedule (default: as `run`)."
+)
+@gate_options
+@click.option("--name", "schedule_name", metavar="NAME", help="Schedule name (default: from TARGET).")
+@click.option("--install", is_flag=True, help="cron: add the line to your crontab (idempotent).")
+@click.option("--uninstall", is_flag=True, help="cron: remove this schedule's line from your crontab.")
+def schedule(
+    target: Path,
+    cron_expression: str,
+    engine: str,
+    output_dir: Path,
+    parameters: tuple[tuple[str, str], ...],
+    experiment: str | None,
+    tracking_uri: str | None,
+    register: str | None,
+    promote: str | None,
+    metric: str | None,
+    greater_is_better: bool,
+    min_delta: float,
+    schedule_name: str | None,
+    install: bool,
+    uninstall: bool,
+) -> None:
+    """Write a schedule that runs `jupyter-mlops run TARGET` — no Jupyter server needed when it fires."""
+    from jupyter_mlops.retraining.runner import check_gate_options
+    from jupyter_mlops.retraining.schedule import ScheduleRequest, write_schedule
+
+    try:
+        check_gate_options(register, promote, metric)
+        request = ScheduleRequest(
+            target=target,
+            cron=cron_expression,
+            engine=engine,
+            output_dir=output_dir,
+            parameters=parameters,
+            experiment=experiment,
+            tracking_uri=tracking_uri,
+            register=register,
+            promote=promote,
+            metric=metric,
+            greater_is_better=greater_is_better,
+            min_delta=min_delta,
+            name=schedule_name,
+            install=install,
+            uninstall=uninstall,
+        )
+        for line in write_schedule(request):
+            click.echo(line)
+    except RetrainingError as error:
+        fail(error)
+
+
+if __name__ == "__main__":
+    main()

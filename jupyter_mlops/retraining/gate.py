@@ -1,0 +1,280 @@
+"""Champion/challenger promotion: register the run's model, move ALIAS to it only if it beats the champion.
+
+MLflow has no compare-and-set for aliases, so concurrent promoters are handled in three layers: a file lock
+serializes promoters on one machine; the alias is re-read just before it is moved (the last writer re-checks);
+and after moving it, the promoter waits a moment, reads it again, and takes it back from a worse concurrent
+writer (marking that version `superseded`), so the better model ends up holding the alias.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_mlops.retraining.errors import RetrainingError
+from jupyter_mlops.retraining.mlflow_io import with_retries
+
+TAG = "jupyter_mlops.gate"
+MAX_ROUNDS = 10
+
+
+class GateError(RetrainingError):
+    """The run cannot be gated (no model, no such metric); nothing was registered."""
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """`--register NAME --promote ALIAS --metric M [--lower-is-better] [--min-delta D]`."""
+
+    model_name: str
+    alias: str
+    metric: str
+    greater_is_better: bool = True
+    min_delta: float = 0.0
+    settle_seconds: float = 1.0
+    lock_dir: Path | None = Path(tempfile.gettempdir())
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The version that holds the alias and its metric value (None when it has none recorded)."""
+
+    version: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the gate did and why."""
+
+    decision: str  # promoted | rejected | superseded
+    model_name: str
+    version: str
+    alias: str
+    metric: str
+    challenger_value: float
+    champion_version: str | None
+    champion_value: float | None
+    reason: str
+
+    @property
+    def promoted(self) -> bool:
+        """Whether this version holds the alias now."""
+        return self.decision == "promoted"
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        return f"{self.model_name} version {self.version}: {self.decision} ({self.reason})"
+
+
+def _better(challenger: float, champion: float, options: GateOptions, min_delta: float) -> bool:
+    if options.greater_is_better:
+        return challenger > champion + min_delta
+    return challenger < champion - min_delta
+
+
+def _fmt(value: float | None) -> str:
+    return "none" if value is None else f"{value:.6g}"
+
+
+@contextlib.contextmanager
+def local_lock(options: GateOptions) -> Iterator[None]:
+    """An exclusive lock per (model, alias) for promoters on this machine; no-op when lock_dir is None."""
+    if options.lock_dir is None:
+        yield
+        return
+    key = hashlib.sha256(f"{options.model_name}@{options.alias}".encode()).hexdigest()[:16]
+    path = options.lock_dir / f"jupyter-mlops-gate-{key}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Gate:
+    """One promotion attempt of one registered version."""
+
+    def __init__(self, client: object, uri: str, options: GateOptions) -> None:
+        self.client = client
+        self.uri = uri
+        self.options = options
+
+    def _call(self, what: str, action):  # type: ignore[no-untyped-def]
+        return with_retries(action, what=what, uri=self.uri)
+
+    def metric_of_run(self, run_id: str) -> float | None:
+        """The run's latest value of the gate metric."""
+        run = self._call(f"read run {run_id}", lambda: self.client.get_run(run_id))
+        return run.data.metrics.get(self.options.metric)
+
+    def metric_of_version(self, version: object) -> float | None:
+        """A version's metric: from its source run, else from its LoggedModel's metrics."""
+        run_id = getattr(version, "run_id", None)
+        if run_id:
+            value = self.metric_of_run(run_id)
+            if value is not None:
+                return value
+        model_id = getattr(version, "model_id", None)
+        if model_id:
+            logged = self._call(f"read model {model_id}", lambda: self.client.get_logged_model(model_id))
+            for metric in logged.metrics or []:
+                if metric.key == self.options.metric:
+                    return float(metric.value)
+        return None
+
+    def holder(self) -> Holder | None:
+        """The version holding the alias now, or None."""
+        from mlflow.exceptions import MlflowException
+
+        name, alias = self.options.model_name, self.options.alias
+
+        def read() -> object | None:
+            try:
+                return self.client.get_model_version_by_alias(name, alias)
+            except MlflowException as error:
+                if "RESOURCE_DOES_NOT_EXIST" in str(error) or "not found" in str(error).lower():
+                    return None
+                raise
+
+        version = self._call(f"read alias {name}@{alias}", read)
+        if version is None:
+            return None
+        return Holder(str(version.version), self.metric_of_version(version))
+
+    def register(self, model_uri: str, run_id: str) -> str:
+        """Register the model as a new version of the registered model and wait until it is READY."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.uri)
+        mlflow.set_registry_uri(self.uri)
+        version = self._call(
+            f"register {model_uri} as {self.options.model_name}",
+            lambda: mlflow.register_model(model_uri, self.options.model_name, await_registration_for=300),
+        )
+        return str(version.version)
+
+    def set_alias(self, version: str) -> None:
+        """Point the alias at `version`."""
+        name, alias = self.options.model_name, self.options.alias
+        self._call(
+            f"move alias {name}@{alias}", lambda: self.client.set_registered_model_alias(name, alias, version)
+        )
+
+    def tag_version(self, version: str, values: dict[str, str]) -> None:
+        """Record tags on a version, one call each (MLflow has no batch call for version tags)."""
+        name = self.options.model_name
+        for key, value in values.items():
+            self._call(
+                f"tag {name} version {version}",
+                lambda k=key, v=value: self.client.set_model_version_tag(name, version, k, v),
+            )
+
+    def record(self, decision: Decision) -> None:
+        """Store the decision, both values and the reason as tags on the challenger version."""
+        self.tag_version(
+            decision.version,
+            {
+                f"{TAG}.decision": decision.decision,
+                f"{TAG}.alias": decision.alias,
+                f"{TAG}.metric": decision.metric,
+                f"{TAG}.challenger_value": _fmt(decision.challenger_value),
+                f"{TAG}.champion_version": decision.champion_version or "none",
+                f"{TAG}.champion_value": _fmt(decision.champion_value),
+                f"{TAG}.reason": decision.reason,
+            },
+        )
+
+    def decide(self, version: str, value: float) -> Decision:
+        """Compare with the alias holder and move the alias if the challenger wins (see module docstring)."""
+        options = self.options
+        direction = "higher" if options.greater_is_better else "lower"
+        first_champion: Holder | None = None
+        seen_first = False
+
+        def decision(kind: str, champion: Holder | None, reason: str) -> Decision:
+            return Decision(
+                kind,
+                options.model_name,
+                version,
+                options.alias,
+                options.metric,
+                value,
+                champion.version if champion else None,
+                champion.value if champion else None,
+                reason,
+            )
+
+        for round_number in range(MAX_ROUNDS):
+            champion = self.holder()
+            if not seen_first:
+                first_champion, seen_first = champion, True
+            if champion is not None and champion.version == version:
+                return decision("promoted", first_champion, "already holds the alias")
+            # the first comparison uses --min-delta; later rounds settle a race between challengers that
+            # both beat the old champion, so they compare strictly (ties go to the newer version)
+            delta = options.min_delta if round_number == 0 else 0.0
+            if champion is None:
+                reason = f"no version held @{options.alias}: the first version is promoted"
+            elif champion.value is None:
+                reason = f"champion version {champion.version} has no {options.metric}: promoted"
+            elif _better(value, champion.value, options, delta) or (
+                round_number > 0 and value == champion.value and int(version) > int(champion.version)
+            ):
+                reason = (
+                    f"{options.metric} {_fmt(value)} beats champion version {champion.version}'s "
+                    f"{_fmt(champion.value)} ({direction} is better, min delta {_fmt(delta)})"
+                )
+            else:
+                kind = "rejected" if round_number == 0 else "superseded"
+                reason = (
+                    f"{options.metric} {_fmt(value)} does not beat champion version {champion.version}'s "
+                    f"{_fmt(champion.value)} ({direction} is better, min delta {_fmt(delta)})"
+                )
+                return decision(kind, first_champion if kind == "rejected" else champion, reason)
+            # the last writer re-checks: someone may have moved the alias since we read it
+            recheck = self.holder()
+            if recheck != champion:
+                continue
+            self.set_alias(version)
+            if champion is not None:
+                self.tag_version(
+                    champion.version,
+                    {f"{TAG}.replaced_by": version, f"{TAG}.decision": "superseded"}
+                    if round_number > 0
+                    else {f"{TAG}.replaced_by": version},
+                )
+            time.sleep(options.settle_seconds)
+            after = self.holder()
+            if after is not None and after.version == version:
+                return decision("promoted", first_champion, reason)
+        return decision(
+            "superseded", self.holder(), f"the alias kept moving; gave up after {MAX_ROUNDS} rounds"
+        )
+
+
+def gate_run(client: object, uri: str, run_id: str, model_uri: str | None, options: GateOptions) -> Decision:
+    """Register the run's model and promote it if it wins; the decision is recorded on the new version."""
+    gate = Gate(client, uri, options)
+    if model_uri is None:
+        raise GateError(f"run {run_id} logged no model (tag a cell `model:VAR`), so nothing was registered")
+    value = gate.metric_of_run(run_id)
+    if value is None:
+        run = client.get_run(run_id)  # type: ignore[attr-defined]
+        known = ", ".join(sorted(run.data.metrics)) or "none"
+        raise GateError(
+            f"run {run_id} has no metric {options.metric!r} to gate on (its metrics: {known}); "
+            "nothing was registered"
+        )
+    with local_lock(options):
+        version = gate.register(model_uri, run_id)
+        decision = gate.decide(version, value)
+        gate.record(decision)
+    return decision

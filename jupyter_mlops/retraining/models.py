@@ -1,0 +1,77 @@
+"""Log a scikit-learn model into a run (MLflow 3 LoggedModel, `name="model"`) and find a run's model."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from pathlib import Path
+
+from jupyter_mlops.retraining.mlflow_io import with_retries
+
+MODEL_NAME = "model"
+_FLUENT_LOCK = threading.Lock()
+
+
+def pip_requirements() -> list[str]:
+    """Pinned requirements for the sklearn flavor (skips MLflow's slow requirement inference subprocess)."""
+    import cloudpickle
+    import mlflow
+    import sklearn
+
+    return [
+        f"mlflow=={mlflow.__version__}",
+        f"scikit-learn=={sklearn.__version__}",
+        f"cloudpickle=={cloudpickle.__version__}",
+    ]
+
+
+def load_pickled(path: str | Path) -> object:
+    """The model object the capture cell pickled in the kernel (same interpreter, our own file)."""
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
+def log_sklearn_model(model: object, run_id: str, *, uri: str, keep: str = "") -> str:
+    """Log `model` (sklearn flavor) into run `run_id`; return its `models:/m-<id>` URI."""
+    import mlflow
+    import mlflow.sklearn
+
+    def log() -> str:
+        with _FLUENT_LOCK:
+            mlflow.set_tracking_uri(uri)
+            client = mlflow.MlflowClient(uri)
+            experiment_id = client.get_run(run_id).info.experiment_id
+            logged = client.create_logged_model(
+                experiment_id=experiment_id, name=MODEL_NAME, source_run_id=run_id
+            )
+            try:
+                info = mlflow.sklearn.log_model(
+                    model, name=MODEL_NAME, model_id=logged.model_id, pip_requirements=pip_requirements()
+                )
+            except Exception:
+                client.finalize_logged_model(logged.model_id, "FAILED")
+                raise
+            return str(info.model_uri)
+
+    return with_retries(log, what=f"log the model of run {run_id}", uri=uri, keep=keep)
+
+
+def model_uri_of_run(client: object, run_id: str, *, uri: str) -> str | None:
+    """The LoggedModel a run produced (MLflow 3 `source_run_id`), newest first; None if it logged none."""
+
+    def search() -> str | None:
+        run = client.get_run(run_id)  # type: ignore[attr-defined]
+        found = client.search_logged_models(  # type: ignore[attr-defined]
+            experiment_ids=[run.info.experiment_id],
+            filter_string=f"source_run_id = '{run_id}'",
+            max_results=10,
+        )
+        models = list(found)
+        if not models:
+            outputs = getattr(run, "outputs", None)
+            model_outputs = getattr(outputs, "model_outputs", None) or []
+            return f"models:/{model_outputs[0].model_id}" if model_outputs else None
+        models.sort(key=lambda model: model.creation_timestamp, reverse=True)
+        return f"models:/{models[0].model_id}"
+
+    return with_retries(search, what=f"find the model of run {run_id}", uri=uri)

@@ -1,0 +1,154 @@
+"""Execute a notebook once with papermill — no MLflow here, so fan-out workers can call it too."""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from jupyter_mlops.retraining.capture import Captured, capture_cell, read_captured
+from jupyter_mlops.retraining.target import PAPERMILL_PARAMETERS_TAG, NotebookTarget
+
+INJECTED_TAG = "injected-parameters"
+
+
+@dataclass
+class CellFailure:
+    """Where and how the notebook failed: cell index in the *source* notebook, error name and value."""
+
+    cell_index: int | None
+    execution_count: int | None
+    ename: str
+    evalue: str
+    in_capture_cell: bool = False
+
+    def describe(self, notebook: Path) -> str:
+        """`cell 4 of iris.ipynb raised ValueError: ...` (or the dead-kernel equivalent)."""
+        if self.ename == "DeadKernelError":
+            where = f"cell {self.cell_index}" if self.cell_index is not None else "a cell"
+            return f"the kernel died while running {where} of {notebook.name}: {self.evalue}"
+        if self.in_capture_cell:
+            return f"capturing the metrics/model of {notebook.name} failed: {self.ename}: {self.evalue}"
+        return f"cell {self.cell_index} of {notebook.name} raised {self.ename}: {self.evalue}"
+
+
+@dataclass
+class Execution:
+    """The outcome of one papermill execution."""
+
+    output_path: Path
+    duration_seconds: float
+    failure: CellFailure | None = None
+    captured: Captured = field(default_factory=Captured)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every cell ran."""
+        return self.failure is None
+
+
+def prepared_notebook(target: NotebookTarget, capture_folder: Path) -> nbformat.NotebookNode:
+    """A copy with papermill's `parameters` tag on the parameters cell (Kale spells it differently) and the
+    capture cell appended."""
+    notebook = copy.deepcopy(target.notebook)
+    if target.parameters_cell is not None:
+        tags = list(notebook.cells[target.parameters_cell].metadata.get("tags", []))
+        if PAPERMILL_PARAMETERS_TAG not in tags:
+            notebook.cells[target.parameters_cell].metadata["tags"] = [*tags, PAPERMILL_PARAMETERS_TAG]
+    if target.metrics or target.model_variable:
+        notebook.cells.append(capture_cell(target.metrics, target.model_variable, capture_folder))
+    language_info = notebook.metadata.setdefault("language_info", {})
+    language_info.setdefault("name", "python")
+    return notebook
+
+
+def _source_index(executed: nbformat.NotebookNode, index: int) -> int:
+    """Executed-notebook cell index → the index in the user's notebook (papermill inserts cells)."""
+    injected = sum(
+        1 for cell in executed.cells[:index] if INJECTED_TAG in cell.get("metadata", {}).get("tags", [])
+    )
+    return index - injected
+
+
+def _failure_from_papermill(error: Exception, output_path: Path) -> CellFailure:
+    from papermill.exceptions import PapermillExecutionError
+
+    assert isinstance(error, PapermillExecutionError)
+    try:
+        executed = nbformat.read(str(output_path), as_version=4)
+        # papermill adds two marker cells (one on top) before raising; drop them to index like the source
+        executed.cells = [
+            cell
+            for cell in executed.cells
+            if "papermill-error-cell-tag" not in cell.get("metadata", {}).get("tags", [])
+        ]
+        failing = executed.cells[error.cell_index] if error.cell_index < len(executed.cells) else None
+        in_capture = failing is not None and "jupyter-mlops-capture" in failing.metadata.get("tags", [])
+        index = _source_index(executed, error.cell_index)
+    except (OSError, ValueError):
+        in_capture, index = False, error.cell_index
+    return CellFailure(
+        cell_index=index,
+        execution_count=error.exec_count,
+        ename=str(error.ename),
+        evalue=str(error.evalue),
+        in_capture_cell=in_capture,
+    )
+
+
+def _dead_kernel_failure(error: Exception, output_path: Path) -> CellFailure:
+    """The last cell papermill started before the kernel died, from the saved notebook."""
+    index: int | None = None
+    try:
+        executed = nbformat.read(str(output_path), as_version=4)
+        for position, cell in enumerate(executed.cells):
+            if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+                index = _source_index(executed, position)
+    except (OSError, ValueError):
+        pass
+    return CellFailure(
+        cell_index=index, execution_count=None, ename="DeadKernelError", evalue=str(error) or "kernel died"
+    )
+
+
+def execute(
+    target: NotebookTarget,
+    parameters: dict[str, object],
+    output_path: Path,
+    capture_folder: Path,
+    *,
+    kernel_name: str | None = None,
+    cell_timeout: float | None = None,
+) -> Execution:
+    """Run the notebook with papermill (parameters injected after the parameters cell) in its own folder."""
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    capture_folder.mkdir(parents=True, exist_ok=True)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    notebook = prepared_notebook(target, capture_folder)
+    started = time.monotonic()
+    failure: CellFailure | None = None
+    try:
+        papermill.execute_notebook(
+            notebook,
+            str(output_path),
+            parameters=parameters or None,
+            kernel_name=kernel_name,
+            cwd=str(target.path.parent),
+            progress_bar=False,
+            execution_timeout=cell_timeout,
+        )
+    except PapermillExecutionError as error:
+        failure = _failure_from_papermill(error, output_path)
+    except DeadKernelError as error:
+        failure = _dead_kernel_failure(error, output_path)
+    duration = time.monotonic() - started
+    captured = read_captured(capture_folder) if failure is None else None
+    return Execution(
+        output_path=output_path, duration_seconds=duration, failure=failure, captured=captured or Captured()
+    )

@@ -1,0 +1,114 @@
+"""The library behind `jupyter-mlops run`: validate, run once (notebook or package), then gate if asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_mlops.retraining.errors import BadInputError
+from jupyter_mlops.retraining.gate import Decision, GateOptions, gate_run
+from jupyter_mlops.retraining.mlflow_io import quiet_mlflow_http_retries
+from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult, run_notebook
+from jupyter_mlops.retraining.package_runner import run_package
+from jupyter_mlops.retraining.params import resolve
+from jupyter_mlops.retraining.target import NotebookTarget, load_target
+
+
+@dataclass
+class RunRequest:
+    """Everything one `jupyter-mlops run` (single parameter set) needs."""
+
+    target: str | Path
+    parameters: Sequence[tuple[str, str]]
+    options: RunOptions
+    gate: GateOptions | None = None
+    register_only: str | None = None
+
+
+@dataclass
+class RunReport:
+    """A tracked run and what the gate decided."""
+
+    result: RunResult
+    decision: Decision | None = None
+    registered_version: str | None = None
+
+
+def run_once(request: RunRequest, echo: Callable[[str], None] = print) -> RunReport:
+    """Validate the parameters before anything starts, run once, print and gate."""
+    quiet_mlflow_http_retries()
+    target = load_target(request.target)
+    overrides = resolve(target.spec, request.parameters, where="-p")
+    if request.gate is not None and isinstance(target, NotebookTarget):
+        known = [spec.name for spec in target.metrics] + ["duration_seconds"]
+        if request.gate.metric not in known:
+            raise BadInputError(
+                f"--metric {request.gate.metric!r} is not a metric of {target.path.name}; "
+                f"its metrics cell names: {', '.join(known)}"
+            )
+    if isinstance(target, NotebookTarget):
+        result = run_notebook(target, overrides, request.options)
+    else:
+        result = run_package(target, overrides, request.options)
+    echo(describe(result, request.options.tracking_uri))
+    report = RunReport(result)
+    if request.gate is not None:
+        from mlflow import MlflowClient
+
+        decision = gate_run(
+            MlflowClient(request.options.tracking_uri),
+            request.options.tracking_uri,
+            result.run_id,
+            result.model_uri,
+            request.gate,
+        )
+        echo(decision.summary())
+        report.decision = decision
+    elif request.register_only:
+        report.registered_version = register_only(request, result)
+        echo(f"registered {result.model_uri} as {request.register_only} version {report.registered_version}")
+    return report
+
+
+def register_only(request: RunRequest, result: RunResult) -> str:
+    """`--register NAME` without `--promote`: a new version, no alias moved."""
+    from mlflow import MlflowClient
+
+    from jupyter_mlops.retraining.gate import Gate, GateError
+
+    if result.model_uri is None:
+        raise GateError(
+            f"run {result.run_id} logged no model (tag a cell `model:VAR`), so nothing was registered"
+        )
+    assert request.register_only is not None
+    options = GateOptions(model_name=request.register_only, alias="", metric="")
+    return Gate(MlflowClient(request.options.tracking_uri), request.options.tracking_uri, options).register(
+        result.model_uri, result.run_id
+    )
+
+
+def describe(result: RunResult, tracking_uri: str) -> str:
+    """The terminal summary of a finished run."""
+    lines = [
+        f"run {result.run_id} FINISHED in experiment {result.experiment_name!r} (tracking: {tracking_uri})"
+    ]
+    if result.metrics:
+        shown = ", ".join(f"{name}={value:.6g}" for name, value in sorted(result.metrics.items()))
+        lines.append(f"  metrics: {shown}")
+    if result.model_uri:
+        lines.append(f"  model: {result.model_uri}")
+    if result.executed_notebook:
+        lines.append(f"  executed notebook: {result.executed_notebook}")
+    lines.extend(f"  warning: {warning}" for warning in result.warnings)
+    return "\n".join(lines)
+
+
+def check_gate_options(register: str | None, promote: str | None, metric: str | None) -> None:
+    """Refuse incomplete combinations of --register / --promote / --metric."""
+    if promote and not register:
+        raise BadInputError("--promote ALIAS needs --register NAME (the registered model whose alias moves)")
+    if promote and not metric:
+        raise BadInputError(
+            "--promote ALIAS needs --metric NAME (the metric champion and challenger compare on)"
+        )
