@@ -69,6 +69,7 @@ def convert(
         f"{name}/__main__.py": orchestration.main_module(name),
         f"{name}/steps.py": runtime.runtime_module(plan),
         f"{name}/pipeline.py": orchestration.pipeline_module(plan, name, experiment, notebook_file),
+        f"{name}/testing.py": tests.testing_module(name),
         "tests/conftest.py": tests.conftest_module(name),
         f"tests/test_{name}_steps.py": tests.steps_test_module(plan, name),
         f"tests/test_{name}_cells.py": tests.cells_test_module(plan, name),

@@ -29,6 +29,11 @@ class TranslatedCell:
     uses_subprocess: bool = False
     notes: tuple[str, ...] = ()
 
+    @property
+    def has_statements(self) -> bool:
+        """False for a cell left with only comments and blank lines (e.g. `%matplotlib inline`)."""
+        return bool(ast.parse(self.source).body) if self.source.strip() else False
+
 
 def _pip_requirements(arguments: str, *, cell_index: int, tag: str | None, line: int) -> list[str]:
     words = shlex.split(arguments)
@@ -92,9 +97,13 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                 tag=tag,
                 line=1,
             )
-        lines[0] = ""
+        lines[0] = "# %%time (timing only, dropped)"
         notes.append(f"cell {cell_index}: %%time removed (the cell's statements are kept)")
-    transformed = _TRANSFORMER.transform_cell("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    transformed = _TRANSFORMER.transform_cell(text)
+    removed = len(text.splitlines()) - len(transformed.splitlines())
+    if removed > 0:  # IPython drops leading blank lines; put them back so line numbers stay the notebook's
+        transformed = "\n" * removed + transformed
     try:
         module = ast.parse(transformed)
     except SyntaxError as error:
@@ -141,7 +150,7 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                 requirements += _pip_requirements(
                     command.split("pip", 1)[1].strip(), cell_index=cell_index, tag=tag, line=line
                 )
-                replacement = ""
+                replacement = f"# {command} -> requirements.txt"
             else:
                 replacement = _shell_call(command, cell_index=cell_index, tag=tag, line=line)
                 uses_subprocess = True
@@ -149,14 +158,14 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
             name, argument = arguments[0], (arguments[1] if len(arguments) > 1 else "")
             if name == "pip":
                 requirements += _pip_requirements(argument, cell_index=cell_index, tag=tag, line=line)
-                replacement = ""
+                replacement = f"# %pip {argument} -> requirements.txt"
             elif name == "time":
                 replacement = argument
             elif name in SESSION_ONLY_MAGICS:
                 notes.append(
                     f"cell {cell_index} line {line}: %{name} {argument} dropped (session setting only)"
                 )
-                replacement = ""
+                replacement = f"# %{name} {argument} (notebook session setting, dropped)".replace("  ", " ")
             else:
                 raise MagicError(
                     f"magic `%{name} {argument}`".rstrip() + " has no faithful translation in plain Python",
@@ -164,8 +173,8 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                     tag=tag,
                     line=line,
                 )
-        if not replacement and indent:
-            replacement = "pass"
+        if replacement.startswith("#") and indent:
+            replacement = "pass  " + replacement
         output_lines[line - 1] = indent + replacement if replacement else ""
     translated = "\n".join(output_lines).rstrip() + "\n" if any(line.strip() for line in output_lines) else ""
     return TranslatedCell(

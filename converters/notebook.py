@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbformat.validator import iter_validate
 
 from converters.errors import ConversionError, NotebookReadError
 from converters.magics import TranslatedCell, translate_cell
@@ -71,6 +72,12 @@ def read_notebook(path: Path) -> Notebook:
         ) from None
     if not isinstance(document, dict) or "cells" not in document:
         raise NotebookReadError(f"{path} is not a Jupyter notebook (no 'cells' list)")
+    if document.get("nbformat") == 4:
+        for problem in iter_validate(document):
+            where = "/".join(str(part) for part in problem.absolute_path) or "top level"
+            raise NotebookReadError(
+                f"{path} is not a valid nbformat 4 notebook at {where}: {problem.message}"
+            )
     try:
         node = nbformat.reads(raw.decode("utf-8"), as_version=4)
         nbformat.validate(node)

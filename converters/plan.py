@@ -138,8 +138,10 @@ def _group_cells(notebook: Notebook) -> _Grouping:
         if role == "test":
             grouping.tests.append(cell)
             continue
-        if cell.code is None or not cell.code.source.strip():
-            grouping.dropped.append((cell.index, "empty"))
+        if cell.code is None or not cell.code.has_statements:
+            grouping.dropped.append(
+                (cell.index, "no code (empty, or only magics that configure the session)")
+            )
             continue
         if role in ("imports", "functions"):
             grouping.shared.append(cell)
@@ -337,6 +339,8 @@ def build_plan(notebook: Notebook) -> Plan:
                     continue
                 if name in imported_so_far:
                     continue
+                if name == "subprocess" and cell.code is not None and cell.code.uses_subprocess:
+                    continue  # the translation of a `!cmd` line; the runtime module imports it
                 if name in NOTEBOOK_ONLY_NAMES:
                     uses_display = True
                     continue

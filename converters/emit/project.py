@@ -134,6 +134,13 @@ def conversion_report(plan: Plan, package: str) -> str:
         parts += [f"- cell {index}: {reason}\n" for index, reason in plan.dropped]
     else:
         parts.append("None.\n")
+    ignored = [
+        f"- cell {cell.index}: {', '.join(cell.tags.ignored)}\n"
+        for cell in notebook.cells
+        if cell.tags.ignored
+    ]
+    parts.append("\n## Tags ignored (not nb2prod's)\n\n")
+    parts += ignored or ["None.\n"]
     parts.append("\n## Translations\n\n")
     translations = list(plan.notes) + [f"requirement from %pip: {name}" for name in plan.requirements]
     parts += [f"- {line}\n" for line in translations] if translations else ["None.\n"]

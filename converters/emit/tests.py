@@ -31,6 +31,11 @@ def conftest_module(package: str) -> str:
     return _template("conftest.py.tmpl").replace("@@PACKAGE@@", package)
 
 
+def testing_module(package: str) -> str:
+    """`<pkg>/testing.py`: seeding, snapshots and type-aware equality shared by the generated tests."""
+    return _template("testing.py.tmpl").replace("@@PACKAGE@@", package)
+
+
 def parity_module(plan: Plan, package: str) -> str:
     """`tests/test_<pkg>_parity.py`."""
     expressions = {
@@ -56,7 +61,7 @@ from __future__ import annotations
 import pytest
 
 from {package} import pipeline
-from conftest import differences, freeze, step_seed
+from {package}.testing import differences, freeze, step_seed
 
 
 class _StopBefore(Exception):

@@ -1,0 +1,63 @@
+"""Magics pass, before/after: translated line for line, or refused with cell and line."""
+
+from __future__ import annotations
+
+import pytest
+
+from converters.errors import CellSyntaxError, MagicError
+from converters.magics import translate_cell
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("x = 1\n", "x = 1\n"),
+        ("!ls -l data\n", "subprocess.run(['ls', '-l', 'data'], check=True)\n"),
+        ("!cat a.txt | wc -l\n", "subprocess.run('cat a.txt | wc -l', shell=True, check=True)\n"),
+        ("%time model.fit(X, y)\n", "model.fit(X, y)\n"),
+        ("%%time\nx = 1\ny = 2\n", "# %%time (timing only, dropped)\nx = 1\ny = 2\n"),
+        ("%pip install lightgbm\nx = 1\n", "# %pip install lightgbm -> requirements.txt\nx = 1\n"),
+        ("!pip install xgboost==2.1\n", "# pip install xgboost==2.1 -> requirements.txt\n"),
+        ("%matplotlib inline\nx = 1\n", "# %matplotlib inline (notebook session setting, dropped)\nx = 1\n"),
+        ("if ok:\n    !echo hi\n", "if ok:\n    subprocess.run(['echo', 'hi'], check=True)\n"),
+        ("if ok:\n    %pip install a\n", "if ok:\n    pass  # %pip install a -> requirements.txt\n"),
+        ("s = '''\n!not a shell line\n'''\n", "s = '''\n!not a shell line\n'''\n"),
+    ],
+)
+def test_translation_keeps_lines(before: str, after: str) -> None:
+    assert translate_cell(before, cell_index=0).source == after
+
+
+def test_requirements_and_subprocess_flags() -> None:
+    translated = translate_cell("%pip install a b==1\n!pip install c\n!echo x\n", cell_index=0)
+    assert translated.requirements == ("a", "b==1", "c")
+    assert translated.uses_subprocess
+
+
+def test_session_only_cell_has_no_statements() -> None:
+    assert not translate_cell("%matplotlib inline\n", cell_index=0).has_statements
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("x = 1\n%cd /tmp\n", "cell 4 (tag step:a), line 2: magic `%cd /tmp` has no faithful translation"),
+        ("%%bash\necho hi\n", "cell 4 (tag step:a), line 1: cell magic `%%bash` has no faithful translation"),
+        ("files = !ls\n", "cell 4 (tag step:a), line 1: `files = !ls` has no faithful translation"),
+        ("!ls {folder}\n", "cell 4 (tag step:a), line 1: `!ls {folder}` uses IPython variable expansion"),
+        ("x = 1\ndf?\n", "cell 4 (tag step:a), line 2: magic `%pinfo df` has no faithful translation"),
+        ("%pip uninstall a\n", "cell 4 (tag step:a), line 1: `pip uninstall a` has no translation"),
+        ("%pip install -U a\n", "cell 4 (tag step:a), line 1: `pip install -U a`: pip options have no place"),
+        ("ip = get_ipython()\n", "cell 4 (tag step:a), line 1: get_ipython() only exists inside IPython"),
+    ],
+)
+def test_untranslatable_magics_are_refused(source: str, message: str) -> None:
+    with pytest.raises(MagicError) as caught:
+        translate_cell(source, cell_index=4, tag="step:a")
+    assert str(caught.value).startswith(message)
+
+
+def test_syntax_error_names_cell_and_line() -> None:
+    with pytest.raises(CellSyntaxError) as caught:
+        translate_cell("x = 1\ny = (\n", cell_index=2, tag="step:b")
+    assert str(caught.value).startswith("cell 2 (tag step:b), line 2: syntax error")
