@@ -45,7 +45,7 @@ setup(
     install_requires=[
         "jupyterlab>=4.6,<5",
         "jupyter_server>=2.21,<3",
-        "mlflow>=3.17,<4",
+        "mlflow[auth]>=3.17,<4",
         "papermill>=2.7,<3",
         "nbformat>=5.10,<6",
         "nbconvert>=7.16,<8",

@@ -317,9 +317,12 @@ def permissions(tracking_uri: str, name: str, username: str | None) -> Permissio
     )
     if tracking.store_kind(tracking_uri) != "http" or not username:
         return allowed
-    from mlflow.server.auth.client import AuthServiceClient
-    from mlflow.server.auth.permissions import get_permission
-
+    try:
+        from mlflow.server.auth.client import AuthServiceClient
+        from mlflow.server.auth.permissions import get_permission
+    except ImportError:
+        allowed.reason = "Install mlflow[auth] on the Jupyter server to know permissions in advance."
+        return allowed
     try:
         result = AuthServiceClient(tracking_uri).get_user_permission(username, "registered_model", name)
     except MlflowException as error:

@@ -6,6 +6,7 @@ them too; the server's handlers only call `error_body()` and write the result.
 
 from __future__ import annotations
 
+import os
 import re
 
 from jupyter_mlops.server.contract import ErrorBody, ErrorCode
@@ -15,6 +16,8 @@ UNREACHABLE_PATTERN = re.compile(
     r"Read timed out|Name or service not known|Temporary failure in name resolution|unable to open database",
     re.IGNORECASE,
 )
+USERINFO_PATTERN = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
+SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
 MLFLOW_CODE_TO_STATUS: dict[str, tuple[int, ErrorCode]] = {
     "INVALID_PARAMETER_VALUE": (400, "bad_request"),
     "BAD_REQUEST": (400, "bad_request"),
@@ -124,8 +127,27 @@ def _mlflow_message(status: int, raw: str, store_uri: str) -> str:
     return f"MLflow at {store_uri} answered with an error: {_first_line(raw, 300)}"
 
 
+def scrub(text: str | None) -> str | None:
+    """Remove credentials from text bound for the browser: URI user info and the MLflow secret values."""
+    if text is None:
+        return None
+    cleaned = USERINFO_PATTERN.sub(r"\1", text)
+    for variable in SECRET_VARIABLES:
+        value = os.environ.get(variable)
+        if value and len(value) >= 3:
+            cleaned = cleaned.replace(value, "***")
+    return cleaned
+
+
 def error_body(error: BaseException, store_uri: str) -> ErrorBody:
-    """Map any exception to the one JSON error body; `store_uri` (credentials stripped) names the store."""
+    """Map any exception to the one JSON error body, credentials scrubbed; `store_uri` names the store."""
+    body = _error_body(error, store_uri)
+    body.message = scrub(body.message) or ""
+    body.detail = scrub(body.detail)
+    return body
+
+
+def _error_body(error: BaseException, store_uri: str) -> ErrorBody:
     if isinstance(error, PanelError):
         return ErrorBody(status=error.status, code=error.code, message=error.message, detail=error.detail)
     raw = str(error)
