@@ -5,6 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
+__all__ = ["__version__", "start_run"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import `start_run` lazily, so `import jupyter_mlops` stays light (no MLflow import)."""
+    if name == "start_run":
+        from jupyter_mlops.notebook_run import start_run
+
+        return start_run
+    raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
