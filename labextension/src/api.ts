@@ -116,7 +116,9 @@ export class MlopsClient {
   call<K extends EndpointName>(name: K, args: CallArgs<K> = {}): Promise<EndpointTypes[K]['response']> {
     const endpoint = ENDPOINTS[name];
     const path = endpointPath(name, (args.pathParams ?? {}) as EndpointTypes[K]['pathParams']);
-    const init: RequestInit = { method: endpoint.method };
+    // 'no-cache' (revalidate every time) instead of ServerConnection's default 'no-store', which appends
+    // a bare timestamp query parameter that the server's strict query parsing would refuse.
+    const init: RequestInit = { method: endpoint.method, cache: 'no-cache' };
     if (args.body) {
       init.body = JSON.stringify(args.body);
       init.headers = { 'Content-Type': 'application/json' };

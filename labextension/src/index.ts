@@ -21,20 +21,22 @@ const mlopsIcon = new LabIcon({ name: 'jupyter-mlops:panel', svgstr: ICON_SVG })
 
 /** Draw Vega-Lite specs with JupyterLab's own Vega renderer (the vega5 mime extension). */
 function chartRendererFrom(rendermime: IRenderMimeRegistry): ChartRenderer {
-  return async (spec, host) => {
+  return (spec, host) => {
     if (!rendermime.mimeTypes.includes(VEGALITE_MIME)) {
       host.textContent = 'Charts need JupyterLab’s Vega renderer (@jupyterlab/vega5-extension), which is disabled.';
       return () => (host.textContent = '');
     }
     const renderer = rendermime.createRenderer(VEGALITE_MIME);
-    await renderer.renderModel(new MimeModel({ data: { [VEGALITE_MIME]: spec as any }, trusted: true }));
     Widget.attach(renderer, host);
-    return () => {
-      if (renderer.isAttached) {
-        Widget.detach(renderer);
-      }
-      renderer.dispose();
-    };
+    // The renderer's own node does not stretch, so "container" width is resolved here from the host.
+    const sized = spec.width === 'container' ? { ...spec, width: Math.max(200, host.clientWidth - 90) } : spec;
+    renderer
+      .renderModel(new MimeModel({ data: { [VEGALITE_MIME]: sized as any }, trusted: true }))
+      .catch(error => {
+        console.error('jupyter-mlops: chart failed', error);
+        host.textContent = 'The chart could not be drawn.';
+      });
+    return () => renderer.dispose();
   };
 }
 

@@ -1,12 +1,13 @@
 /**
  * Hosts a Vega-Lite chart drawn by JupyterLab's rendermime Vega renderer.
  */
-import React, { useEffect, useRef } from 'react';
+import React, { useLayoutEffect, useMemo, useRef } from 'react';
 
-import type { VegaLiteSpec } from '../charts';
+import { metricHistorySpec, VegaLiteSpec } from '../charts';
+import type { MetricHistory } from '../contract';
 
-/** Draws `spec` into `host`; the returned function removes the chart. */
-export type ChartRenderer = (spec: VegaLiteSpec, host: HTMLElement) => Promise<() => void>;
+/** Draws `spec` into `host` (synchronously attached); the returned function removes the chart. */
+export type ChartRenderer = (spec: VegaLiteSpec, host: HTMLElement) => () => void;
 
 export interface IChartProps {
   spec: VegaLiteSpec;
@@ -17,24 +18,27 @@ export interface IChartProps {
 /** A chart that is redrawn when its spec changes. */
 export function Chart({ spec, render, label }: IChartProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    let cancelled = false;
-    let remove: (() => void) | null = null;
-    if (host.current) {
-      render(spec, host.current)
-        .then(dispose => {
-          if (cancelled) {
-            dispose();
-          } else {
-            remove = dispose;
-          }
-        })
-        .catch(error => console.error('jupyter-mlops: chart failed', error));
-    }
-    return () => {
-      cancelled = true;
-      remove?.();
-    };
-  }, [spec, render]);
+  // A layout effect: its cleanup runs while the host is still in the document, as Lumino's detach needs.
+  useLayoutEffect(() => (host.current ? render(spec, host.current) : undefined), [spec, render]);
   return <div className="jp-mlops-chart" ref={host} role="img" aria-label={label} />;
+}
+
+/** One metric's history, one line per run; redrawn only when the histories change. */
+export function MetricChart({
+  metricKey,
+  histories,
+  labels,
+  render,
+  label
+}: {
+  metricKey: string;
+  histories: MetricHistory[];
+  labels: Record<string, string>;
+  render: ChartRenderer;
+  label: string;
+}): JSX.Element {
+  const identity = histories.map(history => `${history.run_id}/${history.key}/${history.total_points}`).join(',');
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const spec = useMemo(() => metricHistorySpec(metricKey, histories, labels), [metricKey, identity]);
+  return <Chart spec={spec} render={render} label={label} />;
 }

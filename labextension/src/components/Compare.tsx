@@ -3,10 +3,9 @@
  */
 import React, { useState } from 'react';
 
-import { metricHistorySpec } from '../charts';
 import { formatMetric } from '../format';
 import type { PanelModel } from '../model';
-import { Chart, ChartRenderer } from './Chart';
+import { ChartRenderer, MetricChart } from './Chart';
 
 export function CompareView({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
   const [showAll, setShowAll] = useState(false);
@@ -97,11 +96,7 @@ export function CompareView({ model, renderChart }: { model: PanelModel; renderC
             </select>
           </h3>
           {model.compareHistories.length > 0 && model.compareHistories[0].key === model.compareMetricKey ? (
-            <Chart
-              spec={metricHistorySpec(model.compareMetricKey ?? '', model.compareHistories, labels)}
-              render={renderChart}
-              label={`${model.compareMetricKey} of the compared runs`}
-            />
+            <MetricChart metricKey={model.compareMetricKey ?? ''} histories={model.compareHistories} labels={labels} label={`${model.compareMetricKey} of the compared runs`} render={renderChart} />
           ) : (
             <p className="jp-mlops-hint">Loading histories…</p>
           )}

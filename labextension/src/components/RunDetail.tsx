@@ -3,10 +3,9 @@
  */
 import React from 'react';
 
-import { metricHistorySpec } from '../charts';
 import { formatDuration, formatMetric, formatSize, formatTime } from '../format';
 import type { PanelModel } from '../model';
-import { Chart, ChartRenderer } from './Chart';
+import { ChartRenderer, MetricChart } from './Chart';
 import { askRegisterChoice, showRegistered } from './dialogs';
 
 function KeyValues({ title, values }: { title: string; values: Record<string, string> }): JSX.Element {
@@ -134,11 +133,7 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
           </h3>
           {model.detailHistory && model.detailHistory.key === model.detailMetricKey ? (
             <>
-              <Chart
-                spec={metricHistorySpec(model.detailHistory.key, [model.detailHistory], {})}
-                render={renderChart}
-                label={`History of ${model.detailHistory.key}`}
-              />
+              <MetricChart metricKey={model.detailHistory.key} histories={[model.detailHistory]} labels={{}} label={`History of ${model.detailHistory.key}`} render={renderChart} />
               {model.detailHistory.sampled && (
                 <p className="jp-mlops-hint">
                   Sampled {model.detailHistory.points.length} of {model.detailHistory.total_points} points.
