@@ -14,15 +14,26 @@ _FLUENT_LOCK = threading.Lock()
 
 def pip_requirements() -> list[str]:
     """Pinned requirements for the sklearn flavor (skips MLflow's slow requirement inference subprocess)."""
-    import cloudpickle
     import mlflow
     import sklearn
+    import skops
 
     return [
         f"mlflow=={mlflow.__version__}",
         f"scikit-learn=={sklearn.__version__}",
-        f"cloudpickle=={cloudpickle.__version__}",
+        f"skops=={skops.__version__}",
     ]
+
+
+def trusted_types(model: object) -> list[str]:
+    """The types skops (MLflow's safe default format) must trust to reload `model`.
+
+    The model was built by the user's own notebook or package run on this machine, so its types are
+    trusted by construction.
+    """
+    import skops.io
+
+    return list(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
 
 
 def load_pickled(path: str | Path) -> object:
@@ -46,7 +57,11 @@ def log_sklearn_model(model: object, run_id: str, *, uri: str, keep: str = "") -
             )
             try:
                 info = mlflow.sklearn.log_model(
-                    model, name=MODEL_NAME, model_id=logged.model_id, pip_requirements=pip_requirements()
+                    model,
+                    name=MODEL_NAME,
+                    model_id=logged.model_id,
+                    pip_requirements=pip_requirements(),
+                    skops_trusted_types=trusted_types(model),
                 )
             except Exception:
                 client.finalize_logged_model(logged.model_id, "FAILED")

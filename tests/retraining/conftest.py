@@ -77,3 +77,19 @@ def iris_cells(extra_train: str = "") -> list[nbformat.NotebookNode]:
     if extra_train:
         cells[3].source += "\n" + extra_train
     return cells
+
+
+@pytest.fixture(scope="session")
+def iris_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package nb2prod writes for examples/iris_classifier.ipynb (contract 2), converted once."""
+    import subprocess
+    import sys
+
+    notebook = Path(__file__).parents[2] / "examples" / "iris_classifier.ipynb"
+    outdir = tmp_path_factory.mktemp("package") / "iris_out"
+    nb2prod = Path(sys.executable).with_name("nb2prod")
+    completed = subprocess.run(
+        [str(nb2prod), str(notebook), "-o", str(outdir)], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return outdir
