@@ -13,6 +13,18 @@ def display(*objects, **options):
 '''
 
 
+class _UnindentBlankLines(cst.CSTTransformer):
+    """Blank lines inside a function body without trailing spaces (libcst indents them by default)."""
+
+    def leave_EmptyLine(self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine) -> cst.EmptyLine:
+        return updated_node.with_changes(indent=False) if updated_node.comment is None else updated_node
+
+
+def function_code(function: cst.FunctionDef) -> str:
+    """Source of a generated function, blank lines without indentation."""
+    return cst.Module(body=[function]).visit(_UnindentBlankLines()).code
+
+
 def _step_docstring(plan: Plan, step: StepPlan) -> str:
     cells = ", ".join(str(index) for index in step.cells)
     title = f"Step `{step.name}`" if step.kind == "step" else "The run's metrics"
@@ -65,7 +77,7 @@ def step_function(plan: Plan, step: StepPlan) -> str:
         body=cst.IndentedBlock(body=[docstring, *statements]),
         leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
     )
-    return cst.Module(body=[function]).code
+    return function_code(function)
 
 
 def runtime_module(plan: Plan) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from converters.emit.orchestration import _template
+from converters.emit.runtime import function_code
 from converters.plan import Plan
 
 
@@ -23,7 +24,7 @@ def _function(name: str, docstring: str, prologue: list[str], body: str, paramet
         body=cst.IndentedBlock(body=[cst.parse_statement(f'"""{docstring}"""\n'), *statements]),
         leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
     )
-    return cst.Module(body=[function]).code
+    return function_code(function)
 
 
 def conftest_module(package: str) -> str:
