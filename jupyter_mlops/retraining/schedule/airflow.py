@@ -1,0 +1,73 @@
+"""Airflow: a DAG file with the cron schedule and one PythonOperator that runs `jupyter-mlops run`.
+
+A PythonOperator (not PapermillOperator) because the run is more than papermill: MLflow tracking and the
+champion/challenger gate. It calls the interpreter that wrote the DAG, so the Airflow environment needs
+only Airflow; `max_active_runs=1` keeps runs from overlapping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_mlops.retraining.schedule import Job, write_file
+
+INSTALL_HINT = "pip install jupyter-mlops[airflow]"
+
+_DAG = '''\
+"""Airflow DAG {name}: retrains {target} with `jupyter-mlops run`.
+
+Written by `jupyter-mlops schedule --target airflow`; regenerate rather than edit. Copy it into your
+dags folder. Needs no Jupyter server.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime, timezone
+
+try:  # Airflow 3
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2
+    from airflow import DAG
+    from airflow.operators.python import PythonOperator
+
+COMMAND = {command!r}
+WORKDIR = {workdir!r}
+
+
+def retrain() -> str:
+    """Run the notebook or package once, tracked in MLflow (and gated, if the schedule says so)."""
+    completed = subprocess.run(COMMAND, cwd=WORKDIR, capture_output=True, text=True, check=False)
+    print(completed.stdout)
+    if completed.returncode != 0:
+        raise RuntimeError(f"jupyter-mlops run exited {{completed.returncode}}: {{completed.stderr[-4000:]}}")
+    return completed.stdout.splitlines()[0] if completed.stdout else ""
+
+
+with DAG(
+    dag_id={name!r},
+    schedule={cron!r},
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    tags=["jupyter-mlops", "retraining"],
+    doc_md=__doc__,
+) as dag:
+    PythonOperator(task_id="retrain", python_callable=retrain)
+'''
+
+
+def emit(job: Job, output_dir: Path) -> list[str]:
+    """Write `<name>_dag.py`."""
+    dag_file = output_dir / f"{job.name}_dag.py"
+    write_file(
+        dag_file,
+        _DAG.format(
+            name=job.name, target=job.target, command=job.command, workdir=str(job.workdir), cron=job.cron
+        ),
+    )
+    return [
+        f"wrote {dag_file} (dag_id {job.name!r}, schedule {job.cron!r})",
+        f"copy it into your Airflow dags folder (needs {INSTALL_HINT})",
+    ]
