@@ -185,7 +185,7 @@ def _check_name_conflict(client: MlflowClient, name: str) -> bool:
     return False
 
 
-def _pick_model(client: MlflowClient, run_id: str, model_id: str | None) -> str:
+def _pick_model(client: MlflowClient, run_id: str, model_id: str | None) -> tracking.LoggedModelInfo:
     run = tracking.get_run(client, run_id)
     models = tracking.run_models(client, run)
     if not models:
@@ -196,10 +196,18 @@ def _pick_model(client: MlflowClient, run_id: str, model_id: str | None) -> str:
             raise BadRequest(
                 f"Run {run_id} logged {len(models)} models ({', '.join(ids)}); pick one with model_id."
             )
-        return ids[0]
+        return models[0]
     if model_id not in ids:
         raise NotFound(f"Model {model_id!r} is not a model of run {run_id}; its models: {', '.join(ids)}.")
-    return model_id
+    return models[ids.index(model_id)]
+
+
+def version_source(client: MlflowClient, model: tracking.LoggedModelInfo) -> str:
+    """`models:/m-<id>` for a registry server; the artifact location for an embedded (SQLite/file) registry,
+    whose store would otherwise resolve `models:/` through MLflow's process-global tracking URI."""
+    registry_uri = getattr(client, "_registry_uri", None) or client.tracking_uri
+    remote = tracking.store_kind(registry_uri) in ("http", "databricks")
+    return model.model_uri if remote else model.artifact_location
 
 
 def wait_until_ready(
@@ -248,7 +256,11 @@ def register_run_model(
             if error.error_code != "RESOURCE_ALREADY_EXISTS":
                 raise
     version = client.create_model_version(
-        name=name, source=f"models:/{chosen}", run_id=run_id, model_id=chosen, await_creation_for=0
+        name=name,
+        source=version_source(client, chosen),
+        run_id=run_id,
+        model_id=chosen.model_id,
+        await_creation_for=0,
     )
     ready = wait_until_ready(client, name, str(version.version), timeout)
     return RegisterResponse(version=version_of(ready, ui_base), created_registered_model=created)

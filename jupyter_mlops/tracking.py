@@ -11,7 +11,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from mlflow import MlflowClient
 from mlflow.entities import Run, ViewType
@@ -41,7 +41,10 @@ MAX_POINTS_LIMIT = 10000
 MAX_COMPARE_RUNS = 20
 LOGGED_MODEL_SOURCE = re.compile(r"^models:/(m-[0-9a-fA-F]+)/?$")
 RUN_VIEWS = {"active": ViewType.ACTIVE_ONLY, "deleted": ViewType.DELETED_ONLY, "all": ViewType.ALL}
-SECRET_QUERY_KEYS = ("pass", "token", "secret", "key", "auth", "credential")
+USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@]*@")
+SECRET_QUERY = re.compile(
+    r"([?&][^=&#]*(?:pass|token|secret|key|auth|credential)[^=&#]*=)[^&#]*", re.IGNORECASE
+)
 NO_MODEL_REASON = (
     "This run logged no model. In MLflow 3 a model is a LoggedModel: log one inside the run with "
     "mlflow.<flavor>.log_model(model, name='model'), then register it."
@@ -53,18 +56,8 @@ NO_MODEL_REASON = (
 
 def public_uri(uri: str) -> str:
     """The URI with any user name, password or secret query value removed (safe to show in a browser)."""
-    parts = urlsplit(uri)
-    netloc = parts.netloc.rsplit("@", 1)[-1] if "@" in parts.netloc else parts.netloc
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [
-                (key, "***" if any(word in key.lower() for word in SECRET_QUERY_KEYS) else value)
-                for key, value in pairs
-            ]
-        )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    without_user = USERINFO.sub(r"\1", uri, count=1)
+    return SECRET_QUERY.sub(r"\1***", without_user)
 
 
 def store_kind(uri: str) -> StoreKind:

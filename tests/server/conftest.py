@@ -50,19 +50,18 @@ class StoreTarget:
 
 @pytest.fixture
 def store_target(mlflow_server: MlflowServer) -> StoreTarget:
-    """The store the server extension uses in this test (override the uri to point elsewhere)."""
+    """The store the server extension uses in this test (override the uri to point elsewhere; empty leaves
+    the extension's default: MLFLOW_TRACKING_URI, else the embedded SQLite store in the Jupyter root)."""
     return StoreTarget(mlflow_server.uri)
 
 
 @pytest.fixture
 def jp_server_config(store_target: StoreTarget) -> Config:
     """Enable jupyter_mlops with token auth and XSRF on (jupyter_server's defaults)."""
-    return Config(
-        {
-            "ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}},
-            "JupyterMLOps": {"tracking_uri": store_target.tracking_uri, "http_max_retries": 0},
-        }
-    )
+    extension: dict[str, object] = {"http_max_retries": 0}
+    if store_target.tracking_uri:
+        extension["tracking_uri"] = store_target.tracking_uri
+    return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}, "JupyterMLOps": extension})
 
 
 @pytest.fixture

@@ -284,3 +284,24 @@ async def test_permissions_without_auth_allow_everything(jp_fetch: Any) -> None:
     answer = await get_json(jp_fetch, "permissions", name="anything")
     assert answer["auth_enabled"] is False
     assert answer["can_set_alias"] and answer["can_delete_alias"] and answer["can_register"]
+
+
+@pytest.fixture
+def embedded_store(store_target: Any) -> None:
+    """No traitlet and no MLFLOW_TRACKING_URI: the extension's default store (request before jp_fetch)."""
+    store_target.tracking_uri = ""
+
+
+async def test_embedded_sqlite_store_beside_the_root(
+    embedded_store: None, jp_fetch: Any, jp_root_dir: Path, notebook_in_root: Path
+) -> None:
+    config = await get_json(jp_fetch, "config")
+    assert config["tracking_uri"] == f"sqlite:///{jp_root_dir.resolve() / 'mlflow.db'}"
+    assert (config["store_kind"], config["ui_url"]) == ("sqlite", None)
+    response = await jp_fetch(
+        "jupyter-mlops", "experiment", method="POST", body=json.dumps({"notebook": "analysis/train.ipynb"})
+    )
+    experiment_id = json.loads(response.body)["experiment"]["experiment_id"]
+    runs = await get_json(jp_fetch, "runs", experiment_id=experiment_id)
+    assert runs == {"runs": [], "next_page_token": None, "param_keys": [], "metric_keys": []}
+    assert (jp_root_dir / "mlflow.db").is_file()
