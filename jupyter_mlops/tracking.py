@@ -63,6 +63,8 @@ def public_uri(uri: str) -> str:
 def store_kind(uri: str) -> StoreKind:
     """What kind of store a tracking URI names."""
     scheme = urlsplit(uri).scheme.lower()
+    if uri.lower().startswith("databricks"):
+        return "databricks"
     if scheme == "sqlite":
         return "sqlite"
     if scheme in ("", "file"):
