@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import PERMISSION_DENIED, RESOURCE_DOES_NOT_EXIST
 
 from jupyter_mlops import tracking
 from jupyter_mlops.server.errors import BadRequest, Conflict, error_body
@@ -52,12 +53,12 @@ def test_order_by_splitting_respects_backticks() -> None:
 
 
 def test_error_mapping() -> None:
-    missing = MlflowException("Run 'x' not found", error_code="RESOURCE_DOES_NOT_EXIST")
+    missing = MlflowException("Run 'x' not found", error_code=RESOURCE_DOES_NOT_EXIST)
     assert (error_body(missing, "http://h").status, error_body(missing, "http://h").code) == (
         404,
         "not_found",
     )
-    denied = MlflowException("Permission denied", error_code="PERMISSION_DENIED")
+    denied = MlflowException("Permission denied", error_code=PERMISSION_DENIED)
     assert error_body(denied, "http://h").status == 403
     assert error_body(Conflict("taken"), "http://h").message == "taken"
     unexpected = error_body(ValueError("boom"), "http://h")
