@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -20,7 +20,9 @@ DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF_SECONDS = 1.0
 MAX_PARAM_VALUE = 6000
 MAX_TAG_VALUE = 5000
-BATCH_LIMIT = 900
+MAX_BATCH_PARAMS = 100
+MAX_BATCH_TAGS = 100
+MAX_BATCH_ENTITIES = 1000
 
 T = TypeVar("T")
 
@@ -99,6 +101,19 @@ def clip(value: object, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def batches(params: list[object], metrics: list[object], tags: list[object]) -> list[tuple[list, list, list]]:
+    """Split entities into `log_batch` calls within MLflow's limits (100 params, 100 tags, 1000 in all)."""
+    calls: list[tuple[list, list, list]] = []
+    params, metrics, tags = list(params), list(metrics), list(tags)
+    while params or metrics or tags or not calls:
+        batch_params, params = params[:MAX_BATCH_PARAMS], params[MAX_BATCH_PARAMS:]
+        batch_tags, tags = tags[:MAX_BATCH_TAGS], tags[MAX_BATCH_TAGS:]
+        room = MAX_BATCH_ENTITIES - len(batch_params) - len(batch_tags)
+        batch_metrics, metrics = metrics[:room], metrics[room:]
+        calls.append((batch_params, batch_metrics, batch_tags))
+    return calls
+
+
 def log_batch(
     client: object,
     run_id: str,
@@ -107,28 +122,30 @@ def log_batch(
     params: Mapping[str, object] | None = None,
     metrics: Mapping[str, float] | None = None,
     tags: Mapping[str, object] | None = None,
+    history: Mapping[str, Sequence[float]] | None = None,
     step: int = 0,
     keep: str = "",
 ) -> None:
-    """Params, metrics and tags in as few `log_batch` calls as MLflow's limits allow, each retried."""
+    """Params, metrics (or whole metric histories: step = position) and tags in as few `log_batch` calls as
+    MLflow's limits allow, each retried."""
     from mlflow.entities import Metric, Param, RunTag
 
     timestamp = int(time.time() * 1000)
-    entities: list[object] = [
-        Param(key, clip(value, MAX_PARAM_VALUE)) for key, value in (params or {}).items()
-    ]
-    entities += [Metric(key, float(value), timestamp, step) for key, value in (metrics or {}).items()]
-    entities += [RunTag(key, clip(value, MAX_TAG_VALUE)) for key, value in (tags or {}).items()]
-    for start in range(0, len(entities), BATCH_LIMIT):
-        chunk = entities[start : start + BATCH_LIMIT]
-        batch_params = [item for item in chunk if isinstance(item, Param)]
-        batch_metrics = [item for item in chunk if isinstance(item, Metric)]
-        batch_tags = [item for item in chunk if isinstance(item, RunTag)]
+    param_entities = [Param(key, clip(value, MAX_PARAM_VALUE)) for key, value in (params or {}).items()]
+    metric_entities = [Metric(key, float(value), timestamp, step) for key, value in (metrics or {}).items()]
+    for key, values in (history or {}).items():
+        metric_entities += [
+            Metric(key, float(value), timestamp, position) for position, value in enumerate(values)
+        ]
+    tag_entities = [RunTag(key, clip(value, MAX_TAG_VALUE)) for key, value in (tags or {}).items()]
+    if not (param_entities or metric_entities or tag_entities):
+        return
+    for batch_params, batch_metrics, batch_tags in batches(param_entities, metric_entities, tag_entities):
         with_retries(
             lambda p=batch_params, m=batch_metrics, t=batch_tags: client.log_batch(  # type: ignore[attr-defined]
                 run_id, metrics=m, params=p, tags=t
             ),
-            what=f"log {len(chunk)} values to run {run_id}",
+            what=f"log {len(batch_params) + len(batch_metrics) + len(batch_tags)} values to run {run_id}",
             uri=uri,
             keep=keep,
         )
