@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+from dataclasses import dataclass, fields
+from functools import cache
 
 import libcst as cst
-from libcst.metadata import (
-    BuiltinAssignment,
-    GlobalScope,
-    MetadataWrapper,
-    PositionProvider,
-    ScopeProvider,
-)
+from libcst.metadata import BuiltinAssignment, GlobalScope, MetadataWrapper, ScopeProvider
 
 # Methods that change their receiver in place (lists, dicts, sets, ndarrays, DataFrames).
 MUTATING_METHODS = frozenset(
@@ -73,140 +69,225 @@ def _base_name(node: cst.CSTNode) -> str | None:
     return node.value if isinstance(node, cst.Name) else None
 
 
-class _MutationVisitor(cst.CSTVisitor):
-    """Collects in-place changes and name-to-name aliases."""
+def _ast_base_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
+
+class _MutationVisitor(ast.NodeVisitor):
+    """Collects in-place changes and name-to-name aliases (lines from `ast`, which is cheap)."""
 
     def __init__(self) -> None:
         self.mutations: list[Mutation] = []
         self.aliases: list[tuple[str, str, int]] = []
 
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Attribute):
-            receiver = _base_name(node.func.value)
-            method = node.func.attr.value
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Attribute):
+            receiver = _ast_base_name(node.func.value)
+            method = node.func.attr
             in_place = any(
-                arg.keyword is not None
-                and arg.keyword.value == "inplace"
-                and isinstance(arg.value, cst.Name)
-                and arg.value.value == "True"
-                for arg in node.args
+                keyword.arg == "inplace"
+                and isinstance(keyword.value, ast.Constant)
+                and keyword.value.value is True
+                for keyword in node.keywords
             )
             if method == "shuffle" and node.args:
-                target = _base_name(node.args[0].value)
+                target = _ast_base_name(node.args[0])
                 if target:
-                    self.mutations.append(Mutation(target, self._line(node), f"shuffle({target})"))
+                    self.mutations.append(Mutation(target, node.lineno, f"shuffle({target})"))
             elif receiver and (in_place or method in MUTATING_METHODS):
                 how = f"{receiver}.{method}(..., inplace=True)" if in_place else f"{receiver}.{method}(...)"
-                self.mutations.append(Mutation(receiver, self._line(node), how))
+                self.mutations.append(Mutation(receiver, node.lineno, how))
+        self.generic_visit(node)
 
-    def _target_mutation(self, target: cst.BaseExpression, node: cst.CSTNode, operator: str) -> None:
-        if isinstance(target, (cst.Subscript, cst.Attribute)):
-            name = _base_name(target)
+    def _target_mutation(self, target: ast.expr, line: int, operator: str) -> None:
+        if isinstance(target, (ast.Subscript, ast.Attribute)):
+            name = _ast_base_name(target)
             if name:
-                shape = "[...]" if isinstance(target, cst.Subscript) else ".attribute"
-                self.mutations.append(Mutation(name, self._line(node), f"{name}{shape} {operator} ..."))
+                shape = "[...]" if isinstance(target, ast.Subscript) else ".attribute"
+                self.mutations.append(Mutation(name, line, f"{name}{shape} {operator} ..."))
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._target_mutation(target.target, node, "=")
+            self._target_mutation(target, node.lineno, "=")
         if (
             len(node.targets) == 1
-            and isinstance(node.targets[0].target, cst.Name)
-            and isinstance(node.value, cst.Name)
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Name)
         ):
-            self.aliases.append((node.targets[0].target.value, node.value.value, self._line(node)))
+            self.aliases.append((node.targets[0].id, node.value.id, node.lineno))
+        self.generic_visit(node)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        operator = node.operator.__class__.__name__
-        symbol = {"AddAssign": "+=", "SubtractAssign": "-=", "MultiplyAssign": "*="}.get(operator, "op=")
-        if isinstance(node.target, cst.Name):
-            name = node.target.value
-            self.mutations.append(Mutation(name, self._line(node), f"{name} {symbol} ..."))
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        symbol = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*="}.get(type(node.op), "op=")
+        if isinstance(node.target, ast.Name):
+            self.mutations.append(Mutation(node.target.id, node.lineno, f"{node.target.id} {symbol} ..."))
         else:
-            self._target_mutation(node.target, node, symbol)
+            self._target_mutation(node.target, node.lineno, symbol)
+        self.generic_visit(node)
 
-    def visit_Del(self, node: cst.Del) -> None:
-        self._target_mutation(node.target, node, "del")
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._target_mutation(target, node.lineno, "del")
+        self.generic_visit(node)
 
 
+@cache
 def parse_module(source: str) -> cst.Module:
-    """libcst module of a cell (the caller has already checked the syntax with `ast`)."""
+    """libcst module of a cell (cached: several passes read the same cell; nodes are immutable)."""
     return cst.parse_module(source)
+
+
+def _first_lines(tree: ast.AST) -> tuple[dict[str, int], dict[str, int]]:
+    """First line each name is read, and first line it is bound, according to `ast`."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            target = loads if isinstance(node.ctx, ast.Load) else stores
+            target[node.id] = min(node.lineno, target.get(node.id, node.lineno))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                name = (alias.asname or alias.name).split(".")[0]
+                stores[name] = min(node.lineno, stores.get(name, node.lineno))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stores[node.name] = min(node.lineno, stores.get(node.name, node.lineno))
+    return loads, stores
+
+
+_SKIPPED_FIELDS = frozenset(
+    {
+        "whitespace",
+        "whitespace_before",
+        "whitespace_after",
+        "leading_lines",
+        "lines_after_decorators",
+        "trailing_whitespace",
+        "lpar",
+        "rpar",
+        "semicolon",
+        "comma",
+        "equal",
+        "colon",
+        "header",
+        "footer",
+        "newline",
+    }
+)
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _attribute_nodes(root: cst.CSTNode, cell: int, owners: dict[int, int]) -> None:
+    """Map every node under `root` to `cell` (a plain walk over dataclass fields: no node rebuilding)."""
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        owners[id(node)] = cell
+        kind = type(node)
+        names = _NODE_FIELDS.get(kind)
+        if names is None:
+            names = tuple(field.name for field in fields(kind) if field.name not in _SKIPPED_FIELDS)
+            _NODE_FIELDS[kind] = names
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
 
 
 def analyse_cell(source: str) -> CellFlow:
     """Free reads, bindings, import bindings, in-place mutations and aliases of one cell's code."""
-    wrapper = MetadataWrapper(parse_module(source))
+    return analyse_cells([source])[0]
+
+
+def analyse_cells(sources: list[str]) -> list[CellFlow]:
+    """`analyse_cell` for many cells at once: one libcst scope pass over all of them.
+
+    The cells' statements are composed into one module (one ScopeProvider run instead of one per cell,
+    whose fixed cost dominates for small cells); each access and binding is then attributed to its cell,
+    and a cell's reads are the names it uses that no binding *in the same cell* provides before the use.
+    Line numbers and mutations come from `ast`, which is cheap.
+    """
+    owners: dict[int, int] = {}
+    statements: list[cst.BaseStatement] = []
+    for index, source in enumerate(sources):
+        for statement in cst.parse_module(source).body:  # fresh nodes: identity maps them to their cell
+            _attribute_nodes(statement, index, owners)
+            statements.append(statement)
+    wrapper = MetadataWrapper(cst.Module(body=statements), unsafe_skip_copy=True)
     scopes = wrapper.resolve(ScopeProvider)
-    positions = wrapper.resolve(PositionProvider)
+
+    def cell_of(node: cst.CSTNode) -> int:
+        return owners.get(id(node), -1)
+
+    reads: list[set[str]] = [set() for _ in sources]
+    builtin_reads: list[set[str]] = [set() for _ in sources]
+    writes: list[set[str]] = [set() for _ in sources]
     global_scope = next((scope for scope in scopes.values() if isinstance(scope, GlobalScope)), None)
-    reads: dict[str, int] = {}
-    builtin_reads: dict[str, int] = {}
-    dynamic: dict[str, int] = {}
     if global_scope is not None:
-        global_names = {assignment.name for assignment in global_scope.assignments}
-        for scope in sorted({id(s): s for s in scopes.values() if s is not None}.values(), key=id):
+        binding_cells: dict[int, int] = {}
+        for assignment in global_scope.assignments:
+            if not isinstance(assignment, BuiltinAssignment):
+                cell = cell_of(assignment.node)
+                binding_cells[id(assignment)] = cell
+                writes[cell].add(assignment.name.split(".")[0])
+        global_bound_in: dict[str, set[int]] = {}
+        for assignment in global_scope.assignments:
+            if id(assignment) in binding_cells:
+                global_bound_in.setdefault(assignment.name, set()).add(binding_cells[id(assignment)])
+        for scope in {id(s): s for s in scopes.values() if s is not None}.values():
             for access in scope.accesses:
                 name = _base_name(access.node) if isinstance(access.node, cst.CSTNode) else None
                 if name is None:
                     continue
-                line = positions[access.node].start.line
-                referents = list(access.referents)
-                bound_locally = any(
-                    not isinstance(referent, BuiltinAssignment) and referent.scope is not global_scope
-                    for referent in referents
-                )
-                if bound_locally:
-                    continue
-                bound_globally = any(
-                    not isinstance(referent, BuiltinAssignment) and referent.scope is global_scope
-                    for referent in referents
-                )
-                if bound_globally:
-                    continue
+                cell = cell_of(access.node)
+                referents = [
+                    referent for referent in access.referents if not isinstance(referent, BuiltinAssignment)
+                ]
+                if any(referent.scope is not global_scope for referent in referents):
+                    continue  # bound in an enclosing function or comprehension
                 nested = scope is not global_scope and not _is_comprehension_chain(scope, global_scope)
-                if nested and name in global_names:
-                    continue  # a function body reads the global this cell binds (at call time)
-                if name in DYNAMIC_NAMESPACE_CALLS:
-                    dynamic[name] = min(line, dynamic.get(name, line))
-                if referents and all(isinstance(referent, BuiltinAssignment) for referent in referents):
-                    builtin_reads[name] = min(line, builtin_reads.get(name, line))
+                if nested:
+                    if cell in global_bound_in.get(name, set()):
+                        continue  # a function body reads a global its own cell binds (at call time)
+                elif any(binding_cells.get(id(referent)) == cell for referent in referents):
+                    continue  # bound earlier in the same cell
+                if not referents and len(access.referents) > 0:
+                    builtin_reads[cell].add(name)
                 else:
-                    reads[name] = min(line, reads.get(name, line))
-    module = wrapper.module
-    writes: dict[str, int] = {}
+                    reads[cell].add(name)
+    return [
+        _cell_flow(source, reads[index], builtin_reads[index], writes[index])
+        for index, source in enumerate(sources)
+    ]
+
+
+def _cell_flow(source: str, reads: set[str], builtin_reads: set[str], writes: set[str]) -> CellFlow:
+    tree = ast.parse(source)
+    loads, stores = _first_lines(tree)
     import_writes: list[str] = []
-    if global_scope is not None:
-        for assignment in global_scope.assignments:
-            if isinstance(assignment, BuiltinAssignment):
-                continue
-            node = getattr(assignment, "node", None)
-            line = positions[node].start.line if node is not None and node in positions else 0
-            name = assignment.name.split(".")[0]
-            writes[name] = min(line, writes.get(name, line)) if name in writes else line
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-        ):
-            for small in statement.body:
-                import_writes.extend(_import_names(small))
+    for statement in tree.body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                if alias.name != "*":
+                    import_writes.append((alias.asname or alias.name).split(".")[0])
     visitor = _MutationVisitor()
-    wrapper.visit(visitor)
+    visitor.visit(tree)
+
+    def uses(names: set[str]) -> tuple[NameUse, ...]:
+        found = [NameUse(name, loads.get(name, 1)) for name in names]
+        return tuple(sorted(found, key=lambda use: (use.line, use.name)))
+
     return CellFlow(
-        reads=tuple(
-            NameUse(name, line) for name, line in sorted(reads.items(), key=lambda item: (item[1], item[0]))
-        ),
-        builtin_reads=tuple(NameUse(name, line) for name, line in sorted(builtin_reads.items())),
-        writes=tuple(name for name, _ in sorted(writes.items(), key=lambda item: (item[1], item[0]))),
+        reads=uses(reads),
+        builtin_reads=tuple(sorted(uses(builtin_reads), key=lambda use: use.name)),
+        writes=tuple(sorted(writes, key=lambda name: (stores.get(name, 0), name))),
         import_writes=tuple(dict.fromkeys(import_writes)),
         mutations=tuple(visitor.mutations),
         aliases=tuple(visitor.aliases),
-        dynamic=tuple(NameUse(name, line) for name, line in sorted(dynamic.items())),
+        dynamic=tuple(use for use in uses(reads | builtin_reads) if use.name in DYNAMIC_NAMESPACE_CALLS),
     )
 
 
@@ -218,19 +299,6 @@ def _is_comprehension_chain(scope: object, global_scope: GlobalScope) -> bool:
     while isinstance(current, ComprehensionScope):
         current = current.parent
     return current is global_scope
-
-
-def _import_names(node: cst.Import | cst.ImportFrom) -> list[str]:
-    names: list[str] = []
-    if isinstance(node.names, cst.ImportStar):
-        return names
-    for alias in node.names:
-        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-            names.append(alias.asname.name.value)
-        else:
-            dotted = cst.Module(body=[]).code_for_node(alias.name)
-            names.append(dotted.split(".")[0])
-    return names
 
 
 def split_imports(source: str) -> tuple[str, str]:

@@ -11,7 +11,7 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
-from converters.dataflow import CellFlow, analyse_cell, split_imports
+from converters.dataflow import CellFlow, analyse_cells, split_imports
 from converters.errors import HiddenStateError, TagError
 from converters.graph import order_steps
 from converters.metrics import MetricSpec, metric_specs
@@ -242,10 +242,14 @@ def build_plan(notebook: Notebook) -> Plan:
             tag=parameters_cell.label or "parameters",
         )
 
-    flows: dict[int, CellFlow] = {}
-    for cell in notebook.cells:
-        if cell.code is not None and cell.code.source.strip():
-            flows[cell.index] = analyse_cell(cell.code.source)
+    analysed = [cell for cell in notebook.cells if cell.code is not None and cell.code.source.strip()]
+    flows: dict[int, CellFlow] = dict(
+        zip(
+            (cell.index for cell in analysed),
+            analyse_cells([cell.code.source for cell in analysed]),
+            strict=True,
+        )
+    )
 
     # where each name is (first) written by a skipped cell, or by any cell: for error hints
     skipped_writers: dict[str, int] = {}
@@ -395,7 +399,7 @@ def build_plan(notebook: Notebook) -> Plan:
     for cell in grouping.tests:
         if cell.code is None or not cell.code.source.strip():
             continue
-        flow = analyse_cell(cell.code.source)
+        flow = flows[cell.index]
         test_inputs: list[tuple[str, str]] = []
         test_shared: list[str] = []
         for use in flow.reads:

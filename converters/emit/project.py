@@ -25,8 +25,11 @@ def distribution_for(module: str) -> str | None:
         return None
     if module in KNOWN_DISTRIBUTIONS:
         return KNOWN_DISTRIBUTIONS[module]
-    candidates = sorted(_module_distributions().get(module, []))
-    return candidates[0].lower() if candidates else module
+    try:  # the common case, a module named like its distribution (numpy, pandas): no scan of all dists
+        return metadata.distribution(module).metadata["Name"].lower()
+    except metadata.PackageNotFoundError:
+        candidates = sorted(_module_distributions().get(module, []))
+        return candidates[0].lower() if candidates else module
 
 
 def requirements(plan: Plan) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
+import io
+import tokenize
 
 from converters.plan import Plan, StepPlan
 
@@ -13,16 +15,36 @@ def display(*objects, **options):
 '''
 
 
-class _UnindentBlankLines(cst.CSTTransformer):
-    """Blank lines inside a function body without trailing spaces (libcst indents them by default)."""
+def _string_continuation_lines(code: str) -> set[int]:
+    """Lines that begin inside a multi-line string literal (their text is data: never re-indented)."""
+    lines: set[int] = set()
+    fstring_starts: list[int] = []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        kind = tokenize.tok_name[token.type]
+        if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+            lines.update(range(token.start[0] + 1, token.end[0] + 1))
+        elif kind == "FSTRING_START":
+            fstring_starts.append(token.start[0])
+        elif kind == "FSTRING_END":
+            lines.update(range(fstring_starts.pop() + 1, token.end[0] + 1))
+    return lines
 
-    def leave_EmptyLine(self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine) -> cst.EmptyLine:
-        return updated_node.with_changes(indent=False) if updated_node.comment is None else updated_node
+
+def indent_code(code: str, prefix: str = "    ") -> str:
+    """`code` indented by `prefix`, except blank lines and lines inside multi-line strings."""
+    inside = _string_continuation_lines(code)
+    indented = [
+        line if number in inside else (prefix + line if line.strip() else "")
+        for number, line in enumerate(code.splitlines(), start=1)
+    ]
+    return "\n".join(indented) + "\n"
 
 
-def function_code(function: cst.FunctionDef) -> str:
-    """Source of a generated function, blank lines without indentation."""
-    return cst.Module(body=[function]).visit(_UnindentBlankLines()).code
+def function_source(name: str, parameters: list[str], docstring: str, body: str) -> str:
+    """`def name(parameters):` with a docstring and `body` (plain module-level code) as its block."""
+    if not ast.parse(body).body:
+        body += "pass\n"
+    return f'\n\ndef {name}({", ".join(parameters)}):\n    """{docstring}"""\n' + indent_code(body)
 
 
 def _step_docstring(plan: Plan, step: StepPlan) -> str:
@@ -58,26 +80,12 @@ def _return_statement(step: StepPlan) -> str:
 
 
 def step_function(plan: Plan, step: StepPlan) -> str:
-    """Source of one step function; the body is re-indented by libcst so multi-line strings stay intact."""
-    body_module = cst.parse_module(step.body)
-    statements = list(body_module.body)
-    header = list(body_module.header)
+    """Source of one step function: the cells' code, then the return of the names later steps read."""
+    body = step.body.rstrip() + "\n"
     returned = _return_statement(step)
     if returned:
-        statements.append(cst.parse_statement(returned + "\n"))
-    if not statements:
-        statements.append(cst.parse_statement("pass\n"))
-    if header:
-        first = statements[0]
-        statements[0] = first.with_changes(leading_lines=[*header, *first.leading_lines])
-    docstring = cst.parse_statement(f'"""{_step_docstring(plan, step)}"""\n')
-    function = cst.FunctionDef(
-        name=cst.Name(step.function_name),
-        params=cst.Parameters(params=[cst.Param(cst.Name(name)) for name in step.inputs]),
-        body=cst.IndentedBlock(body=[docstring, *statements]),
-        leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
-    )
-    return function_code(function)
+        body += returned + "\n"
+    return function_source(step.function_name, list(step.inputs), _step_docstring(plan, step), body)
 
 
 def runtime_module(plan: Plan) -> str:

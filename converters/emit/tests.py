@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from converters.emit.orchestration import _template
-from converters.emit.runtime import function_code
+from converters.emit.runtime import function_source
 from converters.plan import Plan
 
 
 def _function(name: str, docstring: str, prologue: list[str], body: str, parameters: list[str]) -> str:
-    body_module = cst.parse_module(body)
-    statements = [cst.parse_statement(line + "\n") for line in prologue] + list(body_module.body)
-    if body_module.header and statements:
-        index = len(prologue)
-        if index < len(statements):
-            statements[index] = statements[index].with_changes(
-                leading_lines=[*body_module.header, *statements[index].leading_lines]
-            )
-    function = cst.FunctionDef(
-        name=cst.Name(name),
-        params=cst.Parameters(params=[cst.Param(cst.Name(parameter)) for parameter in parameters]),
-        body=cst.IndentedBlock(body=[cst.parse_statement(f'"""{docstring}"""\n'), *statements]),
-        leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
-    )
-    return function_code(function)
+    code = "".join(line + "\n" for line in prologue) + body.rstrip() + "\n"
+    return function_source(name, parameters, docstring, code)
 
 
 def conftest_module(package: str) -> str:
