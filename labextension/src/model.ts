@@ -35,8 +35,10 @@ export interface ColumnChoice {
   metrics: string[];
 }
 
-/** Runs fetched per page (MLflow page token paging). */
+/** Runs fetched per page when scrolling (MLflow page token paging). */
 export const RUNS_PAGE_SIZE = 200;
+/** The first page only needs to fill the visible rows: small, so the first rows show fast. */
+export const FIRST_PAGE_SIZE = 50;
 /** Longest wait between refresh polls while nothing changes. */
 export const MAX_POLL_SECONDS = 60;
 const DEFAULT_POLL_SECONDS = 5;
@@ -94,6 +96,8 @@ export class PanelModel {
   experimentName: string | null = null;
   experiment: Experiment | null = null;
   experimentError: string | null = null;
+  /** Whether the experiment lookup for the current notebook has answered (found, absent or failed). */
+  experimentLoaded = false;
 
   runs: RunSummary[] = [];
   nextPageToken: string | null = null;
@@ -163,6 +167,7 @@ export class PanelModel {
     this.experiment = null;
     this.experimentName = null;
     this.experimentError = null;
+    this.experimentLoaded = false;
     this.runs = [];
     this.nextPageToken = null;
     this.paramKeys = [];
@@ -175,19 +180,30 @@ export class PanelModel {
     if (this.view !== 'registry') {
       this.view = 'runs';
     }
+    this._stale = true;
     this.emit();
-    await this.loadExperiment();
-    this.restartPolling();
+    if (this._visible) {
+      await this.refreshIfStale();
+    }
   }
 
-  /** Poll for new runs only while the panel is visible. */
+  /** Fetch only while the panel is visible: a hidden panel costs the server nothing. */
   setVisible(visible: boolean): void {
     this._visible = visible;
     if (visible) {
-      this.restartPolling();
+      void this.refreshIfStale();
     } else {
       this.stopPolling();
     }
+  }
+
+  /** Load the current notebook's experiment and runs if not loaded yet, then poll for changes. */
+  private async refreshIfStale(): Promise<void> {
+    if (this._stale && this.notebookPath) {
+      this._stale = false;
+      await this.loadExperiment();
+    }
+    this.restartPolling();
   }
 
   dispose(): void {
@@ -216,6 +232,9 @@ export class PanelModel {
         this.experimentError = this.report(`Cannot find the experiment of ${path}`, error);
       }
     } finally {
+      if (path === this.notebookPath) {
+        this.experimentLoaded = true;
+      }
       this.loadingRuns = false;
       this.emit();
     }
@@ -238,7 +257,7 @@ export class PanelModel {
         experiment_id: experiment.experiment_id,
         filter: filterToSearch(this.filterText),
         order_by: this.orderBy(),
-        max_results: RUNS_PAGE_SIZE
+        max_results: FIRST_PAGE_SIZE
       });
       if (request !== this._runsRequest) {
         return;
@@ -588,7 +607,7 @@ export class PanelModel {
         await this.loadExperiment();
         changed = before !== this.experiment;
       } else if (!this.loadingRuns) {
-        const size = Math.min(Math.max(this.runs.length, 1), RUNS_PAGE_SIZE);
+        const size = Math.min(Math.max(this.runs.length, 1), FIRST_PAGE_SIZE);
         const page = await this.client.listRuns({
           experiment_id: this.experiment.experiment_id,
           filter: filterToSearch(this.filterText),
@@ -637,6 +656,7 @@ export class PanelModel {
 
   private _changed = new Signal<this, void>(this);
   private _visible = false;
+  private _stale = false;
   private _pollTimer: number | null = null;
   private _pollSeconds = DEFAULT_POLL_SECONDS;
   private _runsRequest = 0;

@@ -63,7 +63,7 @@ function RunsArea({ model, renderChart }: { model: PanelModel; renderChart: Char
     return (
       <>
         {heading}
-        {model.loadingRuns ? (
+        {!model.experimentLoaded ? (
           <p className="jp-mlops-hint jp-mlops-padded">Looking for the experiment…</p>
         ) : (
           <div className="jp-mlops-padded">
