@@ -16,16 +16,17 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python setup.py pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
+	@# An editable install skips setup.py's data_files: put the server-extension switch where a wheel puts it.
+	install -D -m 644 jupyter-config/server-config/jupyter_mlops.json \
+	  $(VENV)/etc/jupyter/jupyter_server_config.d/jupyter_mlops.json
 	touch $@
 
 venv: $(STAMP)
 
 labextension: $(STAMP)
-	@if [ -f package.json ]; then \
-	  cd . && PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jlpm install && PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jlpm build && \
-	  PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jupyter labextension develop --overwrite . >/dev/null && \
-	  PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/jupyter server extension enable --sys-prefix jupyter_mlops >/dev/null; \
-	fi
+	PATH=$(abspath $(BIN)):$$PATH jlpm install
+	PATH=$(abspath $(BIN)):$$PATH jlpm build
+	PATH=$(abspath $(BIN)):$$PATH jupyter labextension develop --overwrite . >/dev/null
 
 browser:
 	bash scripts/install-system-deps.sh
