@@ -16,6 +16,19 @@ def _python_literal(value: object) -> str:
     return repr(value)
 
 
+def dict_literal(items: dict[str, object], indent: str = "") -> str:
+    """A dict literal on one line when short, else one entry per line (nested dicts likewise)."""
+    inline = "{" + ", ".join(f"{key!r}: {value!r}" for key, value in items.items()) + "}"
+    if len(inline) + len(indent) <= 60 or not items:
+        return inline
+    inner = indent + "    "
+    lines = [
+        f"{inner}{key!r}: {dict_literal(value, inner) if isinstance(value, dict) else repr(value)},"
+        for key, value in items.items()
+    ]
+    return "{\n" + "\n".join(lines) + f"\n{indent}}}"
+
+
 def _steps_table(plan: Plan) -> str:
     rows = []
     for step in plan.steps:
@@ -41,11 +54,9 @@ def pipeline_module(plan: Plan, package: str, experiment_name: str, notebook_fil
         "@@NOTEBOOK_SHA256@@": json.dumps(plan.notebook.sha256),
         "@@EXPERIMENT_NAME@@": json.dumps(experiment_name),
         "@@MODEL_VARIABLE@@": _python_literal(plan.model_variable),
-        "@@PARAMETERS@@": "{"
-        + ", ".join(f"{p.name!r}: {_python_literal(p.default)}" for p in plan.parameters)
-        + "}",
-        "@@PARAMETER_TYPES@@": "{" + ", ".join(f"{p.name!r}: {p.type_name!r}" for p in plan.parameters) + "}",
-        "@@PARAMETER_HELP@@": "{" + ", ".join(f"{p.name!r}: {p.comment!r}" for p in plan.parameters) + "}",
+        "@@PARAMETERS@@": dict_literal({p.name: p.default for p in plan.parameters}),
+        "@@PARAMETER_TYPES@@": dict_literal({p.name: p.type_name for p in plan.parameters}),
+        "@@PARAMETER_HELP@@": dict_literal({p.name: p.comment for p in plan.parameters}),
         "@@OPTIONAL_PARAMETERS@@": repr(sorted(p.name for p in plan.parameters if p.optional)),
         "@@STEPS@@": _steps_table(plan),
     }

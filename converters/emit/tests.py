@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from converters.emit.orchestration import _template
+from converters.emit.orchestration import _template, dict_literal
 from converters.emit.runtime import function_source
 from converters.plan import Plan
 
@@ -33,7 +33,7 @@ def parity_module(plan: Plan, package: str) -> str:
         _template("test_parity.py.tmpl")
         .replace("@@PACKAGE@@", package)
         .replace("@@PARAMETERS_CELL@@", repr(plan.parameters_cell))
-        .replace("@@METRIC_EXPRESSIONS@@", repr(expressions))
+        .replace("@@METRIC_EXPRESSIONS@@", dict_literal(expressions))
     )
 
 
@@ -43,6 +43,8 @@ def steps_test_module(plan: Plan, package: str) -> str:
     return f'''"""A test per step: called alone on the state before it, it returns the same outputs."""
 
 from __future__ import annotations
+
+import contextlib
 
 import pytest
 
@@ -64,10 +66,8 @@ def state_before(step_name: str) -> dict[str, object]:
             captured.update(state)
             raise _StopBefore
 
-    try:
+    with contextlib.suppress(_StopBefore):
         pipeline.execute_steps(dict(pipeline.PARAMETERS), before_step=before)
-    except _StopBefore:
-        pass
     return captured
 
 
