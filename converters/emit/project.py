@@ -11,6 +11,7 @@ from converters.plan import Plan
 
 KNOWN_DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "PIL": "pillow", "cv2": "opencv-python"}
 TEST_REQUIREMENTS = ("pytest", "papermill", "ipykernel", "nbformat")
+DEFAULT_PYTHON = "3.11"  # when the notebook does not record its kernel's Python version
 PARITY_TOLERANCE = "floats within rtol 1e-9 / atol 1e-12; everything else exact"
 
 
@@ -78,8 +79,10 @@ def mlproject(plan: Plan, package: str) -> str:
 
 
 def python_env(plan: Plan) -> str:
-    """`python_env.yaml` for `mlflow run` with the virtualenv manager."""
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    """`python_env.yaml` for `mlflow run --env-manager virtualenv` (Python from the notebook's metadata)."""
+    language = plan.notebook.metadata.get("language_info")
+    recorded = str(language.get("version", "")) if isinstance(language, dict) else ""
+    version = ".".join(recorded.split(".")[:2]) if recorded.count(".") >= 1 else DEFAULT_PYTHON
     return (
         f"python: {json.dumps(version)}\n"
         "build_dependencies:\n  - pip\n  - setuptools\n  - wheel\n"
