@@ -6,10 +6,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
-import nbformat
-from nbformat.validator import iter_validate
+import fastjsonschema
 
 from converters.errors import ConversionError, NotebookReadError
 from converters.magics import TranslatedCell, translate_cell
@@ -56,22 +58,33 @@ class Notebook:
         return hashlib.sha256(self.raw).hexdigest()
 
 
-def read_notebook(path: Path) -> Notebook:
-    """Load, validate and classify; raise a ConversionError subclass on bad input."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise NotebookReadError(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise NotebookReadError(f"{path} is not UTF-8 text: {error.reason}") from None
-    except json.JSONDecodeError as error:
-        raise NotebookReadError(
-            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from None
-    if not isinstance(document, dict) or "cells" not in document:
-        raise NotebookReadError(f"{path} is not a Jupyter notebook (no 'cells' list)")
+@cache
+def _schema_validator(minor: int) -> Any:
+    """nbformat's own v4.x JSON schema, compiled with fastjsonschema (nbformat's fast backend).
+
+    Importing `nbformat` costs seconds here (its jsonschema stack compiles grammars at import); the valid
+    path only needs the schema file. nbformat itself is imported on the error path, for its messages.
+    """
+    spec = find_spec("nbformat")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    schemas = Path(locations[0]) / "v4" if locations else Path()
+    schema_file = schemas / f"nbformat.v4.{minor}.schema.json"
+    if not schema_file.exists():
+        schema_file = schemas / "nbformat.v4.schema.json"
+    return fastjsonschema.compile(json.loads(schema_file.read_text(encoding="utf-8")))
+
+
+def _validated(path: Path, raw: bytes, document: dict[str, Any]) -> dict[str, Any]:
+    """The notebook as nbformat 4 JSON; NotebookReadError naming the first problem's place."""
+    if document.get("nbformat") == 4 and isinstance(document.get("nbformat_minor"), int):
+        try:
+            _schema_validator(min(document["nbformat_minor"], 5))(document)
+            return document
+        except fastjsonschema.JsonSchemaException:
+            pass
+    import nbformat  # slow import, only for old formats and for nbformat's precise error messages
+    from nbformat.validator import iter_validate
+
     if document.get("nbformat") == 4:
         for problem in iter_validate(document):
             where = "/".join(str(part) for part in problem.absolute_path) or "top level"
@@ -88,17 +101,38 @@ def read_notebook(path: Path) -> Notebook:
         ) from None
     except Exception as error:  # nbformat raises several reader errors for unsupported versions
         raise NotebookReadError(f"{path} is not a readable nbformat notebook: {error}") from None
+    return json.loads(nbformat.writes(node))
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Load, validate and classify; raise a ConversionError subclass on bad input."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise NotebookReadError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise NotebookReadError(f"{path} is not UTF-8 text: {error.reason}") from None
+    except json.JSONDecodeError as error:
+        raise NotebookReadError(
+            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+    if not isinstance(document, dict) or ("cells" not in document and "worksheets" not in document):
+        raise NotebookReadError(f"{path} is not a Jupyter notebook (no 'cells' list)")
+    document = _validated(path, raw, document)
     cells: list[SourceCell] = []
-    for index, cell in enumerate(node.cells):
+    for index, cell in enumerate(document["cells"]):
         tags = parse_cell_tags(cell.get("metadata", {}).get("tags", []), cell_index=index)
-        source = cell.source
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        cell_type = cell["cell_type"]
         code = None
-        if cell.cell_type == "code" and tags.role != "skip":
+        if cell_type == "code" and tags.role != "skip":
             code = translate_cell(source, cell_index=index, tag=tags.label)
-        elif cell.cell_type == "code":
+        elif cell_type == "code":
             try:  # skipped cells are read only to explain hidden-state errors; they need not convert
                 code = translate_cell(source, cell_index=index, tag=tags.label)
             except ConversionError:
                 code = None
-        cells.append(SourceCell(index=index, cell_type=cell.cell_type, source=source, tags=tags, code=code))
-    return Notebook(path=path, raw=raw, metadata=dict(node.metadata), cells=tuple(cells))
+        cells.append(SourceCell(index=index, cell_type=cell_type, source=source, tags=tags, code=code))
+    return Notebook(path=path, raw=raw, metadata=dict(document.get("metadata", {})), cells=tuple(cells))

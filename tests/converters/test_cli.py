@@ -223,3 +223,14 @@ def test_tags_markdown_and_usage_errors(run_cli: RunCli) -> None:
 def test_readme_tag_table_is_generated_from_tags_py() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert tags_markdown() in readme, "README tag table is stale: run python -m converters.readme"
+
+
+def test_an_nbformat_3_notebook_is_upgraded_and_converted(run_cli: RunCli, tmp_path: Path) -> None:
+    from nbformat import v3
+
+    cells = [v3.new_code_cell(input="x = 1", metadata={"tags": ["step:first"]})]
+    notebook = tmp_path / "old.ipynb"
+    notebook.write_text(v3.writes_json(v3.new_notebook(worksheets=[v3.new_worksheet(cells=cells)])))
+    code, out, _ = run_cli(notebook, "-o", tmp_path / "out")
+    assert code == 0
+    assert "| `first` | 0 | — | — |" in out
