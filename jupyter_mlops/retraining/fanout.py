@@ -8,6 +8,8 @@ group (or all, or none). A failing set fails its own child run only.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import multiprocessing
 import os
 import shutil
@@ -92,11 +94,13 @@ def _package_set(index: int, parameters: dict[str, object], keep_model: bool) ->
     assert isinstance(target, PackageTarget)
     started = time.monotonic()
     outcome = SetOutcome(index, parameters)
+    printed = io.StringIO()  # 200 sets printing at once would bury the progress bar; kept for failures
     try:
-        outputs = target.pipeline.run_steps(**parameters)
+        with contextlib.redirect_stdout(printed):
+            outputs = target.pipeline.run_steps(**parameters)
     except Exception as error:
         outcome.error = f"{type(error).__name__}: {error}"
-        outcome.error_detail = traceback.format_exc(limit=5)
+        outcome.error_detail = printed.getvalue()[-2000:] + traceback.format_exc(limit=5)
     else:
         raw_metrics = outputs.get("metrics", {}) or {}
         outcome.metrics = {
@@ -184,6 +188,8 @@ class ChildLogger:
         extra_tags: dict[str, object] = {}
         if outcome.error:
             extra_tags[f"{TAG_PREFIX}.error"] = clip(outcome.error, 5000)
+            if outcome.error_detail:
+                extra_tags[f"{TAG_PREFIX}.error.detail"] = clip(outcome.error_detail, 5000)
         log_batch(
             self.client,
             outcome.run_id,
@@ -339,6 +345,8 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
                     for index, one in enumerate(sets.sets)
                 ]
             logger = ChildLogger(uri, experiment_id, parent_id, target, target.spec.defaults())
+            if keep_models:  # the first model log imports mlflow.sklearn + skops (seconds): overlap it
+                logger.threads.submit(_warm_up_model_logging)
             logged: list[Future[SetOutcome]] = []
             with tqdm(total=len(futures), desc="parameter sets", unit="set", leave=False) as progress:
                 for future in as_completed(futures):
@@ -371,6 +379,12 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     echo(summary_table(outcomes, best, request.metric, sets.group_by))
     echo(f"parent run {parent_id} in {time.monotonic() - started:.1f} s")
     return failed
+
+
+def _warm_up_model_logging() -> None:
+    """Import what logging a model needs while the pool computes."""
+    import mlflow.sklearn  # noqa: F401
+    import skops.io  # noqa: F401
 
 
 def _common_params(outcomes: list[SetOutcome]) -> dict[str, object]:
