@@ -212,7 +212,16 @@ export class PanelModel {
   }
 
   // ------------------------------------------------------------------ experiment and runs
-  private async loadExperiment(): Promise<void> {
+  /** Look the notebook's experiment up again (after an error). */
+  async retryExperiment(): Promise<void> {
+    this.experimentError = null;
+    this.experimentLoaded = false;
+    this.emit();
+    await this.loadExperiment();
+  }
+
+  /** Find the notebook's experiment, then its first runs; `quiet` (background polls) skips notifications. */
+  private async loadExperiment(quiet = false): Promise<void> {
     const path = this.notebookPath;
     if (!path) {
       return;
@@ -229,7 +238,8 @@ export class PanelModel {
       this.experimentError = null;
     } catch (error) {
       if (path === this.notebookPath) {
-        this.experimentError = this.report(`Cannot find the experiment of ${path}`, error);
+        const action = `Cannot find the experiment of ${path}`;
+        this.experimentError = quiet ? `${action}: ${errorMessage(error)}` : this.report(action, error);
       }
     } finally {
       if (path === this.notebookPath) {
@@ -603,9 +613,8 @@ export class PanelModel {
     let changed = false;
     try {
       if (!this.experiment) {
-        const before = this.experiment;
-        await this.loadExperiment();
-        changed = before !== this.experiment;
+        await this.loadExperiment(true);
+        changed = this.experiment !== null;
       } else if (!this.loadingRuns) {
         const size = Math.min(Math.max(this.runs.length, 1), FIRST_PAGE_SIZE);
         const page = await this.client.listRuns({

@@ -57,6 +57,7 @@ class JupyterLab:
     base_url: str = "/"
     token: str = "panel-test-token"
     port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -102,6 +103,7 @@ class JupyterLab:
             "MLFLOW_TRACKING_URI": self.tracking_uri,
             "JUPYTER_RUNTIME_DIR": str(self.state_dir / "runtime"),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **self.extra_env,
         }
         env.pop("MLFLOW_REGISTRY_URI", None)
         log = self.log_path.open("ab")
@@ -143,9 +145,18 @@ def launch_chromium(playwright):  # type: ignore[no-untyped-def]
 
 
 def open_mlops_panel(page) -> None:  # type: ignore[no-untyped-def]
-    """Click the MLOps tab in the left sidebar unless the panel is already showing."""
+    """Click the MLOps sidebar tab until the panel shows (the layout restore may still be settling)."""
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    tab = page.locator('.jp-SideBar.jp-mod-left li[data-id="jupyter-mlops-panel"]')
+    tab.wait_for(timeout=60_000)
     panel = page.locator("#jupyter-mlops-panel")
-    if not panel.is_visible():
-        page.locator('.jp-SideBar.jp-mod-left li[data-id="jupyter-mlops-panel"]').click()
-    panel.wait_for(state="visible")
+    for _attempt in range(5):
+        if panel.is_visible():
+            return
+        tab.click()
+        try:
+            panel.wait_for(state="visible", timeout=3_000)
+        except Exception:
+            continue
+        page.wait_for_timeout(300)  # a restore finishing right now may still hide it
+    panel.wait_for(state="visible", timeout=5_000)

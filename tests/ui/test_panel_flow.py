@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
+from tests.support.mlflow_server import free_port
 from tests.ui.conftest import MODEL_RUN_NAME, PLAIN_RUN_NAMES, LoggedExperiment
-from tests.ui.lab import JupyterLab, open_mlops_panel
+from tests.ui.lab import JupyterLab, open_mlops_panel, write_example_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,6 +58,7 @@ def test_register_and_promote_from_the_panel(
         register = panel.get_by_role("button", name="Register model")
         register.wait_for()
         assert register.is_disabled()
+        panel.get_by_text("This run logged no model.").wait_for()
         panel.get_by_role("button", name="← Runs").click()
 
         # The run with a model: Register model → new name → version 1.
@@ -92,3 +94,34 @@ def test_register_and_promote_from_the_panel(
         raise
     finally:
         context.close()
+
+
+def test_unreachable_store_is_a_readable_notification(browser, tmp_path: Path, screenshot_dir: Path) -> None:
+    """With the MLflow server down, the panel says so in a notification and inline, and stops waiting."""
+    root = tmp_path / "root"
+    root.mkdir()
+    write_example_notebook(root / "lonely.ipynb")
+    dead_uri = f"http://127.0.0.1:{free_port()}"
+    (tmp_path / "state").mkdir()
+    lab = JupyterLab(
+        root_dir=root,
+        state_dir=tmp_path / "state",
+        tracking_uri=dead_uri,
+        extra_env={"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "5"},
+    ).start()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(lab.page_url("lab/tree/lonely.ipynb"))
+        open_mlops_panel(page)
+        panel = page.locator("#jupyter-mlops-panel")
+        expected = f"Cannot find the experiment of lonely.ipynb: The MLflow store {dead_uri} is unreachable."
+        panel.get_by_role("alert").filter(has_text=expected).wait_for()
+        page.locator(".jp-Notification-Toast-error").filter(has_text=expected).first.wait_for()
+        assert panel.get_by_text("Looking for the experiment").count() == 0
+        assert "Traceback" not in (panel.text_content() or "")
+        page.screenshot(path=screenshot_dir / "unreachable-store.png")
+    finally:
+        context.close()
+        lab.stop()

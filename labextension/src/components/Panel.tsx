@@ -54,7 +54,10 @@ function RunsArea({ model, renderChart }: { model: PanelModel; renderChart: Char
       <>
         {heading}
         <p className="jp-mlops-error jp-mlops-padded" role="alert">
-          {model.experimentError}
+          {model.experimentError}{' '}
+          <button className="jp-mlops-link" onClick={() => void model.retryExperiment()}>
+            Retry
+          </button>
         </p>
       </>
     );

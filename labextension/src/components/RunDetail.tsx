@@ -150,7 +150,7 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
       <section className="jp-mlops-section" aria-label="Models">
         <h3>Logged models</h3>
         {detail.models.length === 0 ? (
-          <p className="jp-mlops-hint">This run logged no model.</p>
+          <p className="jp-mlops-hint">None.</p>
         ) : (
           <ul className="jp-mlops-plain-list">
             {detail.models.map(logged => (

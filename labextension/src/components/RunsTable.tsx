@@ -23,27 +23,27 @@ interface IColumn {
 /** The fixed columns plus the chosen params and metrics. */
 function columnsFor(model: PanelModel): IColumn[] {
   const fixed: IColumn[] = [
-    { id: 'status', title: 'Status', width: 80, sortKey: 'attributes.status', cell: run => run.status },
+    { id: 'status', title: 'Status', width: 78, sortKey: 'attributes.status', cell: run => run.status },
     {
       id: 'start',
       title: 'Started',
-      width: 140,
+      width: 150,
       sortKey: 'attributes.start_time',
       cell: run => formatTime(run.start_time)
     },
-    { id: 'duration', title: 'Duration', width: 80, sortKey: null, cell: run => formatDuration(run.duration_ms) }
+    { id: 'duration', title: 'Duration', width: 72, sortKey: null, cell: run => formatDuration(run.duration_ms) }
   ];
   const params = model.columns.params.map<IColumn>(key => ({
     id: `param:${key}`,
     title: key,
-    width: 90,
+    width: 84,
     sortKey: orderByKey('params', key),
     cell: run => run.params[key] ?? '–'
   }));
   const metrics = model.columns.metrics.map<IColumn>(key => ({
     id: `metric:${key}`,
     title: key,
-    width: 90,
+    width: 84,
     sortKey: orderByKey('metrics', key),
     cell: run => formatMetric(run.metrics[key])
   }));
@@ -58,7 +58,7 @@ interface IRowProps {
 }
 
 const SELECT_WIDTH = 28;
-const NAME_WIDTH = 160;
+const NAME_WIDTH = 150;
 
 function RunRow({ index, style, model, columns, runs, selected, ariaAttributes }: RowComponentProps<IRowProps>): JSX.Element {
   const run = runs[index];
