@@ -67,7 +67,8 @@ setup(
             "jupytext>=1.19,<2",
             "ruff>=0.17,<0.18",
         ],
-        # prefect 3.9 needs certifi>=2026.10.19 (not on this index yet); 3.8 breaks with fastapi>=0.150 (min_items)
+        # prefect 3.9 needs certifi>=2026.10.19 (not on this index yet);
+        # prefect 3.8 breaks with fastapi>=0.150 (min_items).
         "prefect": ["prefect>=3.4,<3.9", "fastapi>=0.139,<0.150"],
         "airflow": ["apache-airflow>=3.3,<4", "apache-airflow-providers-papermill"],
     },
