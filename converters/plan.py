@@ -12,13 +12,18 @@ import re
 from dataclasses import dataclass, field
 
 from converters.dataflow import CellFlow, analyse_cells, split_imports
-from converters.errors import HiddenStateError, TagError
+from converters.errors import HiddenStateError, ParameterError, TagError
 from converters.graph import order_steps
 from converters.metrics import MetricSpec, metric_specs
 from converters.notebook import Notebook, SourceCell
 from converters.parameters import Parameter, parse_parameters_cell
 
-NOTEBOOK_ONLY_NAMES = frozenset({"display"})  # provided by a shim in the runtime module
+NOTEBOOK_ONLY_NAMES = frozenset({"display"})
+# Names the generated package uses itself: run(experiment_name=, run_name=), --no-mlflow, -h/--help,
+# and the "metrics" key of run_steps()'s results.
+RESERVED_NAMES = frozenset(
+    {"metrics", "experiment_name", "run_name", "no_mlflow", "help", "h"}
+)  # provided by a shim in the runtime module
 IPYTHON_HISTORY = re.compile(r"^(_+|_i+|_\d+|_i\d+|In|Out|_oh|_ih|_dh)$")
 
 
@@ -243,6 +248,15 @@ def build_plan(notebook: Notebook) -> Plan:
         )
 
     analysed = [cell for cell in notebook.cells if cell.code is not None and cell.code.source.strip()]
+    for parameter in parameters:
+        if parameter.name in RESERVED_NAMES:
+            raise ParameterError(
+                f"parameter name {parameter.name!r} is reserved by the generated package "
+                f"({', '.join(sorted(RESERVED_NAMES))}); rename it",
+                cell_index=parameters_cell.index if parameters_cell else None,
+                tag=parameters_cell.label if parameters_cell else None,
+                line=parameter.line,
+            )
     flows: dict[int, CellFlow] = dict(
         zip(
             (cell.index for cell in analysed),
@@ -482,6 +496,14 @@ def build_plan(notebook: Notebook) -> Plan:
             parts.append(marker + ("\n" + rest.rstrip() if rest.strip() else ""))
             if unit.kind == "metrics":
                 specs.extend(metric_specs(cell.code.source if cell.code else "", cell_index=cell.index))
+        if "metrics" in outputs:
+            cell = next(cell for cell in unit.cells if "metrics" in flows[cell.index].writes)
+            raise HiddenStateError(
+                "a step output named 'metrics' would clash with the run's metrics in run_steps() results; "
+                "rename the variable",
+                cell_index=cell.index,
+                tag=cell.label,
+            )
         function_name = name if name not in shared_and_builtin else f"{name}_step"
         plans.append(
             StepPlan(

@@ -133,6 +133,16 @@ def test_mutation_and_alias_warnings_name_cell_and_line(make_notebook: MakeNoteb
 
 BAD_PLANS = [
     (
+        [("run_name = 'x'", "parameters")],
+        "cell 0 (tag parameters), line 1: parameter name 'run_name' is reserved by the generated package "
+        "(experiment_name, h, help, metrics, no_mlflow, run_name); rename it",
+    ),
+    (
+        [("metrics = {'a': 1}", "step:score"), ("print(metrics)", "step:show")],
+        "cell 0 (tag step:score): a step output named 'metrics' would clash with the run's metrics in "
+        "run_steps() results; rename the variable",
+    ),
+    (
         [("x = 1", "step:a"), ("y = undefined_thing + x", "step:b")],
         "cell 1 (tag step:b), line 1: step 'b' reads 'undefined_thing', which nothing defines before it "
         "(parameters, imports, functions or an earlier step): it exists only in the kernel's hidden state",
