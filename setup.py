@@ -48,6 +48,7 @@ setup(
         "mlflow[auth]>=3.17,<4",
         "papermill>=2.7,<3",
         "nbformat>=5.10,<6",
+        "fastjsonschema>=2.19,<3",  # nb2prod validates against nbformat's schema without importing nbformat
         "nbconvert>=7.16,<8",
         "nbclient>=0.10,<1",
         "libcst>=1.9,<2",
