@@ -1,6 +1,10 @@
 /**
  * Vega-Lite specifications for metric charts; JupyterLab's own Vega renderer draws them.
  */
+import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import { Widget } from '@lumino/widgets';
+
+import type { ChartRenderer } from './components/Chart';
 import type { MetricHistory } from './contract';
 
 /** The Vega-Lite MIME type JupyterLab's vega5 extension renders. */
@@ -30,5 +34,26 @@ export function metricHistorySpec(key: string, histories: MetricHistory[], label
       y: { field: 'value', type: 'quantitative', title: key, scale: { zero: false } },
       ...(overlaid ? { color: { field: 'run', type: 'nominal', title: 'run' } } : {})
     }
+  };
+}
+
+/** Draw Vega-Lite specs with JupyterLab's own Vega renderer (the vega5 mime extension). */
+export function chartRendererFrom(rendermime: IRenderMimeRegistry): ChartRenderer {
+  return (spec, host) => {
+    if (!rendermime.mimeTypes.includes(VEGALITE_MIME)) {
+      host.textContent = 'Charts need JupyterLab’s Vega renderer (@jupyterlab/vega5-extension), which is disabled.';
+      return () => (host.textContent = '');
+    }
+    const renderer = rendermime.createRenderer(VEGALITE_MIME);
+    Widget.attach(renderer, host);
+    // The renderer's own node does not stretch, so "container" width is resolved here from the host.
+    const sized = spec.width === 'container' ? { ...spec, width: Math.max(200, host.clientWidth - 90) } : spec;
+    renderer
+      .renderModel(new MimeModel({ data: { [VEGALITE_MIME]: sized as any }, trusted: true }))
+      .catch(error => {
+        console.error('jupyter-mlops: chart failed', error);
+        host.textContent = 'The chart could not be drawn.';
+      });
+    return () => renderer.dispose();
   };
 }

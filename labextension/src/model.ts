@@ -9,6 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, MlopsClient } from './api';
 import type {
+  ArtifactEntry,
   CompareResponse,
   ConfigResponse,
   Experiment,
@@ -116,6 +117,8 @@ export class PanelModel {
   detailMetricKey: string | null = null;
   detailHistory: MetricHistory | null = null;
   lastRegistration: RegisterResponse | null = null;
+  /** Contents of the artifact folders opened in the run detail, by folder path. */
+  openArtifactDirs = new Map<string, ArtifactEntry[] | null>();
 
   comparison: CompareResponse | null = null;
   compareLoading = false;
@@ -382,6 +385,7 @@ export class PanelModel {
     this.detailHistory = null;
     this.detailMetricKey = null;
     this.lastRegistration = null;
+    this.openArtifactDirs = new Map();
     this.emit();
     try {
       const detail = await this.client.getRun(runId);
@@ -414,6 +418,31 @@ export class PanelModel {
       }
     } catch (error) {
       this.report(`Cannot load the history of metric ${key}`, error);
+    }
+    this.emit();
+  }
+
+  /** Open or close an artifact folder of the open run (its entries are fetched on first open). */
+  async toggleArtifactDir(path: string): Promise<void> {
+    const detail = this.detail;
+    if (!detail) {
+      return;
+    }
+    if (this.openArtifactDirs.has(path)) {
+      this.openArtifactDirs.delete(path);
+      this.emit();
+      return;
+    }
+    this.openArtifactDirs.set(path, null);
+    this.emit();
+    try {
+      const listing = await this.client.listArtifacts(detail.run.run_id, path);
+      if (this.detail === detail && this.openArtifactDirs.has(path)) {
+        this.openArtifactDirs.set(path, listing.files);
+      }
+    } catch (error) {
+      this.openArtifactDirs.delete(path);
+      this.report(`Cannot list the artifacts in ${path}`, error);
     }
     this.emit();
   }

@@ -47,6 +47,7 @@ def log_example_runs(tracking_uri: str, experiment_name: str) -> tuple[str, str]
         metrics.append(Metric("accuracy", 0.8 + 0.05 * index, T0, 0))
         params = [Param("n_estimators", str(10 * (index + 1))), Param("max_depth", "3")]
         client.log_batch(run.info.run_id, metrics=metrics, params=params)
+        client.log_text(run.info.run_id, f"summary of {name}", "reports/summary.txt")
         client.set_terminated(run.info.run_id)
     features, labels = load_iris(return_X_y=True)
     model = LogisticRegression(max_iter=300).fit(features, labels)

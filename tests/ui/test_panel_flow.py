@@ -59,6 +59,8 @@ def test_register_and_promote_from_the_panel(
         register.wait_for()
         assert register.is_disabled()
         panel.get_by_text("This run logged no model.").wait_for()
+        panel.get_by_role("button", name="▸ reports/").click()
+        panel.get_by_text("summary.txt").wait_for()
         panel.get_by_role("button", name="← Runs").click()
 
         # The run with a model: Register model → new name → version 1.

@@ -3,6 +3,7 @@
  */
 import React from 'react';
 
+import type { ArtifactEntry } from '../contract';
 import { formatDuration, formatMetric, formatSize, formatTime } from '../format';
 import type { PanelModel } from '../model';
 import { ChartRenderer, MetricChart } from './Chart';
@@ -28,6 +29,34 @@ function KeyValues({ title, values }: { title: string; values: Record<string, st
         </table>
       )}
     </section>
+  );
+}
+
+/** Artifact files and folders; a folder opens in place (fetched on first open). */
+function ArtifactTree({ model, entries }: { model: PanelModel; entries: ArtifactEntry[] }): JSX.Element {
+  return (
+    <ul className="jp-mlops-plain-list jp-mlops-artifacts">
+      {entries.map(entry => {
+        const name = entry.path.split('/').pop() ?? entry.path;
+        if (!entry.is_dir) {
+          return (
+            <li key={entry.path}>
+              {name} <span className="jp-mlops-hint">{formatSize(entry.file_size)}</span>
+            </li>
+          );
+        }
+        const open = model.openArtifactDirs.has(entry.path);
+        const children = model.openArtifactDirs.get(entry.path);
+        return (
+          <li key={entry.path}>
+            <button className="jp-mlops-link" aria-expanded={open} onClick={() => void model.toggleArtifactDir(entry.path)}>
+              {open ? '▾' : '▸'} {name}/
+            </button>
+            {open && (children ? <ArtifactTree model={model} entries={children} /> : <span className="jp-mlops-hint"> loading…</span>)}
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 
@@ -171,14 +200,7 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
         {detail.artifacts.length === 0 ? (
           <p className="jp-mlops-hint">No artifacts.</p>
         ) : (
-          <ul className="jp-mlops-plain-list">
-            {detail.artifacts.map(entry => (
-              <li key={entry.path}>
-                {entry.is_dir ? '📁 ' : ''}
-                {entry.path} <span className="jp-mlops-hint">{formatSize(entry.file_size)}</span>
-              </li>
-            ))}
-          </ul>
+          <ArtifactTree model={model} entries={detail.artifacts} />
         )}
       </section>
       <KeyValues title="Tags" values={run.tags} />
