@@ -11,7 +11,7 @@ import pytest
 
 from jupyter_mlops.experiments import experiment_name_for
 from tests.support.mlflow_server import MlflowServer
-from tests.ui.lab import JupyterLab, launch_chromium, write_example_notebook
+from tests.ui.lab import CHROMIUM_PATH, JupyterLab, launch_chromium, write_example_notebook
 
 NOTEBOOK_NAME = "iris_classifier.ipynb"
 MODEL_RUN_NAME = "logistic-with-model"
@@ -88,10 +88,23 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("panel-screenshots")
 
 
+def require_browser_setup() -> None:
+    """Fail with what to run when the panel is not built/installed or Chromium is missing."""
+    from jupyter_core.paths import jupyter_path
+
+    installed = [Path(folder) / "jupyter-mlops" for folder in jupyter_path("labextensions")]
+    if not any((folder / "package.json").exists() for folder in installed):
+        pytest.fail("The jupyter-mlops labextension is not installed: run `make labextension` first.")
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.fail(f"{CHROMIUM_PATH} is missing: run `make browser` (Debian's chromium package).")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """One headless Debian Chromium for the session (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright
+
+    require_browser_setup()
 
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
