@@ -150,3 +150,14 @@ def test_grid_and_param_file_together_are_refused(cli, tmp_path: Path) -> None:
     result = cli("run", IRIS_NOTEBOOK, "--grid", tmp_path / "a.yaml", "--param-file", tmp_path / "b.csv")
     assert result.exit_code == 2
     assert "give either --grid or --param-file, not both" in result.output
+
+
+def test_register_without_promote_adds_a_version_and_moves_no_alias(
+    tracking_uri: str, cli, iris_package: Path, tmp_path: Path
+) -> None:
+    model = f"iris-plain-{tmp_path.name}"
+    result = cli("run", iris_package, "-p", "n_estimators", "5", "--register", model)
+    assert result.exit_code == 0, result.output
+    assert f"as {model} version 1" in result.output
+    registered = MlflowClient(tracking_uri).get_registered_model(model)
+    assert registered.aliases == {}
