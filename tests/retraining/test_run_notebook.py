@@ -166,3 +166,28 @@ def test_incomplete_gate_options_exit_2(tracking_uri: str, cli, args: list[str],
     result = cli("run", IRIS_NOTEBOOK, *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    ("notebook", "parameter", "metric", "direction"),
+    [
+        ("iris_classifier.ipynb", ["-p", "n_estimators", "20"], "roc_auc", "--greater-is-better"),
+        ("wine_quality_kale.ipynb", ["-p", "max_iter", "300"], "test_log_loss", "--lower-is-better"),
+    ],
+)
+def test_example_notebook_is_run_gated_and_promoted_by_one_command(
+    tracking_uri: str, cli, tmp_path: Path, notebook: str, parameter: list[str], metric: str, direction: str
+) -> None:
+    model = f"example-{tmp_path.name}"
+    args = ["run", EXAMPLES / notebook, *parameter, "--experiment", model]
+    result = cli(*args, "--register", model, "--promote", "production", "--metric", metric, direction)
+    assert result.exit_code == 0, result.output
+    assert f"{model} version 1: promoted" in result.output
+    client = MlflowClient(tracking_uri)
+    champion = client.get_model_version_by_alias(model, "production")
+    run = client.get_run(champion.run_id)
+    assert run.info.status == "FINISHED" and metric in run.data.metrics
+    assert champion.tags["jupyter_mlops.gate.decision"] == "promoted"
