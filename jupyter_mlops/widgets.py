@@ -17,7 +17,14 @@ import ipywidgets as widgets
 from mlflow import MlflowClient
 
 from jupyter_mlops import registry, tracking
-from jupyter_mlops.server.contract import Experiment, RegisterResponse, RunDetail, RunsPage, RunSummary
+from jupyter_mlops.server.contract import (
+    ErrorBody,
+    Experiment,
+    RegisterResponse,
+    RunDetail,
+    RunsPage,
+    RunSummary,
+)
 from jupyter_mlops.server.errors import error_body
 
 DEFAULT_ALIASES = ("staging", "production")
@@ -97,11 +104,14 @@ class RunsPanel(widgets.VBox):
         alias_names: Sequence[str] = DEFAULT_ALIASES,
         page_size: int = PAGE_SIZE,
     ) -> None:
-        self.tracking_uri = tracking_uri or os.environ.get("JUPYTER_MLOPS_TRACKING_URI") or None
-        self.client = MlflowClient(
-            tracking_uri=self.tracking_uri,
-            registry_uri=registry_uri or os.environ.get("JUPYTER_MLOPS_REGISTRY_URI"),
+        from mlflow.tracking._tracking_service.utils import _resolve_tracking_uri
+
+        self.tracking_uri = _resolve_tracking_uri(
+            tracking_uri or os.environ.get("JUPYTER_MLOPS_TRACKING_URI")
         )
+        # The registry follows this panel's store, never MLflow's process-global registry setting.
+        self.registry_uri = registry_uri or os.environ.get("JUPYTER_MLOPS_REGISTRY_URI") or self.tracking_uri
+        self.client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.registry_uri)
         self.store_uri = tracking.public_uri(self.client.tracking_uri)
         self.page_size = page_size
         self.experiment_name = experiment_name or self._notebook_experiment_name(notebook_path)
@@ -136,6 +146,7 @@ class RunsPanel(widgets.VBox):
         self.promote_button = widgets.Button(description="Set alias", disabled=True)
         self.status = widgets.HTML()
         self.last_registered: RegisterResponse | None = None
+        self.last_error: ErrorBody | None = None
 
         self.refresh_button.on_click(lambda _: self.refresh())
         self.next_button.on_click(lambda _: self.next_page())
@@ -170,9 +181,8 @@ class RunsPanel(widgets.VBox):
         return experiment_name_for(path, notebook_metadata(Path(path)), root=root)
 
     def _fail(self, error: BaseException) -> None:
-        self.status.value = (
-            f"<span style='color:#b00'>{html.escape(error_body(error, self.store_uri).message)}</span>"
-        )
+        self.last_error = error_body(error, self.store_uri)
+        self.status.value = f"<span style='color:#b00'>{html.escape(self.last_error.message)}</span>"
 
     def refresh(self) -> RunsPage | None:
         """Reload the first page of runs with the current filter and sort."""

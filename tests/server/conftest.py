@@ -30,9 +30,10 @@ SERVER_ENV = (
 @pytest.fixture(autouse=True)
 def restore_server_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The extension exports settings to os.environ for kernels; undo that after each test."""
-    for name in SERVER_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    for name in (*SERVER_ENV, "MLFLOW_TRACKING_URI"):
+        # setenv first: monkeypatch restores only what it recorded; delenv of an absent name records nothing
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ def test_register_and_promote_from_the_widget(store: SeededExperiment) -> None:
     panel.select_run(store.model_run_id)
     assert panel.register_button.disabled is False
     result = panel.register("widget-model")
-    assert result is not None, panel.status.value
+    assert result is not None, panel.last_error
     assert result.version.version == "1" and result.created_registered_model
     assert "Registered <b>widget-model</b> version 1" in panel.status.value
     assert panel.promote("production") == {"production": "1"}
