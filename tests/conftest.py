@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.mlflow_server import MlflowServer
+
+
+@pytest.fixture(autouse=True)
+def isolate_mlflow_process_state() -> Iterator[None]:
+    """Undo what in-process pipeline runs leave behind: env vars, MLflow's active run/experiment/URIs.
+
+    Code under test (e.g. `pipeline.run()` called in-process) may set `os.environ` or MLflow's fluent
+    globals; without this, one test's experiment would leak into the next test's `start_run`.
+    """
+    saved_environment = dict(os.environ)
+    yield
+    import mlflow
+    import mlflow.tracking._model_registry.utils as registry_utils
+    import mlflow.tracking._tracking_service.utils as tracking_utils
+    import mlflow.tracking.fluent as fluent
+
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    fluent._active_experiment_id = None
+    tracking_utils._tracking_uri = None
+    registry_utils._registry_uri = None
+    os.environ.clear()
+    os.environ.update(saved_environment)
 
 
 @pytest.fixture(scope="session")
