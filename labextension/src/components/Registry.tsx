@@ -130,6 +130,7 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
       {model.permissions?.auth_enabled && (
         <p className="jp-mlops-hint">
           Your MLflow permission on this model: {model.permissions.permission ?? 'unknown'}.
+          {model.permissions.reason && ` ${model.permissions.reason}`}
         </p>
       )}
     </section>
