@@ -318,3 +318,38 @@ def split_imports(source: str) -> tuple[str, str]:
     imports_code = module.with_changes(body=imports, header=[], footer=[]).code if imports else ""
     rest_code = module.with_changes(body=rest).code if rest else ""
     return imports_code, rest_code
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def unconditional_bindings(source: str) -> tuple[str, ...]:
+    """Names a cell surely binds to a value: targets of its top-level `=`, `+=`, `x: T = v` statements.
+
+    Not names bound only inside `if`/`for`/`try`/`with` blocks (possibly unbound), not functions, classes,
+    imports or lambdas, not names the cell deletes, and not `_`-prefixed names. In binding order.
+    """
+    tree = ast.parse(source)
+    names: dict[str, None] = {}
+    deleted: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Delete):
+            deleted.update(name for target in node.targets for name in _target_names(target))
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and not isinstance(statement.value, ast.Lambda):
+            targets = [name for target in statement.targets for name in _target_names(target)]
+        elif isinstance(statement, ast.AugAssign):
+            targets = _target_names(statement.target)
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets = [] if isinstance(statement.value, ast.Lambda) else _target_names(statement.target)
+        else:
+            continue
+        names.update((name, None) for name in targets if not name.startswith("_") and name not in deleted)
+    return tuple(names)

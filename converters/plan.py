@@ -11,7 +11,7 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
-from converters.dataflow import CellFlow, analyse_cells, split_imports
+from converters.dataflow import CellFlow, analyse_cells, split_imports, unconditional_bindings
 from converters.errors import HiddenStateError, ParameterError, TagError
 from converters.graph import order_steps
 from converters.metrics import MetricSpec, metric_specs
@@ -52,6 +52,7 @@ class StepPlan:
     providers: tuple[tuple[str, str], ...]  # (input name, where it comes from: "parameter" or a step name)
     metrics: tuple[MetricSpec, ...] = ()
     heading: str | None = None
+    results: tuple[str, ...] = ()  # outputs no later unit reads: returned for parity and run_steps() results
 
 
 @dataclass(frozen=True)
@@ -485,9 +486,27 @@ def build_plan(notebook: Notebook) -> Plan:
     shared_and_builtin = shared_names | builtin_names
     units_by_name = {unit.name: unit for unit in grouping.units}
     plans: list[StepPlan] = []
+    last_step = next((name for name in reversed(order) if units_by_name[name].kind == "step"), None)
     for name in order:
         unit = units_by_name[name]
-        outputs = [written for written in unit_writes[name] if written in consumers.get(name, set())]
+        consumed = consumers.get(name, set())
+        results: set[str] = set()
+        if unit.kind == "step" and (name == last_step or not consumed & set(unit_writes[name])):
+            # nothing later reads these values: return them anyway, so parity compares something real
+            results = {
+                bound
+                for cell in unit.cells
+                for bound in unconditional_bindings(cell.code.source if cell.code else "")
+                if bound not in RESERVED_NAMES and bound not in consumed
+            } & set(unit_writes[name])
+        outputs = [written for written in unit_writes[name] if written in consumed or written in results]
+        if unit.kind == "step" and not outputs:
+            warnings.append(
+                f"step {name!r} (cell{'s' if len(unit.cells) > 1 else ''} "
+                f"{', '.join(str(cell.index) for cell in unit.cells)}) binds no value at top level that "
+                "the parity test could compare: parity checks only that it runs; assign its result to a "
+                "name (e.g. `score = ...`) to have it compared"
+            )
         parts: list[str] = []
         specs: list[MetricSpec] = []
         for cell in unit.cells:
@@ -517,6 +536,7 @@ def build_plan(notebook: Notebook) -> Plan:
                 providers=tuple(unit_providers[name].items()),
                 metrics=tuple(dict((spec.name, spec) for spec in specs).values()),
                 heading=unit.heading,
+                results=tuple(output for output in outputs if output in results),
             )
         )
     requirements: list[str] = []

@@ -135,6 +135,13 @@ def conversion_report(plan: Plan, package: str) -> str:
         f"\nModel: `{plan.model_variable}` (sklearn flavor)\n" if plan.model_variable else "\nModel: none\n"
     )
     parts.append(f"\nParity test tolerance: {PARITY_TOLERANCE}.\n")
+    results = [f"`{step.function_name}`: {', '.join(step.results)}" for step in plan.steps if step.results]
+    if results:
+        parts.append(
+            "\nValues no later step reads, returned anyway so the parity test compares them: "
+            + "; ".join(results)
+            + ".\n"
+        )
     parts.append("\n## Dropped cells\n\n")
     if plan.dropped:
         parts += [f"- cell {index}: {reason}\n" for index, reason in plan.dropped]

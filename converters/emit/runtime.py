@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import io
+import textwrap
 import tokenize
 
 from converters.plan import Plan, StepPlan
 
+DOCSTRING_WIDTH = 100
 DISPLAY_SHIM = '''
 
 def display(*objects, **options):
@@ -63,8 +65,14 @@ def _step_docstring(plan: Plan, step: StepPlan) -> str:
         lines += ["", "Reads: " + ", ".join(described) + "."]
     if step.kind == "metrics":
         lines += ["", "Returns the metrics: " + ", ".join(spec.name for spec in step.metrics) + "."]
+    elif step.outputs and len(step.results) == len(step.outputs):
+        text = "Returns (no later step reads them; for the parity test and run_steps() results): "
+        lines += ["", *textwrap.wrap(text + ", ".join(step.outputs) + ".", DOCSTRING_WIDTH)]
     elif step.outputs:
-        lines += ["", "Returns: " + ", ".join(step.outputs) + "."]
+        lines += ["", *textwrap.wrap("Returns: " + ", ".join(step.outputs) + ".", DOCSTRING_WIDTH)]
+        if step.results:
+            text = f"No later step reads {', '.join(step.results)}; returned for the parity test and "
+            lines += textwrap.wrap(text + "run_steps() results.", DOCSTRING_WIDTH)
     return "\n".join(f"    {line}" if line else "" for line in lines).lstrip() + (
         "\n    " if len(lines) > 1 else ""
     )

@@ -233,4 +233,4 @@ def test_an_nbformat_3_notebook_is_upgraded_and_converted(run_cli: RunCli, tmp_p
     notebook.write_text(v3.writes_json(v3.new_notebook(worksheets=[v3.new_worksheet(cells=cells)])))
     code, out, _ = run_cli(notebook, "-o", tmp_path / "out")
     assert code == 0
-    assert "| `first` | 0 | — | — |" in out
+    assert "| `first` | 0 | — | x |" in out

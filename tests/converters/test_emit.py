@@ -45,7 +45,7 @@ def test_display_gets_a_shim_and_helpers_collide_safely(make_notebook: MakeNoteb
     assert "\ndef train_step():\n" in source
     namespace: dict[str, object] = {}
     exec(compile(source, "steps.py", "exec"), namespace)
-    assert namespace["train_step"]() is None
+    assert namespace["train_step"]() == 2  # the last step returns what it binds
 
 
 def test_name_option_and_generated_files(make_notebook: MakeNotebook) -> None:
@@ -72,3 +72,15 @@ def test_name_option_and_generated_files(make_notebook: MakeNotebook) -> None:
     for path, data in conversion.files.items():
         if path.endswith(".py"):
             compile(data.decode("utf-8"), path, "exec")
+
+
+def test_a_step_whose_values_nothing_reads_returns_them(make_notebook: MakeNotebook) -> None:
+    source = steps_source(make_notebook, [("data = [3, 1, 2]",), ("ordered = sorted(data)\nprint(ordered)",)])
+    assert source.endswith(
+        'def main():\n    """Step `main`: notebook cells 0, 1 of emit_case.ipynb.\n\n'
+        "    Returns (no later step reads them; for the parity test and run_steps() results): data, "
+        'ordered.\n    """\n'
+        "    # notebook cell 0\n    data = [3, 1, 2]\n"
+        "    # notebook cell 1\n    ordered = sorted(data)\n    print(ordered)\n"
+        "    return data, ordered\n"
+    )

@@ -20,7 +20,7 @@ from converters.cli import main
 from converters.errors import ParameterValueError
 from converters.parameters import Parameter, coerce_parameter_value
 from jupyter_mlops.experiments import experiment_name_for
-from tests.converters.conftest import DATA
+from tests.converters.conftest import DATA, write_notebook
 from tests.support.mlflow_server import MlflowServer
 
 NOTEBOOK = DATA / "tagged_pipeline.ipynb"
@@ -218,3 +218,34 @@ def test_generated_coercion_matches_converters_parameters(
         assert actual == expected
     finally:
         del package.PARAMETER_TYPES["p"]
+
+
+def test_parity_compares_values_nothing_reads_and_says_when_there_is_nothing(tmp_path: Path) -> None:
+    notebook = write_notebook(
+        tmp_path / "untagged.ipynb",
+        [
+            ("md:## Load",),
+            ("x = [3, 1, 2]",),
+            ("md:## Show",),
+            ("print(x)",),
+            ("md:## Total",),
+            ("total = sum(x)\nsquares = (v * v for v in x)",),
+        ],
+    )
+    out_dir = tmp_path / "out"
+    assert main([str(notebook), "-o", str(out_dir), "-q"]) == 0
+    report = (out_dir / "CONVERSION_REPORT.md").read_text()
+    assert "- step 'show' (cell 3) binds no value at top level that the parity test could compare" in report
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", str(out_dir), "-q", "-p", "no:cacheprovider", "-s"],
+        cwd=out_dir,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert "load: equal — x\n" in completed.stdout
+    assert "show: nothing to compare (the step returns no value; it only ran)\n" in completed.stdout
+    assert "total: equal — total, squares (type only)\n" in completed.stdout

@@ -73,7 +73,7 @@ def test_without_step_tags_headings_split_the_steps(make_notebook: MakeNotebook)
     )
     assert shape(plan) == [
         ("load_the_data", (2, 4), (), ("rows2",)),
-        ("step_2nd_pass", (6,), ("rows2",), ()),
+        ("step_2nd_pass", (6,), ("rows2",), ("n",)),
     ]
     assert plan.shared_names == ("os",)
     assert slug("Évaluer le modèle") == "valuer_le_mod_le"
@@ -81,7 +81,7 @@ def test_without_step_tags_headings_split_the_steps(make_notebook: MakeNotebook)
 
 def test_without_tags_or_headings_the_notebook_is_one_step(make_notebook: MakeNotebook) -> None:
     plan = plan_of(make_notebook, [("x = 1",), ("y = x + 1",)])
-    assert shape(plan) == [("main", (0, 1), (), ())]
+    assert shape(plan) == [("main", (0, 1), (), ("x", "y"))]
 
 
 def test_imports_in_steps_are_hoisted(make_notebook: MakeNotebook) -> None:
@@ -89,7 +89,7 @@ def test_imports_in_steps_are_hoisted(make_notebook: MakeNotebook) -> None:
         make_notebook, [("import json\ntext = json.dumps([1])", "step:a"), ("n = len(text)", "step:b")]
     )
     assert plan.shared_imports == "import json"
-    assert shape(plan) == [("a", (0,), (), ("text",)), ("b", (1,), ("text",), ())]
+    assert shape(plan) == [("a", (0,), (), ("text",)), ("b", (1,), ("text",), ("n",))]
 
 
 def test_model_and_test_cells_make_outputs(make_notebook: MakeNotebook) -> None:
@@ -207,3 +207,44 @@ def test_bad_plans_are_refused_with_cell_and_line(
     with pytest.raises(ConversionError) as caught:
         plan_of(make_notebook, cells)
     assert str(caught.value) == message
+
+
+def test_steps_nothing_reads_return_what_they_surely_bind(make_notebook: MakeNotebook) -> None:
+    plan = plan_of(
+        make_notebook,
+        [
+            ("md:## Load",),
+            ("x = [1, 2]\nshown = len(x)",),
+            ("md:## Explore",),
+            (
+                "import math\ncount, (low, *rest) = 2, x\ntotal: int = sum(x)\ntotal += 1\n"
+                "if x:\n    maybe = 1\nfor item in x:\n    pass\ndef helper():\n    return 1\n"
+                "class Box:\n    pass\nsquare = lambda v: v * v\n_private = 1\ngone = 1\ndel gone\n"
+                "metrics = {}\nroot = math.sqrt(total)",
+            ),
+            ("md:## Finish",),
+            ("final = x + [3]",),
+        ],
+    )
+    assert shape(plan) == [
+        ("load", (1,), (), ("x",)),  # x is read later: `shown` is not returned
+        ("explore", (3,), ("x",), ("count", "low", "rest", "total", "root")),
+        ("finish", (5,), ("x",), ("final",)),
+    ]
+    assert [step.results for step in plan.steps] == [
+        (),
+        ("count", "low", "rest", "total", "root"),
+        ("final",),
+    ]
+    assert plan.warnings == ()
+
+
+def test_a_step_binding_no_value_is_reported_as_compared_by_nothing(make_notebook: MakeNotebook) -> None:
+    plan = plan_of(
+        make_notebook, [("x = 1", "step:load"), ("print(x)\nfor i in range(x):\n    pass", "step:show")]
+    )
+    assert shape(plan) == [("load", (0,), (), ("x",)), ("show", (1,), ("x",), ())]
+    assert plan.warnings == (
+        "step 'show' (cell 1) binds no value at top level that the parity test could compare: parity "
+        "checks only that it runs; assign its result to a name (e.g. `score = ...`) to have it compared",
+    )
