@@ -73,3 +73,19 @@ def test_paths_stay_in_the_root(tmp_path: Path) -> None:
     with pytest.raises(BadRequest, match="points outside the Jupyter root"):
         resolve_in_root(tmp_path, "escape/passwd")
     assert resolve_in_root(tmp_path, "a/b.ipynb") == tmp_path.resolve() / "a" / "b.ipynb"
+
+
+def test_query_parsing_checks_literals_and_integers() -> None:
+    from jupyter_mlops.server.contract import RunsQuery
+    from jupyter_mlops.server.handlers import parse_fields
+
+    query = parse_fields(
+        RunsQuery, {"experiment_id": "3", "max_results": "50", "run_view": "all"}, "query parameter"
+    )
+    assert (query.experiment_id, query.max_results, query.run_view) == ("3", 50, "all")
+    with pytest.raises(BadRequest) as caught:
+        parse_fields(RunsQuery, {"experiment_id": "3", "run_view": "archived"}, "query parameter")
+    assert (
+        caught.value.message
+        == "query parameter 'run_view' must be one of active, deleted, all; got 'archived'."
+    )
