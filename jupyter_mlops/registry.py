@@ -125,7 +125,7 @@ def list_registered_models(
         for item in page
         if str((getattr(item, "tags", {}) or {}).get(PROMPT_TAG, "")).lower() != "true"
     ]
-    return RegisteredModelsPage(models=models, next_page_token=page.token or None)
+    return RegisteredModelsPage(models=models, next_page_token=tracking.page_token_text(page.token))
 
 
 def get_registered_model(client: MlflowClient, name: str) -> object:
@@ -161,7 +161,7 @@ def list_model_versions(
         version.aliases = sorted(alias for alias, number in aliases.items() if number == version.version)
         versions.append(version)
     return ModelVersionsPage(
-        name=name, aliases=aliases, versions=versions, next_page_token=page.token or None
+        name=name, aliases=aliases, versions=versions, next_page_token=tracking.page_token_text(page.token)
     )
 
 

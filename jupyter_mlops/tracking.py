@@ -140,7 +140,7 @@ def list_experiments(
         order_by=["creation_time DESC"],
         page_token=page_token or None,
     )
-    return ExperimentsPage([experiment_of(item) for item in page], page.token or None)
+    return ExperimentsPage([experiment_of(item) for item in page], page_token_text(page.token))
 
 
 def find_experiment(client: MlflowClient, name: str) -> Experiment | None:
@@ -167,6 +167,13 @@ def ensure_experiment(client: MlflowClient, name: str) -> Experiment:
 
 
 # ---------------------------------------------------------------- runs
+
+
+def page_token_text(token: str | bytes | None) -> str | None:
+    """MLflow's next-page token as JSON-safe text (SQL stores hand it out as base64 bytes)."""
+    if not token:
+        return None
+    return token.decode("ascii") if isinstance(token, bytes) else str(token)
 
 
 def page_size(max_results: int | None, default: int = DEFAULT_PAGE_SIZE, limit: int = MAX_PAGE_SIZE) -> int:
@@ -222,7 +229,7 @@ def search_runs_page(
     runs = [run_summary(run) for run in page]
     return RunsPage(
         runs=runs,
-        next_page_token=page.token or None,
+        next_page_token=page_token_text(page.token),
         param_keys=sorted({key for run in runs for key in run.params}),
         metric_keys=sorted({key for run in runs for key in run.metrics}),
     )

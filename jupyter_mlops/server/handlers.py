@@ -78,7 +78,11 @@ class MLOpsHandler(APIHandler):
 
     def query(self, cls: type[RequestType]) -> RequestType:
         """The request's query string as a contract dataclass."""
-        values = {key: self.get_query_argument(key) for key in self.request.query_arguments}
+        values = {
+            key: self.get_query_argument(key)
+            for key in self.request.query_arguments
+            if not key.isdigit()  # ServerConnection.makeRequest's cache-buster: `?1700000000000`
+        }
         return parse_fields(cls, values, "query parameter")
 
     def body(self, cls: type[RequestType]) -> RequestType:

@@ -305,3 +305,36 @@ async def test_embedded_sqlite_store_beside_the_root(
     runs = await get_json(jp_fetch, "runs", experiment_id=experiment_id)
     assert runs == {"runs": [], "next_page_token": None, "param_keys": [], "metric_keys": []}
     assert (jp_root_dir / "mlflow.db").is_file()
+
+
+async def test_embedded_store_pages_runs_with_text_tokens(
+    embedded_store: None, jp_fetch: Any, jp_root_dir: Path, notebook_in_root: Path
+) -> None:
+    """SQL stores hand out page tokens as bytes; the endpoint must still answer JSON and page on."""
+    response = await jp_fetch(
+        "jupyter-mlops", "experiment", method="POST", body=json.dumps({"notebook": "analysis/train.ipynb"})
+    )
+    experiment_id = json.loads(response.body)["experiment"]["experiment_id"]
+    client = MlflowClient(f"sqlite:///{jp_root_dir.resolve() / 'mlflow.db'}")
+    for index in range(3):
+        run = client.create_run(experiment_id, run_name=f"embedded-{index}")
+        client.set_terminated(run.info.run_id)
+    first = await get_json(jp_fetch, "runs", experiment_id=experiment_id, max_results=2)
+    assert isinstance(first["next_page_token"], str)
+    second = await get_json(
+        jp_fetch, "runs", experiment_id=experiment_id, max_results=2, page_token=first["next_page_token"]
+    )
+    names = {run["run_name"] for run in first["runs"] + second["runs"]}
+    assert names == {"embedded-0", "embedded-1", "embedded-2"}
+    assert second["next_page_token"] is None
+
+
+async def test_jupyterlab_cache_buster_is_ignored(jp_fetch: Any, seeded: SeededExperiment) -> None:
+    """ServerConnection.makeRequest appends `?<timestamp>` to GETs; that is not an unknown parameter."""
+    response = await jp_fetch(
+        "jupyter-mlops",
+        "runs",
+        method="GET",
+        params={"experiment_id": seeded.experiment_id, "1700000000000": ""},
+    )
+    assert json.loads(response.body)["runs"]
