@@ -49,6 +49,7 @@ setup(
         "papermill>=2.7,<3",
         "nbformat>=5.10,<6",
         "fastjsonschema>=2.19,<3",  # nb2prod validates against nbformat's schema without importing nbformat
+        "mistune>=3,<4",  # nb2prod finds markdown headings with it (already required by nbconvert)
         "nbconvert>=7.16,<8",
         "nbclient>=0.10,<1",
         "libcst>=1.9,<2",

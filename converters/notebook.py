@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -17,7 +16,36 @@ from converters.errors import ConversionError, NotebookReadError
 from converters.magics import TranslatedCell, translate_cell
 from converters.tags import CellTags, parse_cell_tags
 
-_HEADING = re.compile(r"^##(?!#)\s*(.+?)\s*#*\s*$", re.MULTILINE)
+
+@cache
+def _markdown_parser() -> Any:
+    """mistune (nbconvert's Markdown parser) producing a CommonMark token tree instead of HTML."""
+    import mistune  # imported only for notebooks that have markdown cells
+
+    return mistune.create_markdown(renderer=None)
+
+
+def _plain_text(tokens: list[dict[str, Any]]) -> str:
+    """The text of inline tokens (emphasis, code spans and links flattened; line breaks as spaces)."""
+    parts: list[str] = []
+    for token in tokens:
+        if token["type"] in ("softbreak", "linebreak"):
+            parts.append(" ")
+        elif "children" in token:
+            parts.append(_plain_text(token["children"]))
+        else:
+            parts.append(token.get("raw", ""))
+    return "".join(parts)
+
+
+def markdown_heading(source: str, level: int = 2) -> str | None:
+    """The text of the first level-`level` heading of a Markdown text, ATX (`## Title`) or setext
+    (`Title` underlined with `---`), by CommonMark's rules (not inside code blocks; not `##Title`)."""
+    for token in _markdown_parser()(source):
+        if token["type"] == "heading" and token["attrs"]["level"] == level:
+            text = " ".join(_plain_text(token.get("children", [])).split())
+            return text or None
+    return None
 
 
 @dataclass(frozen=True)
@@ -36,11 +64,10 @@ class SourceCell:
         return self.tags.label
 
     def heading(self) -> str | None:
-        """The text of the first `##` heading of a markdown cell, if any."""
+        """The text of the first level-2 heading (`## Title`, or `Title` over `---`) of a markdown cell."""
         if self.cell_type != "markdown":
             return None
-        match = _HEADING.search(self.source)
-        return match.group(1) if match else None
+        return markdown_heading(self.source)
 
 
 @dataclass(frozen=True)

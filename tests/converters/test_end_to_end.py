@@ -225,11 +225,11 @@ def test_parity_compares_values_nothing_reads_and_says_when_there_is_nothing(tmp
         tmp_path / "untagged.ipynb",
         [
             ("md:## Load",),
-            ("x = [3, 1, 2]",),
-            ("md:## Show",),
+            ("x = [3, 1, 2]\n\ndef double(v):\n    return 2 * v",),
+            ("md:Show\n----",),
             ("print(x)",),
             ("md:## Total",),
-            ("total = sum(x)\nsquares = (v * v for v in x)",),
+            ("total = sum(double(v) for v in x)\nsquares = (v * v for v in x)",),
         ],
     )
     out_dir = tmp_path / "out"
@@ -246,6 +246,6 @@ def test_parity_compares_values_nothing_reads_and_says_when_there_is_nothing(tmp
         check=False,
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    assert "load: equal — x\n" in completed.stdout
+    assert "load: equal — x, double (type only)\n" in completed.stdout  # a function of the notebook
     assert "show: nothing to compare (the step returns no value; it only ran)\n" in completed.stdout
     assert "total: equal — total, squares (type only)\n" in completed.stdout

@@ -248,3 +248,46 @@ def test_a_step_binding_no_value_is_reported_as_compared_by_nothing(make_noteboo
         "step 'show' (cell 1) binds no value at top level that the parity test could compare: parity "
         "checks only that it runs; assign its result to a name (e.g. `score = ...`) to have it compared",
     )
+
+
+def test_setext_headings_split_like_atx_headings(make_notebook: MakeNotebook) -> None:
+    setext = plan_of(
+        make_notebook,
+        [("md:Load\n----",), ("x = [1, 2, 3]",), ("md:Total *sum*\n-----",), ("total = sum(x)",)],
+    )
+    atx = plan_of(
+        make_notebook, [("md:## Load",), ("x = [1, 2, 3]",), ("md:## Total *sum*",), ("total = sum(x)",)]
+    )
+    assert (
+        shape(setext)
+        == shape(atx)
+        == [
+            ("load", (1,), (), ("x",)),
+            ("total_sum", (3,), ("x",), ("total",)),
+        ]
+    )
+    assert [step.heading for step in setext.steps] == ["Load", "Total sum"]
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "Title\n=====",  # setext level 1
+        "text\n\n-----",  # a thematic break after a blank line
+        "##Title",  # CommonMark needs a space after the #s
+        "### Title",
+        "```\n## inside a code block\n```",
+        "    ## indented code",
+    ],
+)
+def test_what_is_not_a_level_two_heading(make_notebook: MakeNotebook, markdown: str) -> None:
+    plan = plan_of(make_notebook, [("x = 1",), ("md:" + markdown,), ("y = x + 1",)])
+    assert shape(plan) == [("main", (0, 2), (), ("x", "y"))]
+
+
+def test_first_level_two_heading_of_a_cell_names_the_step(make_notebook: MakeNotebook) -> None:
+    plan = plan_of(
+        make_notebook,
+        [("md:# Report\n\nIntro.\n\nTrain `the` model\n---\n\n## Later",), ("y = 2",)],
+    )
+    assert shape(plan) == [("train_the_model", (1,), (), ("y",))]

@@ -25,8 +25,8 @@ class Outcome:
     refused_with: str | None = None
 
 
-# One line per notebook. Untagged notebooks are split at `##` headings; these gallery notebooks have RST
-# (setext) headings only, which nb2prod does not split at yet (docs/field-trials.md, "For the converter").
+# One line per notebook. Untagged notebooks are split at level-2 headings, `## Title` or setext (`Title` over
+# `---`, what jupytext keeps of the gallery's RST sections); code before the first heading is step `main`.
 EXPECTED: dict[str, Outcome] = {
     "plot_confusion_matrix": Outcome(steps=("main",)),
     "plot_cv_predict": Outcome(steps=("main",)),
@@ -34,8 +34,25 @@ EXPECTED: dict[str, Outcome] = {
     "plot_forest_importances": Outcome(
         refused_with="cell 2, line 1: syntax error: Missing parentheses in call to 'print'"
     ),
-    "plot_gradient_boosting_regression": Outcome(steps=("main",)),
-    "plot_kmeans_digits": Outcome(steps=("main",)),
+    "plot_gradient_boosting_regression": Outcome(
+        steps=(
+            "main",
+            "load_the_data",
+            "data_preprocessing",
+            "fit_regression_model",
+            "plot_training_deviance",
+            "plot_feature_importance",
+        )
+    ),
+    "plot_kmeans_digits": Outcome(
+        steps=(
+            "main",
+            "load_the_dataset",
+            "define_our_evaluation_benchmark",
+            "run_the_benchmark",
+            "visualize_the_results_on_pca_reduced_data",
+        )
+    ),
     "plot_ols": Outcome(steps=("main",)),
     "plot_select_from_model_diabetes": Outcome(
         refused_with="cell 2, line 29: step 'main' reads 'n_featuresc', which nothing defines before it"
