@@ -8,7 +8,7 @@ STAMP := $(VENV)/.jupyter-mlops-installed
 LABEXT_STAMP := jupyter_mlops/labextension/package.json
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test setup venv labextension browser lint lab clean
+.PHONY: demo test setup venv labextension browser engines lint lab clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,27 @@ labextension: $(STAMP)
 browser:
 	bash scripts/install-system-deps.sh
 
+# Prefect and Airflow live in venvs of their own (their pins clash with MLflow's server); the schedule
+# tests find them there and run the emitted flow / DAG for real.
+.venv-prefect/.installed:
+	$(PYTHON) -m venv .venv-prefect
+	.venv-prefect/bin/python -m pip install -q 'prefect>=3.4,<3.9' 'fastapi>=0.139,<0.150' pyyaml
+	touch $@
+
+.venv-airflow/.installed:
+	$(PYTHON) -m venv .venv-airflow
+	.venv-airflow/bin/python -m pip install -q 'apache-airflow>=3.3,<4'
+	touch $@
+
+engines: .venv-prefect/.installed .venv-airflow/.installed
+
 setup: venv labextension
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup browser lint
+test: setup browser engines lint
 	bash scripts/run-tests.sh
 
 demo: venv
@@ -47,4 +61,4 @@ lab: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/jupyter lab --notebook-dir=examples
 
 clean:
-	rm -rf $(VENV) node_modules jupyter_mlops/labextension lib $(DEMO_DIR)
+	rm -rf $(VENV) .venv-prefect .venv-airflow node_modules jupyter_mlops/labextension lib $(DEMO_DIR)
