@@ -54,7 +54,7 @@ lint: $(STAMP)
 test: setup browser engines lint
 	bash scripts/run-tests.sh
 
-demo: venv
+demo: setup
 	bash scripts/demo.sh $(DEMO_DIR)
 
 lab: setup
