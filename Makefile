@@ -57,8 +57,10 @@ test: setup browser engines lint
 demo: setup
 	bash scripts/demo.sh $(DEMO_DIR)
 
+# JupyterLab on the demo's store, rooted at the repository so experiment names match nb2prod's and run's.
 lab: setup
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/jupyter lab --notebook-dir=examples
+	MLFLOW_TRACKING_URI=$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/$(DEMO_DIR)/mlflow.db} \
+	  PATH=$(abspath $(BIN)):$$PATH $(BIN)/jupyter lab
 
 clean:
 	rm -rf $(VENV) .venv-prefect .venv-airflow node_modules jupyter_mlops/labextension lib $(DEMO_DIR)
