@@ -87,7 +87,7 @@ def _ipython_call(node: ast.AST) -> tuple[str, list[str]] | None:
 def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> TranslatedCell:
     """Plain-Python source of a code cell; MagicError for magics without translation, CellSyntaxError."""
     lines = source.splitlines()
-    notes: list[str] = []
+    notes: list[tuple[int, str]] = []  # (line, what became of it), reported under "Translations"
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].lstrip()[2:].split(maxsplit=1)
         if not magic or magic[0] != "time":
@@ -98,7 +98,7 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                 line=1,
             )
         lines[0] = "# %%time (timing only, dropped)"
-        notes.append(f"cell {cell_index}: %%time removed (the cell's statements are kept)")
+        notes.append((1, f"cell {cell_index} line 1: `%%time` removed (the cell's statements are kept)"))
     text = "\n".join(lines) + "\n"
     transformed = _TRANSFORMER.transform_cell(text)
     removed = len(text.splitlines()) - len(transformed.splitlines())
@@ -151,19 +151,24 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                     command.split("pip", 1)[1].strip(), cell_index=cell_index, tag=tag, line=line
                 )
                 replacement = f"# {command} -> requirements.txt"
+                notes.append((line, f"cell {cell_index} line {line}: `!{command}` → requirements.txt"))
             else:
                 replacement = _shell_call(command, cell_index=cell_index, tag=tag, line=line)
                 uses_subprocess = True
+                notes.append((line, f"cell {cell_index} line {line}: `!{command}` → `{replacement}`"))
         else:
             name, argument = arguments[0], (arguments[1] if len(arguments) > 1 else "")
             if name == "pip":
                 requirements += _pip_requirements(argument, cell_index=cell_index, tag=tag, line=line)
                 replacement = f"# %pip {argument} -> requirements.txt"
+                notes.append((line, f"cell {cell_index} line {line}: `%pip {argument}` → requirements.txt"))
             elif name == "time":
                 replacement = argument
+                notes.append((line, f"cell {cell_index} line {line}: `%time {argument}` → `{argument}`"))
             elif name in SESSION_ONLY_MAGICS:
+                magic = f"%{name} {argument}".rstrip()
                 notes.append(
-                    f"cell {cell_index} line {line}: %{name} {argument} dropped (session setting only)"
+                    (line, f"cell {cell_index} line {line}: `{magic}` dropped (session setting only)")
                 )
                 replacement = f"# %{name} {argument} (notebook session setting, dropped)".replace("  ", " ")
             else:
@@ -181,5 +186,5 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
         source=translated,
         requirements=tuple(requirements),
         uses_subprocess=uses_subprocess,
-        notes=tuple(notes),
+        notes=tuple(note for _, note in sorted(notes)),
     )

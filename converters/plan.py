@@ -229,7 +229,7 @@ def build_plan(notebook: Notebook) -> Plan:
     warnings: list[str] = []
     notes: list[str] = []
     for cell in notebook.cells:
-        if cell.code is not None:
+        if cell.code is not None and cell.tags.role != "skip":
             notes.extend(cell.code.notes)
 
     if len(grouping.parameters) > 1:

@@ -155,7 +155,9 @@ def conversion_report(plan: Plan, package: str) -> str:
     parts.append("\n## Tags ignored (not nb2prod's)\n\n")
     parts += ignored or ["None.\n"]
     parts.append("\n## Translations\n\n")
-    translations = list(plan.notes) + [f"requirement from %pip: {name}" for name in plan.requirements]
+    translations = list(plan.notes) + [
+        f"requirement from `pip install`: {name}" for name in plan.requirements
+    ]
     parts += [f"- {line}\n" for line in translations] if translations else ["None.\n"]
     parts.append("\n## Warnings\n\n")
     parts += [f"- {line}\n" for line in plan.warnings] if plan.warnings else ["None.\n"]

@@ -234,3 +234,27 @@ def test_an_nbformat_3_notebook_is_upgraded_and_converted(run_cli: RunCli, tmp_p
     code, out, _ = run_cli(notebook, "-o", tmp_path / "out")
     assert code == 0
     assert "| `first` | 0 | — | x |" in out
+
+
+def test_report_lists_every_translated_magic_and_shell_line(
+    run_cli: RunCli, make_notebook: Callable[..., Path], tmp_path: Path
+) -> None:
+    notebook = make_notebook(
+        [
+            ("%time x = sum(range(10))", "step:a"),
+            ("%%time\ny = x + 1", "step:b"),
+            ("!echo hi", "step:c"),
+            ("%pip install scikit-learn\nz = y * 2", "step:d"),
+            ("!ls", "skip"),
+        ]
+    )
+    code, out, _ = run_cli(notebook, "-o", tmp_path / "out")
+    assert code == 0
+    translations = out.split("## Translations\n\n", 1)[1].split("\n\n## ", 1)[0]
+    assert translations.splitlines() == [
+        "- cell 0 line 1: `%time x = sum(range(10))` → `x = sum(range(10))`",
+        "- cell 1 line 1: `%%time` removed (the cell's statements are kept)",
+        "- cell 2 line 1: `!echo hi` → `subprocess.run(['echo', 'hi'], check=True)`",
+        "- cell 3 line 1: `%pip install scikit-learn` → requirements.txt",
+        "- requirement from `pip install`: scikit-learn",
+    ]

@@ -34,6 +34,22 @@ def test_requirements_and_subprocess_flags() -> None:
     assert translated.uses_subprocess
 
 
+def test_every_translated_line_is_noted_in_line_order() -> None:
+    source = (
+        "%%time\n%time a = 1\n!echo hi\n!ls | wc -l\n%pip install lightgbm\n!pip install xgboost\n"
+        "%matplotlib inline\n"
+    )
+    assert translate_cell(source, cell_index=4).notes == (
+        "cell 4 line 1: `%%time` removed (the cell's statements are kept)",
+        "cell 4 line 2: `%time a = 1` → `a = 1`",
+        "cell 4 line 3: `!echo hi` → `subprocess.run(['echo', 'hi'], check=True)`",
+        "cell 4 line 4: `!ls | wc -l` → `subprocess.run('ls | wc -l', shell=True, check=True)`",
+        "cell 4 line 5: `%pip install lightgbm` → requirements.txt",
+        "cell 4 line 6: `!pip install xgboost` → requirements.txt",
+        "cell 4 line 7: `%matplotlib inline` dropped (session setting only)",
+    )
+
+
 def test_session_only_cell_has_no_statements() -> None:
     assert not translate_cell("%matplotlib inline\n", cell_index=0).has_statements
 
