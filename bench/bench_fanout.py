@@ -7,7 +7,11 @@ Compares, on the same package (nb2prod's conversion of examples/iris_classifier.
   papermill-loop  papermill.execute_notebook once per set on examples/iris_classifier.ipynb, sequentially;
          measured on --papermill-sample sets and extrapolated to 200 (the full loop takes too long)
 
-    python bench/bench_fanout.py [--papermill-sample 6]
+bare and ours alternate --repeats times (medians reported, with the load average). The MLflow server runs
+--server-workers uvicorn workers (2, as RECIPES.md advises; with 2+ each keep-alive call also waits ~40 ms on
+a delayed ACK, uvicorn #3149, which ours hides behind its logging threads).
+
+    python bench/bench_fanout.py [--papermill-sample 6] [--repeats 3] [--server-workers 2]
 """
 
 from __future__ import annotations
@@ -64,14 +68,14 @@ def bare_pool(package: Path) -> float:
     return time.perf_counter() - started
 
 
-def ours(package: Path, folder: Path, uri: str) -> tuple[float, float]:
+def ours(package: Path, folder: Path, uri: str, experiment: str) -> tuple[float, float]:
     import yaml
     from mlflow import MlflowClient
 
     grid = folder / "grid.yaml"
     grid.write_text(yaml.safe_dump({"grid": GRID, "group_by": "random_state"}))
     command = [sys.executable, "-m", "jupyter_mlops.cli", "run", str(package), "--grid", str(grid)]
-    command += ["--workers", str(WORKERS), "--metric", "accuracy", "--experiment", "bench-fanout"]
+    command += ["--workers", str(WORKERS), "--metric", "accuracy", "--experiment", experiment]
     command += ["--tracking-uri", uri]
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=folder)
@@ -79,8 +83,8 @@ def ours(package: Path, folder: Path, uri: str) -> tuple[float, float]:
     if completed.returncode != 0:
         raise SystemExit(f"fan-out failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
     client = MlflowClient(uri)
-    experiment = client.get_experiment_by_name("bench-fanout")
-    parents = client.search_runs([experiment.experiment_id], "tags.`jupyter_mlops.fanout.sets` = '200'")
+    found = client.get_experiment_by_name(experiment)
+    parents = client.search_runs([found.experiment_id], "tags.`jupyter_mlops.fanout.sets` = '200'")
     return elapsed, float(parents[0].data.metrics["wall_seconds"])
 
 
@@ -113,38 +117,57 @@ def convert(folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papermill-sample", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=3, help="bare/ours alternations (medians reported)")
+    parser.add_argument("--server-workers", type=int, default=2, help="uvicorn workers of the MLflow server")
     args = parser.parse_args()
     from tests.support.mlflow_server import MlflowServer
 
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    bare_runs: list[float] = []
+    ours_runs: list[tuple[float, float]] = []
+    loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         package = convert(folder)
-        bare_seconds = bare_pool(package)
-        server = MlflowServer(root=folder / "mlflow", workers=2).start()
+        server = MlflowServer(root=folder / "mlflow", workers=args.server_workers).start()
         try:
-            ours_seconds, ours_wall = ours(package, folder, server.uri)
+            for repeat in range(args.repeats):
+                bare_runs.append(bare_pool(package))
+                loads.append(os.getloadavg()[0])
+                ours_runs.append(ours(package, folder, server.uri, f"bench-fanout-{repeat}"))
+                loads.append(os.getloadavg()[0])
         finally:
             server.stop()
         papermill_times = papermill_loop(folder, args.papermill_sample)
+        loads.append(os.getloadavg()[0])
+    bare_seconds = statistics.median(bare_runs)
+    ours_seconds = statistics.median(whole for whole, _ in ours_runs)
+    ours_wall = statistics.median(wall for _, wall in ours_runs)
     per_set = statistics.mean(papermill_times)
     papermill_seconds = per_set * 200
-    print(f"fan-out of 200 parameter sets (RandomForest on iris), {WORKERS} workers, {os.cpu_count()} CPUs")
-    print(f"{'variant':<46}{'seconds':>9}{'sets/s':>8}")
+    print(
+        f"fan-out of 200 parameter sets (RandomForest on iris), {WORKERS} workers, {os.cpu_count()} CPUs, "
+        f"server --workers {args.server_workers}, load average {min(loads):.1f}-{max(loads):.1f}"
+    )
+    print(f"{'variant':<46}{'median s':>9}{'sets/s':>8}  repeats (s)")
     rows = [
-        ("bare ProcessPoolExecutor, no tracking", bare_seconds),
-        ("ours: whole `jupyter-mlops run --grid` command", ours_seconds),
-        ("ours: fan-out wall (parent run wall_seconds)", ours_wall),
-        (f"papermill loop (extrapolated from {len(papermill_times)} sets)", papermill_seconds),
+        ("bare ProcessPoolExecutor, no tracking", bare_seconds, bare_runs),
+        ("ours: whole `jupyter-mlops run --grid` command", ours_seconds, [whole for whole, _ in ours_runs]),
+        ("ours: fan-out wall (parent run wall_seconds)", ours_wall, [wall for _, wall in ours_runs]),
+        (f"papermill loop (extrapolated from {len(papermill_times)} sets)", papermill_seconds, []),
     ]
-    for label, seconds in rows:
-        print(f"{label:<46}{seconds:>9.1f}{200 / seconds:>8.2f}")
+    for label, seconds, runs in rows:
+        each = " ".join(f"{value:.1f}" for value in runs)
+        print(f"{label:<46}{seconds:>9.1f}{200 / seconds:>8.2f}  {each}")
     sample = ", ".join(f"{seconds:.1f}" for seconds in papermill_times)
     print(f"papermill per set: mean {per_set:.2f} s over {len(papermill_times)} sets ({sample})")
     print(f"ours vs papermill loop: {papermill_seconds / ours_seconds:.1f}x faster (goal >= 20x)")
+    ratios = [bare / whole for bare, (whole, _) in zip(bare_runs, ours_runs, strict=True)]
+    wall_ratios = [bare / wall for bare, (_, wall) in zip(bare_runs, ours_runs, strict=True)]
     print(
         f"ours throughput vs bare pool: {bare_seconds / ours_seconds:.0%} whole command, "
-        f"{bare_seconds / ours_wall:.0%} fan-out wall (goal >= 80%)"
+        f"{bare_seconds / ours_wall:.0%} fan-out wall (goal >= 80%); per repeat (same-repeat pairs): "
+        + ", ".join(f"{a:.0%}/{b:.0%}" for a, b in zip(ratios, wall_ratios, strict=True))
     )
     return 0
 

@@ -1,9 +1,12 @@
 """Fan-out: one parent MLflow run, one child run per parameter set, a local process pool.
 
-Package targets run `pipeline.run_steps(**params)` in the pool's processes (no kernel, no MLflow in the
-workers); notebook targets run papermill once per set. The parent process logs the child runs from a few
-threads as results arrive, so tracking overlaps with computing; models are logged for the best set of each
-group (or all, or none). A failing set fails its own child run only.
+Package targets run `pipeline.run_steps(**params)` in the pool's processes (no kernel, no MLflow
+calls); notebook targets run papermill once per set. The parent logs each child run from a few threads as
+results arrive (three REST calls per set: create with all tags, one log_batch, end), so tracking overlaps
+computing and the calls' latency overlaps itself (against `mlflow server --workers N`, N > 1, each keep-alive
+call waits ~40 ms on a delayed ACK: docs/retraining.md). Only small outcomes cross the process boundary: a
+worker writes a model file only for sets that may be the best of their group. Models are logged for the best
+set of each group (or all, or none). A failing set fails its own child run only.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import io
 import multiprocessing
 import os
+import pickle
 import shutil
 import tempfile
 import time
@@ -23,6 +27,7 @@ from pathlib import Path
 
 from jupyter_mlops.retraining.errors import BadInputError
 from jupyter_mlops.retraining.mlflow_io import (
+    MAX_TAG_VALUE,
     clip,
     ensure_experiment,
     log_batch,
@@ -36,7 +41,7 @@ from jupyter_mlops.retraining.params import resolve
 from jupyter_mlops.retraining.provenance import default_output_dir, git_commit, timestamp
 from jupyter_mlops.retraining.target import NotebookTarget, PackageTarget, Target, load_target
 
-LOGGING_THREADS = 8
+LOGGING_THREADS = 8  # overlaps the REST calls' latency; the server, not the threads, bounds throughput
 
 
 @dataclass
@@ -65,7 +70,6 @@ class SetOutcome:
     error: str | None = None
     error_detail: str = ""
     duration_seconds: float = 0.0
-    model: object | None = None
     model_path: str | None = None
     executed_notebook: str | None = None
     run_id: str | None = None
@@ -73,12 +77,38 @@ class SetOutcome:
 
 # -- workers (module level so the pool can pickle them) ---------------------------------------------------
 
-_WORKER_TARGET: Target | None = None
+
+@dataclass(frozen=True)
+class ChildContext:
+    """Where child runs go and which models workers keep (picklable: passed to the pool's initializer)."""
+
+    uri: str
+    experiment_id: str
+    parent_id: str
+    target_path: str
+    display_name: str
+    defaults: dict[str, object]
+    model_dir: str
+    keep_models: str  # "all", "best" or "none"
+    metric: str | None
+    group_by: str | None
+    greater_is_better: bool
 
 
-def _init_worker(kind: str, path: str) -> None:
-    global _WORKER_TARGET
-    _WORKER_TARGET = load_target(path)
+@dataclass
+class _Worker:
+    target: Target
+    context: ChildContext
+    best: dict[object, float] = field(default_factory=dict)
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(context: ChildContext) -> None:
+    """Load the target once per worker process."""
+    global _WORKER
+    _WORKER = _Worker(load_target(context.target_path), context)
 
 
 def _as_float(value: object) -> float | None:
@@ -89,9 +119,33 @@ def _as_float(value: object) -> float | None:
     return None
 
 
-def _package_set(index: int, parameters: dict[str, object], keep_model: bool) -> SetOutcome:
-    target = _WORKER_TARGET
-    assert isinstance(target, PackageTarget)
+def _keeps_model(worker: _Worker, outcome: SetOutcome) -> bool:
+    """Whether this set's model may be needed at the end: all, or the best so far of its group here.
+
+    The best set of a group is the best of its group in the worker that ran it, so a worker writes a
+    model file only when a set ties or beats the best it has seen for that group (a few files, not 200).
+    """
+    context = worker.context
+    if context.keep_models == "all":
+        return True
+    if context.keep_models != "best" or context.metric is None:
+        return False
+    value = outcome.metrics.get(context.metric)
+    if value is None:
+        return False
+    group = outcome.parameters.get(context.group_by) if context.group_by else "all"
+    current = worker.best.get(group)
+    if current is not None and better(current, value, context.greater_is_better):
+        return False
+    worker.best[group] = value
+    return True
+
+
+def _package_set(index: int, parameters: dict[str, object]) -> SetOutcome:
+    """Run one parameter set through the package's steps (the parent logs its child run)."""
+    worker = _WORKER
+    assert worker is not None and isinstance(worker.target, PackageTarget)
+    target = worker.target
     started = time.monotonic()
     outcome = SetOutcome(index, parameters)
     printed = io.StringIO()  # 200 sets printing at once would bury the progress bar; kept for failures
@@ -106,8 +160,12 @@ def _package_set(index: int, parameters: dict[str, object], keep_model: bool) ->
         outcome.metrics = {
             name: value for name, raw in raw_metrics.items() if (value := _as_float(raw)) is not None
         }
-        if keep_model and target.model_variable:
-            outcome.model = outputs.get(target.model_variable)
+        model = outputs.get(target.model_variable) if target.model_variable else None
+        if model is not None and _keeps_model(worker, outcome):
+            path = Path(worker.context.model_dir) / f"set{index:04d}.pkl"
+            with path.open("wb") as handle:
+                pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            outcome.model_path = str(path)
     outcome.duration_seconds = time.monotonic() - started
     return outcome
 
@@ -115,10 +173,12 @@ def _package_set(index: int, parameters: dict[str, object], keep_model: bool) ->
 def _notebook_set(
     index: int, parameters: dict[str, object], output_dir: str, capture_root: str
 ) -> SetOutcome:
+    """Execute the notebook once for one parameter set (the parent logs its child run)."""
     from jupyter_mlops.retraining.notebook_exec import execute
 
-    target = _WORKER_TARGET
-    assert isinstance(target, NotebookTarget)
+    worker = _WORKER
+    assert worker is not None and isinstance(worker.target, NotebookTarget)
+    target = worker.target
     output_path = Path(output_dir) / f"{target.path.stem}-set{index:04d}.ipynb"
     execution = execute(target, parameters, output_path, Path(capture_root) / f"set{index:04d}")
     outcome = SetOutcome(index, parameters, duration_seconds=execution.duration_seconds)
@@ -128,6 +188,50 @@ def _notebook_set(
     else:
         outcome.metrics = dict(execution.captured.metrics)
         outcome.model_path = execution.captured.model_path if execution.captured.model_is_sklearn else None
+    return outcome
+
+
+def log_child(client: object, context: ChildContext, outcome: SetOutcome) -> SetOutcome:
+    """Log one finished set as a child run: create (with all tags), one log_batch, end (FINISHED/FAILED)."""
+    tags: dict[str, object] = {
+        "mlflow.parentRunId": context.parent_id,
+        f"{TAG_PREFIX}.fanout.set": str(outcome.index),
+        f"{TAG_PREFIX}.target": context.target_path,
+    }
+    if outcome.error:
+        tags[f"{TAG_PREFIX}.error"] = clip(outcome.error, MAX_TAG_VALUE)
+        if outcome.error_detail:
+            tags[f"{TAG_PREFIX}.error.detail"] = clip(outcome.error_detail, MAX_TAG_VALUE)
+    run = with_retries(
+        lambda: client.create_run(  # type: ignore[attr-defined]
+            context.experiment_id,
+            run_name=f"{context.display_name}-set{outcome.index:04d}",
+            tags={key: str(value) for key, value in tags.items()},
+        ),
+        what="create a child run",
+        uri=context.uri,
+    )
+    outcome.run_id = run_id = run.info.run_id
+    log_batch(
+        client,
+        run_id,
+        uri=context.uri,
+        params={**context.defaults, **outcome.parameters},
+        metrics={**outcome.metrics, "duration_seconds": round(outcome.duration_seconds, 4)},
+    )
+    notebook = outcome.executed_notebook
+    if notebook and Path(notebook).exists():
+        with_retries(
+            lambda: client.log_artifact(run_id, notebook, EXECUTED_ARTIFACT_DIR),  # type: ignore[attr-defined]
+            what="upload an executed notebook",
+            uri=context.uri,
+        )
+    status = "FAILED" if outcome.error else "FINISHED"
+    with_retries(
+        lambda: client.set_terminated(run_id, status),  # type: ignore[attr-defined]
+        what="end a child run",
+        uri=context.uri,
+    )
     return outcome
 
 
@@ -148,73 +252,6 @@ def load_sets(request: FanoutRequest, target: Target) -> ParameterSets:
             f"--group-by {group_by!r} is not a parameter; valid parameters: {', '.join(target.spec.names)}"
         )
     return ParameterSets([{**base, **one} for one in sets.sets], group_by)
-
-
-class ChildLogger:
-    """Logs child runs from a few threads while the pool computes."""
-
-    def __init__(
-        self, uri: str, experiment_id: str, parent_id: str, target: Target, defaults: dict[str, object]
-    ):
-        from mlflow import MlflowClient
-
-        self.uri = uri
-        self.client = MlflowClient(uri)
-        self.experiment_id = experiment_id
-        self.parent_id = parent_id
-        self.target = target
-        self.defaults = defaults
-        self.threads = ThreadPoolExecutor(LOGGING_THREADS, thread_name_prefix="jupyter-mlops-log")
-
-    def submit(self, outcome: SetOutcome) -> Future[SetOutcome]:
-        """Log one finished set as a child run (FINISHED or FAILED)."""
-        return self.threads.submit(self._log, outcome)
-
-    def _log(self, outcome: SetOutcome) -> SetOutcome:
-        tags = {
-            "mlflow.parentRunId": self.parent_id,
-            f"{TAG_PREFIX}.fanout.set": str(outcome.index),
-            f"{TAG_PREFIX}.target": str(self.target.path),
-        }
-        run = with_retries(
-            lambda: self.client.create_run(
-                self.experiment_id, run_name=f"{self.target.display_name}-set{outcome.index:04d}", tags=tags
-            ),
-            what="create a child run",
-            uri=self.uri,
-        )
-        outcome.run_id = run.info.run_id
-        metrics = {**outcome.metrics, "duration_seconds": round(outcome.duration_seconds, 4)}
-        extra_tags: dict[str, object] = {}
-        if outcome.error:
-            extra_tags[f"{TAG_PREFIX}.error"] = clip(outcome.error, 5000)
-            if outcome.error_detail:
-                extra_tags[f"{TAG_PREFIX}.error.detail"] = clip(outcome.error_detail, 5000)
-        log_batch(
-            self.client,
-            outcome.run_id,
-            uri=self.uri,
-            params={**self.defaults, **outcome.parameters},
-            metrics=metrics,
-            tags=extra_tags,
-        )
-        if outcome.executed_notebook and Path(outcome.executed_notebook).exists():
-            with_retries(
-                lambda: self.client.log_artifact(
-                    outcome.run_id, outcome.executed_notebook, EXECUTED_ARTIFACT_DIR
-                ),
-                what="upload an executed notebook",
-                uri=self.uri,
-            )
-        status = "FAILED" if outcome.error else "FINISHED"
-        with_retries(
-            lambda: self.client.set_terminated(outcome.run_id, status), what="end a child run", uri=self.uri
-        )
-        return outcome
-
-    def close(self) -> None:
-        """Wait for pending logging."""
-        self.threads.shutdown(wait=True)
 
 
 def better(value: float, other: float, greater_is_better: bool) -> bool:
@@ -279,13 +316,13 @@ def summary_table(
     return "\n".join(lines)
 
 
-def _pool(workers: int, target: Target) -> ProcessPoolExecutor:
+def _pool(workers: int, context: ChildContext) -> ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_init_worker,
-        initargs=(target.kind, str(target.path)),
+        initargs=(context,),
     )
 
 
@@ -330,35 +367,49 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
         f"parent run {parent_id}: {len(sets.sets)} parameter sets on {workers} worker(s), "
         f"experiment {experiment_name!r}"
     )
+    capture_root.joinpath("models").mkdir()
+    context = ChildContext(
+        uri=uri,
+        experiment_id=experiment_id,
+        parent_id=parent_id,
+        target_path=str(target.path),
+        display_name=target.display_name,
+        defaults=target.spec.defaults(),
+        model_dir=str(capture_root / "models"),
+        keep_models=request.log_models if keep_models else "none",
+        metric=request.metric,
+        group_by=sets.group_by,
+        greater_is_better=request.greater_is_better,
+    )
     started = time.monotonic()
     outcomes: list[SetOutcome] = []
     try:
-        with _pool(workers, target) as pool:
+        with _pool(workers, context) as pool:
             if isinstance(target, PackageTarget):
-                futures = [
-                    pool.submit(_package_set, index, one, keep_models) for index, one in enumerate(sets.sets)
-                ]
+                futures = [pool.submit(_package_set, index, one) for index, one in enumerate(sets.sets)]
             else:
                 output_dir.mkdir(parents=True, exist_ok=True)
                 futures = [
                     pool.submit(_notebook_set, index, one, str(output_dir), str(capture_root))
                     for index, one in enumerate(sets.sets)
                 ]
-            logger = ChildLogger(uri, experiment_id, parent_id, target, target.spec.defaults())
+            logging = ThreadPoolExecutor(LOGGING_THREADS, thread_name_prefix="jupyter-mlops-log")
             if keep_models:  # the first model log imports mlflow.sklearn + skops (seconds): overlap it
-                logger.threads.submit(_warm_up_model_logging)
+                logging.submit(_warm_up_model_logging)
             logged: list[Future[SetOutcome]] = []
-            with tqdm(total=len(futures), desc="parameter sets", unit="set", leave=False) as progress:
-                for future in as_completed(futures):
-                    try:
-                        outcome = future.result()
-                    except Exception as error:  # a worker process died: that set failed, the rest go on
-                        index = futures.index(future)
-                        outcome = SetOutcome(index, sets.sets[index], error=f"worker died: {error}")
-                    logged.append(logger.submit(outcome))
-                    progress.update(1)
-            outcomes = sorted((future.result() for future in logged), key=lambda outcome: outcome.index)
-            logger.close()
+            try:
+                with tqdm(total=len(futures), desc="parameter sets", unit="set", leave=False) as progress:
+                    for future in as_completed(futures):
+                        try:
+                            outcome = future.result()
+                        except Exception as error:  # a worker process died: that set failed, the rest go on
+                            index = futures.index(future)
+                            outcome = SetOutcome(index, sets.sets[index], error=f"worker died: {error}")
+                        logged.append(logging.submit(log_child, client, context, outcome))
+                        progress.update(1)
+                outcomes = sorted((future.result() for future in logged), key=lambda outcome: outcome.index)
+            finally:
+                logging.shutdown(wait=True, cancel_futures=True)
         best = best_per_group(outcomes, request.metric, sets.group_by, request.greater_is_better)
         _log_models(outcomes, best, request, target, uri)
         failed = sum(1 for outcome in outcomes if outcome.error)
@@ -419,11 +470,7 @@ def _log_models(
 
     def log_one(outcome: SetOutcome) -> None:
         assert outcome.run_id is not None
-        model = (
-            outcome.model
-            if outcome.model is not None
-            else (load_pickled(outcome.model_path) if outcome.model_path else None)
-        )
+        model = load_pickled(outcome.model_path) if outcome.model_path else None
         if model is not None and not outcome.error:
             log_sklearn_model(model, outcome.run_id, uri=uri)
         if outcome.index in best_ids:

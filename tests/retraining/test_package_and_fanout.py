@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from jupyter_mlops.retraining.errors import TrackingUnavailableError
+from jupyter_mlops.retraining.fanout import ChildContext, SetOutcome, _keeps_model, _Worker, log_child
 from tests.retraining.conftest import IRIS_NOTEBOOK
+from tests.support.mlflow_server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +164,76 @@ def test_register_without_promote_adds_a_version_and_moves_no_alias(
     assert f"as {model} version 1" in result.output
     registered = MlflowClient(tracking_uri).get_registered_model(model)
     assert registered.aliases == {}
+
+
+def _context(uri: str, experiment_id: str, parent_id: str, **overrides: object) -> ChildContext:
+    values: dict[str, object] = {
+        "uri": uri,
+        "experiment_id": experiment_id,
+        "parent_id": parent_id,
+        "target_path": "/somewhere/pkg",
+        "display_name": "pkg",
+        "defaults": {"n_estimators": 10, "max_depth": 3},
+        "model_dir": "/unused",
+        "keep_models": "best",
+        "metric": "accuracy",
+        "group_by": "seed",
+        "greater_is_better": True,
+    }
+    return ChildContext(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def test_child_run_is_logged_in_three_calls_with_tags_params_metrics_and_status(
+    tracking_uri: str, tmp_path: Path
+) -> None:
+    client = MlflowClient(tracking_uri)
+    experiment_id = client.create_experiment(f"child-{tmp_path.name}")
+    parent = client.create_run(experiment_id)
+    context = _context(tracking_uri, experiment_id, parent.info.run_id)
+    good = log_child(client, context, SetOutcome(0, {"max_depth": 5}, metrics={"accuracy": 0.9}))
+    bad = log_child(
+        client, context, SetOutcome(1, {"max_depth": 7}, error="ValueError: no", error_detail="line 3")
+    )
+    finished = client.get_run(good.run_id)
+    assert finished.info.status == "FINISHED"
+    assert finished.data.tags["mlflow.parentRunId"] == parent.info.run_id
+    assert finished.data.tags["jupyter_mlops.fanout.set"] == "0"
+    assert finished.data.params == {"n_estimators": "10", "max_depth": "5"}
+    assert finished.data.metrics["accuracy"] == 0.9 and "duration_seconds" in finished.data.metrics
+    failed = client.get_run(bad.run_id)
+    assert failed.info.status == "FAILED"
+    assert failed.data.tags["jupyter_mlops.error"] == "ValueError: no"
+    assert failed.data.tags["jupyter_mlops.error.detail"] == "line 3"
+    assert failed.data.tags["mlflow.runName"] == "pkg-set0001"
+
+
+def test_child_logging_with_the_server_gone_names_the_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    uri = f"http://127.0.0.1:{free_port()}"
+    context = _context(uri, "1", "parent")
+    with pytest.raises(TrackingUnavailableError) as raised:
+        log_child(MlflowClient(uri), context, SetOutcome(0, {}))
+    assert f"MLflow tracking server {uri} did not answer while trying to create a child run" in str(
+        raised.value
+    )
+
+
+@pytest.mark.parametrize(
+    ("keep", "greater", "values", "kept"),
+    [
+        ("best", True, [("a", 0.5), ("a", 0.7), ("a", 0.6), ("b", 0.1), ("a", 0.7)], [1, 1, 0, 1, 1]),
+        ("best", False, [("a", 0.5), ("a", 0.7), ("a", 0.4)], [1, 0, 1]),
+        ("all", True, [("a", 0.5), ("a", 0.1)], [1, 1]),
+        ("none", True, [("a", 0.5)], [0]),
+    ],
+)
+def test_a_worker_keeps_a_model_file_only_for_sets_that_may_be_the_best_of_their_group(
+    keep: str, greater: bool, values: list[tuple[str, float]], kept: list[int]
+) -> None:
+    context = _context("http://unused", "1", "p", keep_models=keep, greater_is_better=greater)
+    worker = _Worker(target=None, context=context)  # type: ignore[arg-type]
+    decisions = [
+        int(_keeps_model(worker, SetOutcome(index, {"seed": group}, metrics={"accuracy": value})))
+        for index, (group, value) in enumerate(values)
+    ]
+    assert decisions == kept
