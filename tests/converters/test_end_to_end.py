@@ -249,3 +249,27 @@ def test_parity_compares_values_nothing_reads_and_says_when_there_is_nothing(tmp
     assert "load: equal — x, double (type only)\n" in completed.stdout  # a function of the notebook
     assert "show: nothing to compare (the step returns no value; it only ran)\n" in completed.stdout
     assert "total: equal — total, squares (type only)\n" in completed.stdout
+
+
+def test_parity_names_the_notebook_cell_that_fails_by_itself(tmp_path: Path) -> None:
+    notebook = write_notebook(
+        tmp_path / "broken.ipynb",
+        [("x = 1", "step:load"), ("md:text",), ("y = x + 1\nz = {}['missing']", "step:use")],
+    )
+    out_dir = tmp_path / "out"
+    assert main([str(notebook), "-o", str(out_dir), "-q"]) == 0
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", str(out_dir), "-q", "-p", "no:cacheprovider", "-k", "parity"],
+        cwd=out_dir,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert (
+        "the notebook itself fails in a fresh kernel (papermill), so parity cannot be checked: "
+        "notebook cell 2: KeyError: 'missing'"
+    ) in completed.stdout
+    assert "PapermillExecutionError" not in completed.stdout
