@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -160,11 +162,7 @@ def test_example_runs_top_to_bottom_in_a_real_kernel(name: str, tmp_path: Path) 
 @pytest.mark.parametrize("name", NAMES)
 def test_generated_package_is_in_step_with_its_notebook(name: str) -> None:
     generated = EXAMPLES / "generated" / name
-    if not generated.exists():
-        pytest.skip(
-            f"examples/generated/{name} is not generated yet "
-            f"(nb2prod examples/{name}.ipynb -o examples/generated/{name})"
-        )
+    assert generated.is_dir(), f"regenerate it: nb2prod examples/{name}.ipynb -o examples/generated/{name}"
     completed = subprocess.run(
         [str(NB2PROD), "--check", str(EXAMPLES / f"{name}.ipynb"), "-o", str(generated)],
         capture_output=True,
@@ -173,3 +171,22 @@ def test_generated_package_is_in_step_with_its_notebook(name: str) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_generated_package_passes_its_own_tests(name: str, tmp_path: Path) -> None:
+    """`pytest OUTDIR` on the checked-in package: step tests, the notebook's test cells, parity."""
+    package_copy = tmp_path / name
+    shutil.copytree(EXAMPLES / "generated" / name, package_copy)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package_copy)],
+        capture_output=True,
+        text=True,
+        cwd=package_copy,
+        env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"},
+        check=False,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert " passed" in completed.stdout

@@ -1,0 +1,135 @@
+"""Parity: the original notebook (papermill, fresh kernel) and the generated pipeline agree step by step.
+
+Both sides run on the same parameters; both seed Python's and NumPy's global generators with the same
+seed right before each step, so unseeded randomness draws alike. Each step's outputs are pickled right
+after the step on both sides and compared with `differences` (PACKAGE.testing; floats within a tolerance).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from diabetes_regression import pipeline
+from diabetes_regression.testing import TYPE_ONLY, differences, freeze, seeded_run, step_seed
+
+PARAMETERS_CELL: int | None = 2
+METRIC_EXPRESSIONS: dict[str, dict[str, str]] = {
+    'compute_metrics': {'rmse': 'rmse', 'mae': 'mae', 'r2': 'r2'},
+}
+
+SETUP = '''
+import pickle as _nb2prod_pickle
+import random as _nb2prod_random
+
+
+def _nb2prod_seed(seed):
+    _nb2prod_random.seed(seed)
+    try:
+        import numpy as _nb2prod_numpy
+        _nb2prod_numpy.random.seed(seed)
+    except ImportError:
+        pass
+
+
+def _nb2prod_snapshot(step, values):
+    frozen = {}
+    for name, value in values.items():
+        try:
+            data = _nb2prod_pickle.dumps(value)
+        except Exception:
+            data = None
+        if data is None or b"__main__" in data:  # unpicklable, or refers to code defined in the notebook
+            data = _nb2prod_pickle.dumps(f"<type only: {type(value).__qualname__}>")
+        frozen[name] = data
+    with open(SNAPSHOTS + "/" + step + ".pkl", "wb") as handle:
+        _nb2prod_pickle.dump(frozen, handle)
+'''
+
+
+def instrumented_notebook(snapshot_dir: Path) -> nbformat.NotebookNode:
+    """The original notebook plus a seed cell before and a snapshot cell after every step."""
+    notebook = nbformat.read(Path(pipeline.__file__).parent / pipeline.NOTEBOOK_FILE, as_version=4)
+    if PARAMETERS_CELL is not None:
+        tags = notebook.cells[PARAMETERS_CELL].metadata.setdefault("tags", [])
+        if "parameters" not in tags:
+            tags.append("parameters")  # papermill's spelling (the notebook may use Kale's)
+    insertions: list[tuple[int, int, str]] = []
+    for step in pipeline.STEPS:
+        insertions.append((step.cells[0], 1, f"_nb2prod_seed({step_seed(step.name)})"))
+        if step.kind == "metrics":
+            values = ", ".join(f"{name!r}: {expr}" for name, expr in METRIC_EXPRESSIONS[step.name].items())
+        else:
+            values = ", ".join(f"{name!r}: {name}" for name in step.outputs)
+        insertions.append((step.cells[-1] + 1, 0, f"_nb2prod_snapshot({step.name!r}, {{{values}}})"))
+    for index, cell in enumerate(notebook.cells):
+        cell.metadata["nb2prod_cell"] = index  # the notebook's own numbering, for error messages
+    for position, _, source in sorted(insertions, reverse=True):
+        notebook.cells.insert(position, nbformat.v4.new_code_cell(source))
+    setup = f"SNAPSHOTS = {str(snapshot_dir)!r}\n" + SETUP
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(setup))
+    return notebook
+
+
+def verdict(expected: dict[str, object], found: list[str]) -> str:
+    """One report line: what was compared (by value, or by type only: see testing.freeze), the outcome."""
+    if not expected:
+        return "nothing to compare (the step returns no value; it only ran)"
+    compared = ", ".join(
+        f"{name} (type only)" if isinstance(value, str) and value.startswith(TYPE_ONLY) else name
+        for name, value in expected.items()
+    )
+    return f"{'MISMATCH' if found else 'equal'} — {compared}"
+
+
+def test_pipeline_reproduces_the_notebook_step_by_step(tmp_path: Path, monkeypatch) -> None:
+    """Run both sides; every output of every step must match."""
+    notebook_dir = tmp_path / "notebook"
+    notebook_dir.mkdir()
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "instrumented.ipynb"
+    nbformat.write(instrumented_notebook(notebook_dir), source)
+    executed = tmp_path / "executed.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=dict(pipeline.PARAMETERS),
+            kernel_name=os.environ.get("NB2PROD_PARITY_KERNEL", "python3"),
+            cwd=str(tmp_path),
+            progress_bar=False,
+        )
+    except papermill.PapermillExecutionError as error:
+        failed = [
+            cell.metadata.get("nb2prod_cell", "(inserted by the test)")
+            for cell in nbformat.read(executed, as_version=4).cells
+            if any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+        ]
+        where = f"notebook cell {failed[0]}" if failed else "a notebook cell"
+        pytest.fail(
+            f"the notebook itself fails in a fresh kernel (papermill), so parity cannot be checked: "
+            f"{where}: {error.ename}: {error.evalue}",
+            pytrace=False,
+        )
+    produced: dict[str, dict[str, object]] = {}
+    seeded_run(after_step=lambda step, values: produced.__setitem__(step.name, freeze(values)))
+
+    lines = [f"parity of {pipeline.NOTEBOOK_FILE} (rtol 1e-9, atol 1e-12)"]
+    mismatches: list[str] = []
+    for step in pipeline.STEPS:
+        snapshot = tmp_path / "notebook" / f"{step.name}.pkl"
+        with snapshot.open("rb") as handle:
+            expected = {name: pickle.loads(data) for name, data in pickle.load(handle).items()}
+        actual = produced[step.name]
+        found = differences(expected, actual, step.name)
+        lines.append(f"{step.name}: {verdict(expected, found)}")
+        mismatches.extend(found)
+    report = "\n".join(lines)
+    (tmp_path / "parity-report.txt").write_text(report + "\n", encoding="utf-8")
+    print(report)
+    assert not mismatches, "the pipeline diverges from the notebook:\n" + "\n".join(mismatches)
