@@ -410,16 +410,14 @@ export class PanelModel {
       return;
     }
     this.detailMetricKey = key;
-    this.emit();
-    try {
-      const history = await this.client.getMetricHistory(detail.run.run_id, key);
-      if (this.detail === detail && this.detailMetricKey === key) {
+    await this.loadMetricHistory(
+      key,
+      () => this.client.getMetricHistory(detail.run.run_id, key),
+      () => this.detail === detail && this.detailMetricKey === key,
+      history => {
         this.detailHistory = history;
       }
-    } catch (error) {
-      this.report(`Cannot load the history of metric ${key}`, error);
-    }
-    this.emit();
+    );
   }
 
   /** Open or close an artifact folder of the open run (its entries are fetched on first open). */
@@ -520,13 +518,31 @@ export class PanelModel {
       return;
     }
     this.compareMetricKey = key;
+    await this.loadMetricHistory(
+      key,
+      () =>
+        Promise.all(
+          comparison.runs.filter(run => key in run.metrics).map(run => this.client.getMetricHistory(run.run_id, key, 500))
+        ),
+      () => this.comparison === comparison && this.compareMetricKey === key,
+      histories => {
+        this.compareHistories = histories;
+      }
+    );
+  }
+
+  /** Fetch metric `key`'s history for a chart; keep it only if that chart still wants it when it arrives. */
+  private async loadMetricHistory<T>(
+    key: string,
+    fetch: () => Promise<T>,
+    stillWanted: () => boolean,
+    keep: (history: T) => void
+  ): Promise<void> {
     this.emit();
     try {
-      const histories = await Promise.all(
-        comparison.runs.filter(run => key in run.metrics).map(run => this.client.getMetricHistory(run.run_id, key, 500))
-      );
-      if (this.comparison === comparison && this.compareMetricKey === key) {
-        this.compareHistories = histories;
+      const history = await fetch();
+      if (stillWanted()) {
+        keep(history);
       }
     } catch (error) {
       this.report(`Cannot load the history of metric ${key}`, error);
