@@ -79,15 +79,10 @@ class SetOutcome:
 
 
 @dataclass(frozen=True)
-class ChildContext:
-    """Where child runs go and which models workers keep (picklable: passed to the pool's initializer)."""
+class ModelKeeping:
+    """Which models workers keep (picklable: passed to the pool's initializer)."""
 
-    uri: str
-    experiment_id: str
-    parent_id: str
     target_path: str
-    display_name: str
-    defaults: dict[str, object]
     model_dir: str
     keep_models: str  # "all", "best" or "none"
     metric: str | None
@@ -95,17 +90,29 @@ class ChildContext:
     greater_is_better: bool
 
 
+@dataclass(frozen=True)
+class ChildContext:
+    """Where the parent logs child runs."""
+
+    uri: str
+    experiment_id: str
+    parent_id: str
+    target_path: str
+    display_name: str
+    defaults: dict[str, object]
+
+
 @dataclass
 class _Worker:
     target: Target
-    context: ChildContext
+    context: ModelKeeping
     best: dict[object, float] = field(default_factory=dict)
 
 
 _WORKER: _Worker | None = None
 
 
-def _init_worker(context: ChildContext) -> None:
+def _init_worker(context: ModelKeeping) -> None:
     """Load the target once per worker process."""
     global _WORKER
     _WORKER = _Worker(load_target(context.target_path), context)
@@ -316,7 +323,7 @@ def summary_table(
     return "\n".join(lines)
 
 
-def _pool(workers: int, context: ChildContext) -> ProcessPoolExecutor:
+def _pool(workers: int, context: ModelKeeping) -> ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(
         max_workers=workers,
@@ -328,53 +335,19 @@ def _pool(workers: int, context: ChildContext) -> ProcessPoolExecutor:
 
 def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> int:
     """Run every parameter set; return the number of sets that failed."""
-    from mlflow import MlflowClient
     from tqdm import tqdm
 
-    quiet_mlflow_http_retries()
     target = load_target(request.target)
     sets = load_sets(request, target)
     if request.metric is None and request.log_models == "best":
         echo("note: no --metric given, so no best set is ranked and no model is logged")
-    uri = request.options.tracking_uri
-    os.environ["MLFLOW_TRACKING_URI"] = uri
-    client = MlflowClient(uri)
-    experiment_name = request.options.experiment_name or target.default_experiment
-    experiment_id = ensure_experiment(client, experiment_name, uri=uri)
-    parent_tags = {
-        f"{TAG_PREFIX}.runner": "jupyter-mlops run (fan-out)",
-        f"{TAG_PREFIX}.target": str(target.path),
-        f"{TAG_PREFIX}.fanout.sets": str(len(sets.sets)),
-    }
-    commit = git_commit(target.path)
-    if commit:
-        parent_tags["mlflow.source.git.commit"] = commit
-    parent = with_retries(
-        lambda: client.create_run(
-            experiment_id,
-            run_name=request.options.run_name or f"{target.display_name}-fanout-{timestamp()}",
-            tags=parent_tags,
-        ),
-        what=f"create the parent run in experiment {experiment_name!r}",
-        uri=uri,
-    )
-    parent_id = parent.info.run_id
     workers = request.workers or os.cpu_count() or 1
     keep_models = request.log_models == "all" or (request.log_models == "best" and request.metric is not None)
-    output_dir = (request.options.output_dir or default_output_dir()) / f"fanout-{parent_id[:8]}"
     capture_root = Path(tempfile.mkdtemp(prefix="jupyter-mlops-fanout-"))
-    echo(
-        f"parent run {parent_id}: {len(sets.sets)} parameter sets on {workers} worker(s), "
-        f"experiment {experiment_name!r}"
-    )
     capture_root.joinpath("models").mkdir()
-    context = ChildContext(
-        uri=uri,
-        experiment_id=experiment_id,
-        parent_id=parent_id,
+    output_dir = (request.options.output_dir or default_output_dir()) / f"fanout-{timestamp()}-{os.getpid()}"
+    keeping = ModelKeeping(
         target_path=str(target.path),
-        display_name=target.display_name,
-        defaults=target.spec.defaults(),
         model_dir=str(capture_root / "models"),
         keep_models=request.log_models if keep_models else "none",
         metric=request.metric,
@@ -383,8 +356,12 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     )
     started = time.monotonic()
     outcomes: list[SetOutcome] = []
+    # package sets start computing first (the workers need no MLflow): importing MLflow and opening the
+    # experiment and parent run (seconds on a loaded box) overlap with the first sets; notebook sets, which
+    # write executed notebooks, start only once the tracking server has answered
+    opened = None if isinstance(target, PackageTarget) else _open_parent_run(request, target, len(sets.sets))
     try:
-        with _pool(workers, context) as pool:
+        with _pool(workers, keeping) as pool:
             if isinstance(target, PackageTarget):
                 futures = [pool.submit(_package_set, index, one) for index, one in enumerate(sets.sets)]
             else:
@@ -393,6 +370,16 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
                     pool.submit(_notebook_set, index, one, str(output_dir), str(capture_root))
                     for index, one in enumerate(sets.sets)
                 ]
+            try:
+                client, context = opened or _open_parent_run(request, target, len(sets.sets))
+            except BaseException:  # e.g. the server is unreachable: stop computing, keep nothing half-done
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            uri, parent_id = context.uri, context.parent_id
+            echo(
+                f"parent run {parent_id}: {len(sets.sets)} parameter sets on {workers} worker(s), "
+                f"experiment {request.options.experiment_name or target.default_experiment!r}"
+            )
             logging = ThreadPoolExecutor(LOGGING_THREADS, thread_name_prefix="jupyter-mlops-log")
             if keep_models:  # the first model log imports mlflow.sklearn + skops (seconds): overlap it
                 logging.submit(_warm_up_model_logging)
@@ -430,6 +417,44 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     echo(summary_table(outcomes, best, request.metric, sets.group_by))
     echo(f"parent run {parent_id} in {time.monotonic() - started:.1f} s")
     return failed
+
+
+def _open_parent_run(request: FanoutRequest, target: Target, count: int) -> tuple[object, ChildContext]:
+    """Import MLflow, open the experiment and create the parent run; the client and where children go."""
+    from mlflow import MlflowClient
+
+    quiet_mlflow_http_retries()
+    uri = request.options.tracking_uri
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    client = MlflowClient(uri)
+    experiment_name = request.options.experiment_name or target.default_experiment
+    experiment_id = ensure_experiment(client, experiment_name, uri=uri)
+    parent_tags = {
+        f"{TAG_PREFIX}.runner": "jupyter-mlops run (fan-out)",
+        f"{TAG_PREFIX}.target": str(target.path),
+        f"{TAG_PREFIX}.fanout.sets": str(count),
+    }
+    commit = git_commit(target.path)
+    if commit:
+        parent_tags["mlflow.source.git.commit"] = commit
+    parent = with_retries(
+        lambda: client.create_run(
+            experiment_id,
+            run_name=request.options.run_name or f"{target.display_name}-fanout-{timestamp()}",
+            tags=parent_tags,
+        ),
+        what=f"create the parent run in experiment {experiment_name!r}",
+        uri=uri,
+    )
+    context = ChildContext(
+        uri=uri,
+        experiment_id=experiment_id,
+        parent_id=parent.info.run_id,
+        target_path=str(target.path),
+        display_name=target.display_name,
+        defaults=target.spec.defaults(),
+    )
+    return client, context
 
 
 def _warm_up_model_logging() -> None:

@@ -8,7 +8,14 @@ import pytest
 from mlflow import MlflowClient
 
 from jupyter_mlops.retraining.errors import TrackingUnavailableError
-from jupyter_mlops.retraining.fanout import ChildContext, SetOutcome, _keeps_model, _Worker, log_child
+from jupyter_mlops.retraining.fanout import (
+    ChildContext,
+    ModelKeeping,
+    SetOutcome,
+    _keeps_model,
+    _Worker,
+    log_child,
+)
 from tests.retraining.conftest import IRIS_NOTEBOOK
 from tests.support.mlflow_server import free_port
 
@@ -166,21 +173,9 @@ def test_register_without_promote_adds_a_version_and_moves_no_alias(
     assert registered.aliases == {}
 
 
-def _context(uri: str, experiment_id: str, parent_id: str, **overrides: object) -> ChildContext:
-    values: dict[str, object] = {
-        "uri": uri,
-        "experiment_id": experiment_id,
-        "parent_id": parent_id,
-        "target_path": "/somewhere/pkg",
-        "display_name": "pkg",
-        "defaults": {"n_estimators": 10, "max_depth": 3},
-        "model_dir": "/unused",
-        "keep_models": "best",
-        "metric": "accuracy",
-        "group_by": "seed",
-        "greater_is_better": True,
-    }
-    return ChildContext(**{**values, **overrides})  # type: ignore[arg-type]
+def _context(uri: str, experiment_id: str, parent_id: str) -> ChildContext:
+    defaults: dict[str, object] = {"n_estimators": 10, "max_depth": 3}
+    return ChildContext(uri, experiment_id, parent_id, "/somewhere/pkg", "pkg", defaults)
 
 
 def test_child_run_is_logged_in_three_calls_with_tags_params_metrics_and_status(
@@ -230,10 +225,23 @@ def test_child_logging_with_the_server_gone_names_the_uri(monkeypatch: pytest.Mo
 def test_a_worker_keeps_a_model_file_only_for_sets_that_may_be_the_best_of_their_group(
     keep: str, greater: bool, values: list[tuple[str, float]], kept: list[int]
 ) -> None:
-    context = _context("http://unused", "1", "p", keep_models=keep, greater_is_better=greater)
+    context = ModelKeeping("/somewhere/pkg", "/unused", keep, "accuracy", "seed", greater)
     worker = _Worker(target=None, context=context)  # type: ignore[arg-type]
     decisions = [
         int(_keeps_model(worker, SetOutcome(index, {"seed": group}, metrics={"accuracy": value})))
         for index, (group, value) in enumerate(values)
     ]
     assert decisions == kept
+
+
+def test_package_fanout_with_the_server_unreachable_stops_the_pool_and_exits_3(
+    cli, iris_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("grid:\n  n_estimators: [5, 10, 15, 20]\n  random_state: [1, 2]\n")
+    uri = f"http://127.0.0.1:{free_port()}"
+    result = cli("run", iris_package, "--grid", grid, "--workers", "2", "--tracking-uri", uri)
+    assert result.exit_code == 3, result.output
+    assert f"MLflow tracking server {uri} did not answer while trying to open experiment" in result.output
+    assert "parameter sets finished" not in result.output
