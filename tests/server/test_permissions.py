@@ -12,10 +12,10 @@ from mlflow import MlflowClient
 from mlflow.server.auth.client import AuthServiceClient
 from tornado.httpclient import HTTPClientError
 
+from tests.support.basic_auth import ADMIN, seed_guarded_model, signed_in_as, start_basic_auth_server
 from tests.support.mlflow_server import MlflowServer
 
 pytestmark = pytest.mark.slow
-ADMIN = ("admin", "admin-password-1234")
 VIEWER = ("viewer", "viewer-password-1234")
 EDITOR = ("editor", "editor-password-1234")
 MODEL = "guarded-model"
@@ -29,35 +29,13 @@ def act_as(monkeypatch: pytest.MonkeyPatch, user: tuple[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
-    """A real `mlflow server --app-name basic-auth`; its config and user DB live in the temp root."""
-    root = tmp_path_factory.mktemp("mlflow-basic-auth")
-    config = root / "basic_auth.ini"
-    config.write_text(
-        "[mlflow]\n"
-        "default_permission = READ\n"
-        f"database_uri = sqlite:///{root / 'basic_auth.db'}\n"
-        f"admin_username = {ADMIN[0]}\n"
-        f"admin_password = {ADMIN[1]}\n"
-        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
-    )
-    server = MlflowServer(
-        root=root,
-        extra_args=["--app-name", "basic-auth"],
-        extra_env={"MLFLOW_AUTH_CONFIG_PATH": str(config), "MLFLOW_FLASK_SERVER_SECRET_KEY": "test-only-key"},
-    ).start()
-    with pytest.MonkeyPatch.context() as patch:
-        act_as(patch, ADMIN)
+    """A real basic-auth MLflow server: a viewer (default READ), an editor with EDIT on the model."""
+    server = start_basic_auth_server(tmp_path_factory.mktemp("mlflow-basic-auth"))
+    with signed_in_as(ADMIN):
         auth = AuthServiceClient(server.uri)
         auth.create_user(*VIEWER)
         auth.create_user(*EDITOR)
-        client = MlflowClient(server.uri)
-        client.create_registered_model(MODEL)
-        experiment_id = client.create_experiment("guarded")
-        run = client.create_run(experiment_id)
-        client.log_text(run.info.run_id, "artifact", "model/MLmodel")
-        for _ in range(2):
-            client.create_model_version(MODEL, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-        client.set_registered_model_alias(MODEL, "production", "1")
+        seed_guarded_model(server.uri, MODEL, versions=2)
         auth.grant_user_permission(EDITOR[0], "registered_model", MODEL, "EDIT")
     yield server
     server.stop()

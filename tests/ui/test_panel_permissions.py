@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.basic_auth import ADMIN, seed_guarded_model, signed_in_as, start_basic_auth_server
 from tests.support.mlflow_server import MlflowServer
 from tests.ui.lab import JupyterLab, open_mlops_panel, write_example_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ADMIN = ("admin", "admin-password-1234")
 VIEWER = ("viewer", "viewer-password-1234")
 MODEL = "guarded-model"
 TIMEOUT_MS = 60_000
@@ -20,35 +20,13 @@ TIMEOUT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
-    """A real `mlflow server --app-name basic-auth`: a viewer (default READ), a model at @production."""
-    from mlflow import MlflowClient
+    """A real basic-auth MLflow server: a viewer (default READ), a model at @production."""
     from mlflow.server.auth.client import AuthServiceClient
 
-    root = tmp_path_factory.mktemp("mlflow-basic-auth-ui")
-    config = root / "basic_auth.ini"
-    config.write_text(
-        "[mlflow]\n"
-        "default_permission = READ\n"
-        f"database_uri = sqlite:///{root / 'basic_auth.db'}\n"
-        f"admin_username = {ADMIN[0]}\n"
-        f"admin_password = {ADMIN[1]}\n"
-        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
-    )
-    server = MlflowServer(
-        root=root,
-        extra_args=["--app-name", "basic-auth"],
-        extra_env={"MLFLOW_AUTH_CONFIG_PATH": str(config), "MLFLOW_FLASK_SERVER_SECRET_KEY": "test-only-key"},
-    ).start()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_USERNAME", ADMIN[0])
-        patch.setenv("MLFLOW_TRACKING_PASSWORD", ADMIN[1])
+    server = start_basic_auth_server(tmp_path_factory.mktemp("mlflow-basic-auth-ui"))
+    with signed_in_as(ADMIN):
         AuthServiceClient(server.uri).create_user(*VIEWER)
-        client = MlflowClient(server.uri)
-        client.create_registered_model(MODEL)
-        run = client.create_run(client.create_experiment("guarded"))
-        client.log_text(run.info.run_id, "artifact", "model/MLmodel")
-        client.create_model_version(MODEL, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-        client.set_registered_model_alias(MODEL, "production", "1")
+    seed_guarded_model(server.uri, MODEL, versions=1)
     yield server
     server.stop()
 
