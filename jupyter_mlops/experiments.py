@@ -7,9 +7,10 @@ notebook's runs to the same experiment, so the side panel shows them together.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
+
+from jupyter_mlops.git_query import git_output
 
 METADATA_KEY = "jupyter_mlops"
 EXPERIMENT_METADATA_FIELD = "experiment"
@@ -18,20 +19,8 @@ DEFAULT_STORE_FILE = "mlflow.db"
 
 def project_root(path: Path) -> Path | None:
     """Return the git work tree that holds `path`, or None outside git."""
-    folder = path if path.is_dir() else path.parent
-    try:
-        completed = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if completed.returncode != 0 or not completed.stdout.strip():
-        return None
-    return Path(completed.stdout.strip()).resolve()
+    top = git_output(path, "rev-parse", "--show-toplevel")
+    return Path(top).resolve() if top else None
 
 
 def experiment_name_for(

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
+
+from jupyter_mlops.git_query import git_output
 
 OUTPUT_DIR_ENV = "JUPYTER_MLOPS_OUTPUT_DIR"
 
 
 def git_commit(path: Path) -> str | None:
     """HEAD's commit of the git work tree holding `path`, or None outside git."""
-    folder = path if path.is_dir() else path.parent
-    try:
-        completed = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    commit = completed.stdout.strip()
-    return commit if completed.returncode == 0 and commit else None
+    return git_output(path, "rev-parse", "HEAD")
 
 
 def default_output_dir() -> Path:
