@@ -6,6 +6,8 @@ Client variants, each against the same server:
   mlflow-client-quickack MlflowClient with TCP_QUICKACK added to urllib3's default socket options
   requests-keepalive     a bare requests.Session (keep-alive), no MLflow client code
   requests-newconn       requests.get with `Connection: close` (a new TCP connection per call)
+  socket-gap             raw keep-alive socket: ms between the response's header segment and its body
+                         segment (the server writes them in two sends; ~40 ms = Nagle x delayed ACK)
   curl                   curl's time_total (new process + connection per call; process start not counted)
 Server variants: uvicorn (MLflow's default) with --workers 1 and 2, and gunicorn (`--gunicorn-opts`).
 Prints the median per call (ms) of each repeat and the median of the repeats, with the load average.
@@ -54,6 +56,45 @@ def _per_call_ms(call: Callable[[], object], calls: int) -> float:
     return statistics.median(timings)
 
 
+def _recv(sock: socket.socket) -> bytes:
+    data = sock.recv(65536)
+    if not data:
+        raise ConnectionError("the server closed the connection")
+    return data
+
+
+def _header_body_gap_ms(uri: str, path: str, calls: int) -> float | None:
+    """Median ms between receiving the response headers and its body on one keep-alive socket.
+
+    None when the server closes the connection after each response (no keep-alive, nothing to measure).
+    """
+    host, port = uri.removeprefix("http://").split(":")
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    gaps = []
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            for _ in range(calls + 1):
+                sock.sendall(request)
+                data = _recv(sock)
+                first = time.perf_counter()
+                while b"\r\n\r\n" not in data:
+                    data += _recv(sock)
+                head, _, body = data.partition(b"\r\n\r\n")
+                lines = head.split(b"\r\n")
+                length = next(
+                    int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length")
+                )
+                split = not body
+                while len(body) < length:
+                    body += _recv(sock)
+                if split:  # only responses that arrived in two pieces have a gap to measure
+                    gaps.append((time.perf_counter() - first) * 1000)
+        except (ConnectionError, StopIteration):
+            return None
+    return statistics.median(gaps[1:] or gaps or [0.0])
+
+
 def _client_variants(uri: str, experiment_id: str, calls: int) -> dict[str, float]:
     import requests
     from mlflow import MlflowClient
@@ -89,6 +130,9 @@ def _client_variants(uri: str, experiment_id: str, calls: int) -> dict[str, floa
     results["requests-newconn"] = _per_call_ms(
         lambda: requests.get(get_url, headers={"Connection": "close"}, timeout=30), calls
     )
+    gap = _header_body_gap_ms(uri, f"/api/2.0/mlflow/experiments/get?experiment_id={experiment_id}", calls)
+    if gap is not None:
+        results["socket-gap"] = gap
     curl = shutil.which("curl")
     if curl:
         curl_times = []
@@ -127,9 +171,10 @@ def main() -> int:
             server = MlflowServer(root=Path(name) / server_name, workers=workers, extra_args=extra).start()
             try:
                 experiment_id = MlflowClient(server.uri).create_experiment("latency")
-                for _ in range(args.repeats):
+                for repeat in range(args.repeats):
                     for variant, ms in _client_variants(server.uri, experiment_id, args.calls).items():
                         table.setdefault((server_name, variant), []).append(ms)
+                        print(f"  {server_name} repeat {repeat + 1}: {variant} {ms:.1f} ms", flush=True)
                     loads.append(os.getloadavg()[0])
             finally:
                 server.stop()
