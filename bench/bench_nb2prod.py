@@ -7,35 +7,18 @@ the table shows medians and the ratio. Run: `.venv/bin/python bench/bench_nb2pro
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import timed
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 BASELINE = "jupyter nbconvert --to script"
 CONVERTER = "nb2prod NB -o OUT --force"
-
-
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall, CPU) seconds of one run; CPU counts the process and its children (user + system).
-
-    CPU time barely moves when other jobs share the cores; wall time does, so both are reported.
-    """
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if completed.returncode != 0:
-        sys.exit(
-            f"benchmark: {' '.join(command)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
-        )
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv: list[str] | None = None) -> int:

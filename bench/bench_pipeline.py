@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbformat
+from _timing import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -67,20 +65,6 @@ TRACKED_SCRIPT = "python script.py + same MLflow logging"
 NAIVE_SCRIPT = "python script.py + log_model w/o requirements"
 
 
-def run_checked(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one run — CPU includes children (papermill's kernel); stops on failure."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if completed.returncode != 0:
-        sys.exit(
-            f"benchmark: {' '.join(command)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
-        )
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def notebook_facts(notebook_path: Path) -> tuple[list[str], list[str], str]:
     """The notebook's parameter names, metric names and model variable, read with the converter's parsers."""
     notebook = nbformat.read(notebook_path, as_version=4)
@@ -106,9 +90,7 @@ def package_folder(example: str, work: Path, env: dict[str, str]) -> Path:
     if (checked_in / example / "__main__.py").exists():
         return checked_in
     target = work / "generated"
-    run_checked(
-        [str(BIN / "nb2prod"), str(ROOT / "examples" / f"{example}.ipynb"), "-o", str(target)], work, env
-    )
+    timed([str(BIN / "nb2prod"), str(ROOT / "examples" / f"{example}.ipynb"), "-o", str(target)], work, env)
     return target
 
 
@@ -131,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         # Scripts live apart from the working folder, or `python -m PKG` would import the script module.
         scripts = work / "scripts"
         nbconvert = [str(BIN / "jupyter"), "nbconvert", "--to", "script", str(notebook), "--output-dir"]
-        run_checked([*nbconvert, str(scripts)], work, env)
+        timed([*nbconvert, str(scripts)], work, env)
         plain = scripts / f"{args.example}.py"
         parameters, metrics, model = notebook_facts(notebook)
         epilogue = {
@@ -160,11 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             NAIVE_SCRIPT: [python, str(naive)],
         }
         for command in commands.values():  # warm-up: caches, experiment creation, first-run migrations
-            run_checked(command, work, env)
+            timed(command, work, env)
         times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
         for _ in range(args.runs):
             for label, command in commands.items():
-                times[label].append(run_checked(command, work, env))
+                times[label].append(timed(command, work, env))
     print_table(args.example, args.runs, times)
     return 0
 
