@@ -44,6 +44,19 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out_dir
 
 
+def run_generated_tests(out_dir: Path, *pytest_args: str) -> subprocess.CompletedProcess[str]:
+    """Run the generated package's own tests (`pytest OUTDIR -q`) in a fresh process, MLflow env cleared."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(out_dir), "-q", "-p", "no:cacheprovider", *pytest_args],
+        cwd=out_dir,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=600,
+        check=False,
+    )
+
+
 def head_commit(folder: Path) -> str:
     return subprocess.run(
         ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
@@ -62,15 +75,7 @@ def package(converted: Path) -> Iterator[ModuleType]:
 
 
 def test_generated_tests_pass_including_parity(converted: Path) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", str(converted), "-q", "-p", "no:cacheprovider", "-s"],
-        cwd=converted,
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=600,
-        check=False,
-    )
+    completed = run_generated_tests(converted, "-s")
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "split: equal — test_idx, train_idx" in completed.stdout
     assert "compute_metrics: equal — accuracy, n_test" in completed.stdout
@@ -236,15 +241,7 @@ def test_parity_compares_values_nothing_reads_and_says_when_there_is_nothing(tmp
     assert main([str(notebook), "-o", str(out_dir), "-q"]) == 0
     report = (out_dir / "CONVERSION_REPORT.md").read_text()
     assert "- step 'show' (cell 3) binds no value at top level that the parity test could compare" in report
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", str(out_dir), "-q", "-p", "no:cacheprovider", "-s"],
-        cwd=out_dir,
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=600,
-        check=False,
-    )
+    completed = run_generated_tests(out_dir, "-s")
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "load: equal — x, double (type only)\n" in completed.stdout  # a function of the notebook
     assert "show: nothing to compare (the step returns no value; it only ran)\n" in completed.stdout
@@ -258,15 +255,7 @@ def test_parity_names_the_notebook_cell_that_fails_by_itself(tmp_path: Path) -> 
     )
     out_dir = tmp_path / "out"
     assert main([str(notebook), "-o", str(out_dir), "-q"]) == 0
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", str(out_dir), "-q", "-p", "no:cacheprovider", "-k", "parity"],
-        cwd=out_dir,
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=600,
-        check=False,
-    )
+    completed = run_generated_tests(out_dir, "-k", "parity")
     assert completed.returncode == 1
     assert (
         "the notebook itself fails in a fresh kernel (papermill), so parity cannot be checked: "
