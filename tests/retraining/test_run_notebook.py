@@ -25,6 +25,15 @@ def only_run(client: MlflowClient, experiment: str):  # type: ignore[no-untyped-
     return runs[0]
 
 
+def run_expecting_failure(cli, tracking_uri: str, path: Path, experiment: str):  # type: ignore[no-untyped-def]
+    """`jupyter-mlops run PATH` into `experiment`: exit code 1 and its one run FAILED; (result, run)."""
+    result = cli("run", path, "--experiment", experiment)
+    assert result.exit_code == 1, result.output
+    run = only_run(MlflowClient(tracking_uri), experiment)
+    assert run.info.status == "FAILED"
+    return result, run
+
+
 def test_run_logs_params_metrics_model_notebook_and_provenance(
     tracking_uri: str, cli, tmp_path: Path
 ) -> None:
@@ -77,12 +86,8 @@ def test_failing_cell_marks_the_run_failed_and_keeps_the_notebook(
     tracking_uri: str, cli, make_notebook: Callable[..., Path], tmp_path: Path
 ) -> None:
     path = make_notebook("failing.ipynb", iris_cells(extra_train="raise ValueError('bad training data')"))
-    experiment = f"retraining-fail-{tmp_path.name}"
-    result = cli("run", path, "--experiment", experiment)
-    assert result.exit_code == 1
+    result, run = run_expecting_failure(cli, tracking_uri, path, f"retraining-fail-{tmp_path.name}")
     assert "cell 3 of failing.ipynb raised ValueError: bad training data" in result.output
-    run = only_run(MlflowClient(tracking_uri), experiment)
-    assert run.info.status == "FAILED"
     assert run.data.tags["jupyter_mlops.error.cell"] == "3"
     assert run.data.tags["jupyter_mlops.error.ename"] == "ValueError"
     assert run.data.tags["jupyter_mlops.error.evalue"] == "bad training data"
@@ -97,12 +102,8 @@ def test_dead_kernel_fails_the_run_with_a_message(
     tracking_uri: str, cli, make_notebook: Callable[..., Path], tmp_path: Path
 ) -> None:
     path = make_notebook("dies.ipynb", iris_cells(extra_train="import os\nos._exit(1)"))
-    experiment = f"retraining-dead-{tmp_path.name}"
-    result = cli("run", path, "--experiment", experiment)
-    assert result.exit_code == 1
+    result, run = run_expecting_failure(cli, tracking_uri, path, f"retraining-dead-{tmp_path.name}")
     assert "the kernel died while running cell 3 of dies.ipynb" in result.output
-    run = only_run(MlflowClient(tracking_uri), experiment)
-    assert run.info.status == "FAILED"
     assert run.data.tags["jupyter_mlops.error.ename"] == "DeadKernelError"
 
 
