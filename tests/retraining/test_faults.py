@@ -61,6 +61,22 @@ def start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+def start_waiting_run(
+    make_notebook: Callable[..., Path],
+    tmp_path: Path,
+    server: MlflowServer,
+    experiment: str,
+    extra_args: list[str],
+    retries: str,
+    backoff: str,
+) -> tuple[subprocess.Popen[str], Path, Path]:
+    """Start `jupyter-mlops run` of the waiting notebook against `server`; (process, started, go)."""
+    notebook, started, go = waiting_notebook(make_notebook, tmp_path)
+    args = ["run", str(notebook), "--tracking-uri", server.uri, "--experiment", experiment, *extra_args]
+    env = {"JUPYTER_MLOPS_TRACKING_RETRIES": retries, "JUPYTER_MLOPS_TRACKING_BACKOFF": backoff}
+    return start_cli(args, env), started, go
+
+
 def wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists():
@@ -72,12 +88,10 @@ def wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 240) -
 def test_server_gone_mid_run_keeps_the_notebook_and_registers_nothing(
     own_server: MlflowServer, make_notebook: Callable[..., Path], tmp_path: Path
 ) -> None:
-    notebook, started, go = waiting_notebook(make_notebook, tmp_path)
     name = f"faults-{tmp_path.name}"
-    args = ["run", str(notebook), "--tracking-uri", own_server.uri, "--experiment", name]
-    args += ["--register", name, "--promote", "champion", "--metric", "accuracy"]
-    process = start_cli(
-        args, {"JUPYTER_MLOPS_TRACKING_RETRIES": "2", "JUPYTER_MLOPS_TRACKING_BACKOFF": "0.2"}
+    register = ["--register", name, "--promote", "champion", "--metric", "accuracy"]
+    process, started, go = start_waiting_run(
+        make_notebook, tmp_path, own_server, name, register, retries="2", backoff="0.2"
     )
     try:
         wait_for(started, process)
@@ -97,11 +111,11 @@ def test_server_gone_mid_run_keeps_the_notebook_and_registers_nothing(
 def test_server_back_within_the_retries_lets_the_run_finish(
     own_server: MlflowServer, make_notebook: Callable[..., Path], tmp_path: Path
 ) -> None:
-    notebook, started, go = waiting_notebook(make_notebook, tmp_path)
     name = f"faults-back-{tmp_path.name}"
-    args = ["run", str(notebook), "--tracking-uri", own_server.uri, "--experiment", name]
     # backoff 1, 2, 4, 8, 16, 32 s: about a minute of patience, more than a server restart takes
-    process = start_cli(args, {"JUPYTER_MLOPS_TRACKING_RETRIES": "6", "JUPYTER_MLOPS_TRACKING_BACKOFF": "1"})
+    process, started, go = start_waiting_run(
+        make_notebook, tmp_path, own_server, name, [], retries="6", backoff="1"
+    )
     restarter = threading.Thread(target=own_server.start)
     try:
         wait_for(started, process)
