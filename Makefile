@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.jupyter-mlops-installed
-LABEXT_STAMP := jupyter_mlops/labextension/package.json
+LABEXT_BUILD := jupyter_mlops/labextension/package.json
+LABEXT_SOURCES := package.json yarn.lock tsconfig.json $(shell find labextension -type f)
 DEMO_DIR ?= demo-output
 
 .PHONY: demo test setup venv labextension browser engines lint lab clean
@@ -23,9 +24,13 @@ $(STAMP): $(BIN)/python setup.py pyproject.toml
 
 venv: $(STAMP)
 
-labextension: $(STAMP)
+# Rebuilt only when the TypeScript sources or the npm manifest change; the develop link is cheap and idempotent.
+$(LABEXT_BUILD): $(STAMP) $(LABEXT_SOURCES)
 	PATH=$(abspath $(BIN)):$$PATH jlpm install
 	PATH=$(abspath $(BIN)):$$PATH jlpm build
+	touch $@
+
+labextension: $(LABEXT_BUILD)
 	PATH=$(abspath $(BIN)):$$PATH jupyter labextension develop --overwrite . >/dev/null
 
 browser:
