@@ -95,6 +95,11 @@ def slug(text: str) -> str:
     return f"step_{name}" if name[0].isdigit() else name
 
 
+def _cell_marker(cell: SourceCell) -> str:
+    """The comment naming a cell in generated code: `# notebook cell 3 (step:train)`."""
+    return f"# notebook cell {cell.index}" + (f" ({cell.label})" if cell.label else "")
+
+
 def _only_imports(cell: SourceCell) -> bool:
     if cell.code is None or not cell.code.source.strip():
         return False
@@ -320,7 +325,7 @@ def build_plan(notebook: Notebook) -> Plan:
                 use.name, cell, use.line, "", later_writer(use.name, cell.index), skipped_writers
             )
         imports, rest = split_imports(cell.code.source if cell.code else "")
-        marker = f"# notebook cell {cell.index}" + (f" ({cell.label})" if cell.label else "")
+        marker = _cell_marker(cell)
         if imports:
             shared_imports.append(imports.rstrip())
         if rest.strip():
@@ -511,7 +516,7 @@ def build_plan(notebook: Notebook) -> Plan:
         specs: list[MetricSpec] = []
         for cell in unit.cells:
             rest = hoisted[cell.index][1]
-            marker = f"# notebook cell {cell.index}" + (f" ({cell.label})" if cell.label else "")
+            marker = _cell_marker(cell)
             parts.append(marker + ("\n" + rest.rstrip() if rest.strip() else ""))
             if unit.kind == "metrics":
                 specs.extend(metric_specs(cell.code.source if cell.code else "", cell_index=cell.index))
