@@ -343,6 +343,7 @@ def build_plan(notebook: Notebook) -> Plan:
     data_edges: dict[str, set[str]] = {}
     consumers: dict[str, set[str]] = {}  # step name -> names later units read from it
     metric_values: set[str] = set()
+    unit_specs: dict[str, list[MetricSpec]] = {}  # metrics unit -> its metrics, in cell order
     imported_so_far: set[str] = {name for cell in grouping.shared for name in flows[cell.index].writes}
     for unit in grouping.units:
         written: set[str] = set()
@@ -383,11 +384,12 @@ def build_plan(notebook: Notebook) -> Plan:
                 data_edges.setdefault(unit.name, set()).add(provider)
                 consumers.setdefault(provider, set()).add(name)
         if unit.kind == "metrics":
-            metric_values.update(
-                spec.name
+            unit_specs[unit.name] = [
+                spec
                 for cell in unit.cells
-                for spec in metric_specs(cell.code.source if cell.code else "")
-            )
+                for spec in metric_specs(cell.code.source if cell.code else "", cell_index=cell.index)
+            ]
+            metric_values.update(spec.name for spec in unit_specs[unit.name])
         else:
             for name in writes:
                 defined[name] = unit.name
@@ -513,13 +515,11 @@ def build_plan(notebook: Notebook) -> Plan:
                 "name (e.g. `score = ...`) to have it compared"
             )
         parts: list[str] = []
-        specs: list[MetricSpec] = []
         for cell in unit.cells:
             rest = hoisted[cell.index][1]
             marker = _cell_marker(cell)
             parts.append(marker + ("\n" + rest.rstrip() if rest.strip() else ""))
-            if unit.kind == "metrics":
-                specs.extend(metric_specs(cell.code.source if cell.code else "", cell_index=cell.index))
+        specs = unit_specs.get(name, [])
         if "metrics" in outputs:
             cell = next(cell for cell in unit.cells if "metrics" in flows[cell.index].writes)
             raise HiddenStateError(
