@@ -215,7 +215,6 @@ class ArtifactsHandler(MLOpsHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
         q = self.query(contract.ArtifactsQuery)
-        tracking.clean_artifact_path(q.path)
         ext = self.extension
         await self.respond(lambda: tracking.list_artifacts(ext.client, run_id, q.path))
 
@@ -225,7 +224,7 @@ class CompareHandler(MLOpsHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        run_ids = tracking.parse_run_ids(self.query(contract.CompareQuery).run_ids)
+        run_ids = self.query(contract.CompareQuery).run_ids
         ext = self.extension
         await self.respond(lambda: tracking.compare_runs(ext.client, run_ids))
 
