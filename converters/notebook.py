@@ -154,12 +154,11 @@ def read_notebook(path: Path) -> Notebook:
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         cell_type = cell["cell_type"]
         code = None
-        if cell_type == "code" and tags.role != "skip":
-            code = translate_cell(source, cell_index=index, tag=tags.label)
-        elif cell_type == "code":
-            try:  # skipped cells are read only to explain hidden-state errors; they need not convert
+        if cell_type == "code":
+            try:
                 code = translate_cell(source, cell_index=index, tag=tags.label)
             except ConversionError:
-                code = None
+                if tags.role != "skip":
+                    raise  # skipped cells are read only to explain hidden-state errors; they need not convert
         cells.append(SourceCell(index=index, cell_type=cell_type, source=source, tags=tags, code=code))
     return Notebook(path=path, raw=raw, metadata=dict(document.get("metadata", {})), cells=tuple(cells))
