@@ -205,7 +205,8 @@ class RunsPanel(widgets.VBox):
     def _load(self) -> RunsPage | None:
         self.status.value = ""
         try:
-            self.experiment = tracking.find_experiment(self.client, self.experiment_name)
+            if self.experiment is None or len(self._tokens) == 1:  # later pages reuse page 1's lookup
+                self.experiment = tracking.find_experiment(self.client, self.experiment_name)
             if self.experiment is None:
                 self.page = RunsPage([], None, [], [])
             else:
