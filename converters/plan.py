@@ -1,6 +1,6 @@
 """From classified cells to a conversion plan: steps, their inputs and outputs, checks and warnings.
 
-Cells are grouped into units (shared code, steps, metrics, tests), each read with `dataflow.analyse_cell`;
+Cells are grouped into units (shared code, steps, metrics, tests), read with `dataflow.analyse_cells`;
 a step's inputs are the names it reads that parameters or earlier steps define, its outputs the names it
 defines that later units read. Anything read that nothing defines is hidden kernel state, and an error.
 """
