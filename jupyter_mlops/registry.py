@@ -285,16 +285,17 @@ def set_alias(client: MlflowClient, name: str, alias: str, version: str) -> Alia
     """Point `alias` of model `name` at `version` (promote); returns the model's aliases after."""
     name = require_name(name)
     alias = validate_alias(alias)
-    if not str(version or "").strip().isdigit():
+    number = str(version or "").strip()
+    if not number.isdigit():
         raise BadRequest(f"version must be a version number; got {version!r}.")
     get_registered_model(client, name)
     try:
-        client.get_model_version(name, str(version).strip())
+        client.get_model_version(name, number)
     except MlflowException as error:
         if error.error_code == "RESOURCE_DOES_NOT_EXIST":
             raise NotFound(f"Registered model {name!r} has no version {version}.", str(error)) from error
         raise
-    client.set_registered_model_alias(name, alias, str(version).strip())
+    client.set_registered_model_alias(name, alias, number)
     return AliasResponse(name=name, aliases=_aliases(get_registered_model(client, name)))
 
 
