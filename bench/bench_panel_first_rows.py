@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jupyter_mlops.experiments import experiment_name_for  # noqa: E402
+from jupyter_mlops.core.experiments import experiment_name_for  # noqa: E402
 from tests.support.mlflow_server import MlflowServer  # noqa: E402
 from tests.ui.lab import JupyterLab, launch_chromium, write_example_notebook  # noqa: E402
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from converters.metrics import metric_names  # noqa: E402
 from converters.parameters import parse_parameters_cell  # noqa: E402
 from converters.tags import parse_cell_tags  # noqa: E402
-from jupyter_mlops.experiments import experiment_name_for  # noqa: E402
+from jupyter_mlops.core.experiments import experiment_name_for  # noqa: E402
 
 TRACKING_EPILOGUE = """
 

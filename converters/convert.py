@@ -11,9 +11,9 @@ from pathlib import Path
 
 from converters.emit import orchestration, project, runtime, tests
 from converters.errors import ConversionError
+from converters.experiment_naming import experiment_name_for
 from converters.notebook import read_notebook
 from converters.plan import Plan, build_plan
-from jupyter_mlops.experiments import experiment_name_for
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def run(
     log_models: str,
 ) -> None:
     """Run TARGET (a notebook, or a package written by nb2prod) once inside one MLflow run."""
-    from jupyter_mlops.experiments import default_tracking_uri
+    from jupyter_mlops.core.experiments import default_tracking_uri
     from jupyter_mlops.retraining.errors import BadInputError
     from jupyter_mlops.retraining.gate import GateOptions
     from jupyter_mlops.retraining.notebook_runner import RunOptions

@@ -94,7 +94,7 @@ def start_run(
     """
     import mlflow
 
-    from jupyter_mlops.experiments import default_tracking_uri, experiment_name_for
+    from jupyter_mlops.core.experiments import default_tracking_uri, experiment_name_for
 
     path = Path(notebook_path).resolve() if notebook_path else find_notebook_path()
     root_text = os.environ.get("JUPYTER_MLOPS_ROOT_DIR")

@@ -16,8 +16,8 @@ from typing import Any
 import ipywidgets as widgets
 from mlflow import MlflowClient
 
-from jupyter_mlops import registry, tracking
-from jupyter_mlops.server.contract import (
+from jupyter_mlops.core import registry, tracking
+from jupyter_mlops.core.contract import (
     ErrorBody,
     Experiment,
     RegisterResponse,
@@ -25,7 +25,7 @@ from jupyter_mlops.server.contract import (
     RunsPage,
     RunSummary,
 )
-from jupyter_mlops.server.errors import error_body
+from jupyter_mlops.core.errors import error_body
 
 DEFAULT_ALIASES = ("staging", "production")
 PAGE_SIZE = 50
@@ -172,7 +172,7 @@ class RunsPanel(widgets.VBox):
 
     @staticmethod
     def _notebook_experiment_name(notebook_path: str | os.PathLike[str] | None) -> str:
-        from jupyter_mlops.experiments import experiment_name_for
+        from jupyter_mlops.core.experiments import experiment_name_for
         from jupyter_mlops.notebook_run import find_notebook_path
         from jupyter_mlops.server.paths import notebook_metadata
 

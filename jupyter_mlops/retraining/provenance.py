@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from jupyter_mlops.git_query import git_output
+from converters.git_query import git_output
 
 OUTPUT_DIR_ENV = "JUPYTER_MLOPS_OUTPUT_DIR"
 

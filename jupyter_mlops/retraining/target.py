@@ -15,7 +15,7 @@ from converters.errors import ConversionError
 from converters.metrics import MetricSpec, metric_specs
 from converters.parameters import parse_parameters_cell
 from converters.tags import parse_cell_tags
-from jupyter_mlops.experiments import experiment_name_for
+from jupyter_mlops.core.experiments import experiment_name_for
 from jupyter_mlops.retraining.errors import BadInputError
 from jupyter_mlops.retraining.params import ParameterSpec, spec_from_package
 

@@ -1,1 +1,1 @@
-"""The jupyter_server extension: app, routes, thin handlers, error mapping and the REST contract."""
+"""The jupyter_server extension (a face): app, routes, thin handlers over `jupyter_mlops.core`."""

@@ -14,9 +14,9 @@ from jupyter_server.extension.application import ExtensionApp
 from mlflow import MlflowClient
 from traitlets import Float, Int, List, Unicode, default
 
-from jupyter_mlops import tracking
-from jupyter_mlops.experiments import default_tracking_uri
-from jupyter_mlops.server.contract import ConfigResponse
+from jupyter_mlops.core import tracking
+from jupyter_mlops.core.contract import ConfigResponse
+from jupyter_mlops.core.experiments import default_tracking_uri
 from jupyter_mlops.server.routes import route_table
 
 Result = TypeVar("Result")

@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
-from jupyter_mlops import registry, tracking
-from jupyter_mlops.server import contract
-from jupyter_mlops.server.errors import BadRequest, PanelError, error_body
+from jupyter_mlops.core import contract, registry, tracking
+from jupyter_mlops.core.errors import BadRequest, PanelError, error_body
 from jupyter_mlops.server.paths import notebook_experiment_name
 
 if typing.TYPE_CHECKING:

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlops.experiments import experiment_name_for
-from jupyter_mlops.server.errors import BadRequest, NotFound
+from jupyter_mlops.core.errors import BadRequest, NotFound
+from jupyter_mlops.core.experiments import experiment_name_for
 
 
 def resolve_in_root(root_dir: str | os.PathLike[str], relative: str | None) -> Path:

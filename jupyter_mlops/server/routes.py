@@ -7,8 +7,8 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from jupyter_mlops.core.contract import API_NAMESPACE, ENDPOINTS
 from jupyter_mlops.server import handlers
-from jupyter_mlops.server.contract import API_NAMESPACE, ENDPOINTS
 
 if typing.TYPE_CHECKING:
     from jupyter_mlops.server.extension import JupyterMLOps

@@ -19,7 +19,7 @@ from mlflow import MlflowClient
 from converters.cli import main
 from converters.errors import ParameterValueError
 from converters.parameters import Parameter, coerce_parameter_value
-from jupyter_mlops.experiments import experiment_name_for
+from jupyter_mlops.core.experiments import experiment_name_for
 from tests.converters.conftest import DATA, write_notebook
 from tests.support.mlflow_server import MlflowServer
 

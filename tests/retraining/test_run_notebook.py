@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from mlflow import MlflowClient
 
-from jupyter_mlops.experiments import experiment_name_for
+from jupyter_mlops.core.experiments import experiment_name_for
 from jupyter_mlops.retraining.target import file_sha256
 from tests.retraining.conftest import IRIS_NOTEBOOK, code_cell, iris_cells
 

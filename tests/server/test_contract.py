@@ -1,10 +1,11 @@
-"""The generated TypeScript contract and docs/api.md tables must match jupyter_mlops/server/contract.py."""
+"""The generated TypeScript contract and docs/api.md tables must match jupyter_mlops/core/contract.py."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from jupyter_mlops.server import contract, contract_ts
+from jupyter_mlops.core import contract
+from jupyter_mlops.server import contract_ts
 
 
 def test_generated_files_are_current() -> None:

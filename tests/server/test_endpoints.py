@@ -10,7 +10,7 @@ import pytest
 from mlflow import MlflowClient
 from tornado.httpclient import HTTPClientError
 
-from jupyter_mlops.experiments import experiment_name_for
+from jupyter_mlops.core.experiments import experiment_name_for
 from tests.server.seed import HISTORY_POINTS, SPIKE_STEP, SeededExperiment
 
 pytestmark = pytest.mark.slow

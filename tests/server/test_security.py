@@ -12,8 +12,8 @@ import pytest
 import tornado.web
 from tornado.httpclient import HTTPClientError
 
+from jupyter_mlops.core.contract import ENDPOINTS
 from jupyter_mlops.server import routes
-from jupyter_mlops.server.contract import ENDPOINTS
 from tests.support.mlflow_server import free_port
 
 pytestmark = pytest.mark.slow

@@ -8,8 +8,8 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import PERMISSION_DENIED, RESOURCE_DOES_NOT_EXIST
 
-from jupyter_mlops import tracking
-from jupyter_mlops.server.errors import BadRequest, Conflict, error_body
+from jupyter_mlops.core import tracking
+from jupyter_mlops.core.errors import BadRequest, Conflict, error_body
 from jupyter_mlops.server.paths import resolve_in_root
 
 
@@ -76,7 +76,7 @@ def test_paths_stay_in_the_root(tmp_path: Path) -> None:
 
 
 def test_query_parsing_checks_literals_and_integers() -> None:
-    from jupyter_mlops.server.contract import RunsQuery
+    from jupyter_mlops.core.contract import RunsQuery
     from jupyter_mlops.server.handlers import parse_fields
 
     query = parse_fields(

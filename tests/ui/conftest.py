@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.experiments import experiment_name_for
+from jupyter_mlops.core.experiments import experiment_name_for
 from tests.support.mlflow_server import MlflowServer
 from tests.ui.lab import CHROMIUM_PATH, JupyterLab, launch_chromium, write_example_notebook
 

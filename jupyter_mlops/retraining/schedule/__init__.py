@@ -77,7 +77,7 @@ def schedule_name(request: ScheduleRequest) -> str:
 
 def build_job(request: ScheduleRequest) -> Job:
     """Validate everything (target, parameters, cron, gate options) and build the command; writes nothing."""
-    from jupyter_mlops.experiments import default_tracking_uri
+    from jupyter_mlops.core.experiments import default_tracking_uri
     from jupyter_mlops.retraining.params import resolve
     from jupyter_mlops.retraining.target import NotebookTarget, load_target
 

@@ -1,7 +1,7 @@
 """The one module that reads MLflow tracking data for the panel and the widget (through MlflowClient only).
 
 Functions take an `MlflowClient` bound to the server's store and return the contract dataclasses of
-`jupyter_mlops.server.contract`; user errors raise `jupyter_mlops.server.errors` exceptions.
+`jupyter_mlops.core.contract`; user errors raise `jupyter_mlops.core.errors` exceptions.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Run, ViewType
 from mlflow.exceptions import MlflowException
 
-from jupyter_mlops.server.contract import (
+from jupyter_mlops.core.contract import (
     ArtifactEntry,
     ArtifactList,
     CompareResponse,
@@ -32,7 +32,7 @@ from jupyter_mlops.server.contract import (
     RunSummary,
     StoreKind,
 )
-from jupyter_mlops.server.errors import BadRequest, NotFound
+from jupyter_mlops.core.errors import BadRequest, NotFound
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

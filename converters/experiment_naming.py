@@ -1,7 +1,8 @@
-"""Which MLflow experiment and store a notebook's runs belong to — one rule shared by every part.
+"""The notebook → MLflow experiment naming rule, shared by every part.
 
-The panel, `jupyter_mlops.start_run()`, `jupyter-mlops run` and the packages nb2prod writes all log a
-notebook's runs to the same experiment, so the side panel shows them together.
+It lives at the bottom layer because nb2prod bakes the name into the packages it writes; the core
+(`jupyter_mlops.core.experiments`) hands it on to the panel, `start_run()` and `jupyter-mlops run`, so the
+side panel shows a notebook's runs together whichever part logged them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlops.git_query import git_output
+from converters.git_query import git_output
 
 METADATA_KEY = "jupyter_mlops"
 EXPERIMENT_METADATA_FIELD = "experiment"
-DEFAULT_STORE_FILE = "mlflow.db"
 
 
 def project_root(path: Path) -> Path | None:
@@ -45,12 +45,3 @@ def experiment_name_for(
         except ValueError:
             pass
     return path.name
-
-
-def default_tracking_uri(folder: str | os.PathLike[str] | None = None) -> str:
-    """`MLFLOW_TRACKING_URI` if set, else the embedded SQLite store `mlflow.db` in `folder` (or cwd)."""
-    configured = os.environ.get("MLFLOW_TRACKING_URI")
-    if configured:
-        return configured
-    base = Path(folder) if folder is not None else Path.cwd()
-    return f"sqlite:///{(base / DEFAULT_STORE_FILE).resolve()}"

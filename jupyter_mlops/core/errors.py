@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 
-from jupyter_mlops.server.contract import ErrorBody, ErrorCode
+from jupyter_mlops.core.contract import ErrorBody, ErrorCode
 
 UNREACHABLE_PATTERN = re.compile(
     r"Max retries exceeded|Failed to establish a new connection|Connection refused|Connection aborted|"

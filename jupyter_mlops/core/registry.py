@@ -13,8 +13,8 @@ from urllib.parse import quote
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from jupyter_mlops import tracking
-from jupyter_mlops.server.contract import (
+from jupyter_mlops.core import tracking
+from jupyter_mlops.core.contract import (
     AliasResponse,
     ModelVersion,
     ModelVersionsPage,
@@ -23,7 +23,7 @@ from jupyter_mlops.server.contract import (
     RegisteredModelsPage,
     RegisterResponse,
 )
-from jupyter_mlops.server.errors import BadRequest, Conflict, NotFound, UpstreamError
+from jupyter_mlops.core.errors import BadRequest, Conflict, NotFound, UpstreamError
 
 REGISTER_TIMEOUT_SECONDS = 300.0
 POLL_SECONDS = 0.5

@@ -1,0 +1,1 @@
+"""The domain core: REST contract, errors, MLflow tracking and registry, experiment naming; no server code."""
