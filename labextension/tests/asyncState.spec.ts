@@ -15,6 +15,7 @@ describe('AsyncState', () => {
     expect(seen).toEqual(['loading', 'ready']);
     expect(state.value).toBe(42);
     expect(state.error).toBeNull();
+    state.dispose();
   });
 
   it('keeps the last value and error while reloading, and the value after a failure', async () => {
@@ -35,6 +36,7 @@ describe('AsyncState', () => {
     await reload;
     expect(state.value).toBe('second');
     expect(state.error).toBeNull();
+    state.dispose();
   });
 
   it('lets only the latest load settle', async () => {
@@ -50,6 +52,7 @@ describe('AsyncState', () => {
     expect(await second).toEqual({ kind: 'ready', value: 'latest' });
     expect(await first).toEqual({ kind: 'superseded' });
     expect(state.value).toBe('latest');
+    state.dispose();
   });
 
   it('drops a failure that arrives after a newer load without describing it', async () => {
@@ -65,6 +68,7 @@ describe('AsyncState', () => {
     expect(describe).not.toHaveBeenCalled();
     expect(state.status).toBe('ready');
     expect(state.error).toBeNull();
+    state.dispose();
   });
 
   it('forgets value, error and the load in flight on reset', async () => {
@@ -79,5 +83,6 @@ describe('AsyncState', () => {
     expect(await load).toEqual({ kind: 'superseded' });
     expect(state.status).toBe('idle');
     expect(state.value).toBeNull();
+    state.dispose();
   });
 });

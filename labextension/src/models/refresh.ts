@@ -57,6 +57,8 @@ export class RunsRefresh implements IDisposable {
   }
 
   dispose(): void {
+    // Stopping first clears the pending timer, which Poll.dispose() leaves to fire into a no-op.
+    void this._poll.stop();
     this._poll.dispose();
   }
 
