@@ -112,8 +112,9 @@ export class PanelModel implements IDisposable {
 
   /** Open one run (from the runs list, a comparison or a model version). */
   async openRun(runId: string): Promise<void> {
+    const opened = this.detail.open(runId); // drops the previous run before the view switches
     this._setView('detail');
-    await this.detail.open(runId);
+    await opened;
   }
 
   /** Compare the ticked runs; at least two are needed. */
@@ -123,8 +124,9 @@ export class PanelModel implements IDisposable {
       this._reporter.warning('Select at least two runs to compare.');
       return;
     }
+    const opened = this.compare.open(runIds); // drops the previous comparison first
     this._setView('compare');
-    await this.compare.open(runIds);
+    await opened;
   }
 
   /** Show the model registry, optionally opening one registered model. */
