@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.jupyter-mlops-installed
 LABEXT_BUILD := jupyter_mlops/labextension/package.json
-LABEXT_SOURCES := package.json yarn.lock tsconfig.json $(shell find labextension -type f)
+LABEXT_SOURCES := package.json yarn.lock tsconfig.json $(shell find labextension/src labextension/style -type f)
 DEMO_DIR ?= demo-output
 
 .PHONY: demo test setup venv labextension browser engines lint lab clean

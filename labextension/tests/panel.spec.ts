@@ -347,6 +347,31 @@ describe('RegistryModel through the panel', () => {
     expect(notifier.errors).toEqual([]);
   });
 
+  it('shows a failed versions listing above the list, until a model opens', async () => {
+    const server = registryServer().on(
+      'GET',
+      'registered-models/versions',
+      () => {
+        throw new ApiError(
+          404,
+          'not_found',
+          'Registered model iris not found.'
+        );
+      }
+    );
+    const { panel } = makePanel(server);
+
+    await panel.openRegistry('iris');
+    expect(panel.registry.models.value).toHaveLength(1);
+    expect(panel.registry.error).toBe(
+      'Cannot list the versions of iris: Registered model iris not found.'
+    );
+
+    server.on('GET', 'registered-models/versions', () => versionsPage);
+    await panel.registry.openModel('iris');
+    expect(panel.registry.error).toBeNull();
+  });
+
   it('promotes with a notification and reloads the model', async () => {
     const server = registryServer().on('POST', 'aliases', call => ({
       ...call.body
