@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.jupyter-mlops-installed
 LABEXT_BUILD := jupyter_mlops/labextension/package.json
-LABEXT_SOURCES := package.json yarn.lock tsconfig.json $(shell find labextension -type f)
+LABEXT_SOURCES := package.json yarn.lock tsconfig.json $(shell find labextension/src labextension/style -type f)
 DEMO_DIR ?= demo-output
 
 .PHONY: demo test setup venv labextension browser engines lint lab clean
@@ -52,9 +52,13 @@ engines: .venv-prefect/.installed .venv-airflow/.installed
 
 setup: venv labextension
 
-lint: $(STAMP)
+# Python (ruff) and the panel's TypeScript (Prettier, ESLint, then the jest tests of its models);
+# node_modules comes from the labextension build's `jlpm install`.
+lint: $(STAMP) $(LABEXT_BUILD)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PATH=$(abspath $(BIN)):$$PATH jlpm lint:check
+	PATH=$(abspath $(BIN)):$$PATH jlpm test
 
 test: setup browser engines lint
 	bash scripts/run-tests.sh

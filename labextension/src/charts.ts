@@ -14,11 +14,19 @@ export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 export type VegaLiteSpec = { [key: string]: unknown };
 
 /** A line per run of one metric's (sampled) history, by step; one run gives a single line. */
-export function metricHistorySpec(key: string, histories: MetricHistory[], labels: Record<string, string>): VegaLiteSpec {
+export function metricHistorySpec(
+  key: string,
+  histories: MetricHistory[],
+  labels: Record<string, string>
+): VegaLiteSpec {
   const values = histories.flatMap(history =>
     history.points
       .filter(point => point.value !== null)
-      .map(point => ({ run: labels[history.run_id] ?? history.run_id.slice(0, 8), step: point.step, value: point.value }))
+      .map(point => ({
+        run: labels[history.run_id] ?? history.run_id.slice(0, 8),
+        step: point.step,
+        value: point.value
+      }))
   );
   const overlaid = histories.length > 1;
   return {
@@ -31,25 +39,43 @@ export function metricHistorySpec(key: string, histories: MetricHistory[], label
     mark: { type: 'line', point: values.length <= 60, tooltip: true },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: { field: 'value', type: 'quantitative', title: key, scale: { zero: false } },
-      ...(overlaid ? { color: { field: 'run', type: 'nominal', title: 'run' } } : {})
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: key,
+        scale: { zero: false }
+      },
+      ...(overlaid
+        ? { color: { field: 'run', type: 'nominal', title: 'run' } }
+        : {})
     }
   };
 }
 
 /** Draw Vega-Lite specs with JupyterLab's own Vega renderer (the vega5 mime extension). */
-export function chartRendererFrom(rendermime: IRenderMimeRegistry): ChartRenderer {
+export function chartRendererFrom(
+  rendermime: IRenderMimeRegistry
+): ChartRenderer {
   return (spec, host) => {
     if (!rendermime.mimeTypes.includes(VEGALITE_MIME)) {
-      host.textContent = 'Charts need JupyterLab’s Vega renderer (@jupyterlab/vega5-extension), which is disabled.';
+      host.textContent =
+        'Charts need JupyterLab’s Vega renderer (@jupyterlab/vega5-extension), which is disabled.';
       return () => (host.textContent = '');
     }
     const renderer = rendermime.createRenderer(VEGALITE_MIME);
     Widget.attach(renderer, host);
     // The renderer's own node does not stretch, so "container" width is resolved here from the host.
-    const sized = spec.width === 'container' ? { ...spec, width: Math.max(200, host.clientWidth - 90) } : spec;
+    const sized =
+      spec.width === 'container'
+        ? { ...spec, width: Math.max(200, host.clientWidth - 90) }
+        : spec;
     renderer
-      .renderModel(new MimeModel({ data: { [VEGALITE_MIME]: sized as any }, trusted: true }))
+      .renderModel(
+        new MimeModel({
+          data: { [VEGALITE_MIME]: sized as any },
+          trusted: true
+        })
+      )
       .catch(error => {
         console.error('jupyter-mlops: chart failed', error);
         host.textContent = 'The chart could not be drawn.';

@@ -42,7 +42,9 @@ export function formatMetric(value: number | null | undefined): string {
   if (Number.isInteger(value)) {
     return String(value);
   }
-  return Math.abs(value) >= 1e5 || Math.abs(value) < 1e-3 ? value.toExponential(3) : String(Number(value.toPrecision(4)));
+  return Math.abs(value) >= 1e5 || Math.abs(value) < 1e-3
+    ? value.toExponential(3)
+    : String(Number(value.toPrecision(4)));
 }
 
 /** Byte counts as `1.2 kB`. */

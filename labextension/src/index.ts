@@ -1,19 +1,27 @@
 /**
  * JupyterLab plugin: the MLOps sidebar that follows the active notebook.
  */
-import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  ILabShell,
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { MlopsClient } from './api';
 import { chartRendererFrom } from './charts';
 import { mlopsIcon } from './icon';
-import { PanelModel } from './model';
+import { PanelModel } from './models/panel';
+import { labNotifier } from './notifications';
+import { requestAPI } from './request';
 import { MlopsPanel, PANEL_ID } from './widget';
 
 const panelPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlops:panel',
-  description: 'A side panel listing, comparing, registering and promoting the active notebook’s MLflow runs.',
+  description:
+    'A side panel listing, comparing, registering and promoting the active notebook’s MLflow runs.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
   optional: [ILabShell, ILayoutRestorer],
@@ -24,10 +32,11 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     labShell: ILabShell | null,
     restorer: ILayoutRestorer | null
   ) => {
-    const model = new PanelModel(new MlopsClient());
+    const model = new PanelModel(new MlopsClient(requestAPI), labNotifier);
     const panel = new MlopsPanel(model, chartRendererFrom(rendermime));
     panel.title.icon = mlopsIcon;
-    panel.title.caption = 'MLOps: runs, models and registry of the active notebook';
+    panel.title.caption =
+      'MLOps: runs, models and registry of the active notebook';
     panel.title.label = 'MLOps';
     app.shell.add(panel, 'left', { rank: 700 });
     restorer?.add(panel, PANEL_ID);

@@ -7,7 +7,7 @@ import React from 'react';
 
 import type { ChartRenderer } from './components/Chart';
 import { Panel } from './components/Panel';
-import type { PanelModel } from './model';
+import type { PanelModel } from './models/panel';
 
 export const PANEL_ID = 'jupyter-mlops-panel';
 

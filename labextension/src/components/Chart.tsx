@@ -7,7 +7,10 @@ import { metricHistorySpec, VegaLiteSpec } from '../charts';
 import type { MetricHistory } from '../contract';
 
 /** Draws `spec` into `host` (synchronously attached); the returned function removes the chart. */
-export type ChartRenderer = (spec: VegaLiteSpec, host: HTMLElement) => () => void;
+export type ChartRenderer = (
+  spec: VegaLiteSpec,
+  host: HTMLElement
+) => () => void;
 
 export interface IChartProps {
   spec: VegaLiteSpec;
@@ -19,8 +22,13 @@ export interface IChartProps {
 export function Chart({ spec, render, label }: IChartProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   // A layout effect: its cleanup runs while the host is still in the document, as Lumino's detach needs.
-  useLayoutEffect(() => (host.current ? render(spec, host.current) : undefined), [spec, render]);
-  return <div className="jp-mlops-chart" ref={host} role="img" aria-label={label} />;
+  useLayoutEffect(
+    () => (host.current ? render(spec, host.current) : undefined),
+    [spec, render]
+  );
+  return (
+    <div className="jp-mlops-chart" ref={host} role="img" aria-label={label} />
+  );
 }
 
 /** One metric's history, one line per run; redrawn only when the histories change. */
@@ -37,8 +45,14 @@ export function MetricChart({
   render: ChartRenderer;
   label: string;
 }): JSX.Element {
-  const identity = histories.map(history => `${history.run_id}/${history.key}/${history.total_points}`).join(',');
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const spec = useMemo(() => metricHistorySpec(metricKey, histories, labels), [metricKey, identity]);
+  const identity = histories
+    .map(history => `${history.run_id}/${history.key}/${history.total_points}`)
+    .join(',');
+  const spec = useMemo(
+    () => metricHistorySpec(metricKey, histories, labels),
+    // Histories and labels are new arrays on each render; `identity` says when they really changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [metricKey, identity]
+  );
   return <Chart spec={spec} render={render} label={label} />;
 }

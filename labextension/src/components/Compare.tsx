@@ -4,24 +4,31 @@
 import React, { useState } from 'react';
 
 import { formatMetric } from '../format';
-import type { PanelModel } from '../model';
+import type { PanelModel } from '../models/panel';
 import { ChartRenderer, MetricChart } from './Chart';
 
-export function CompareView({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
+export function CompareView({
+  model,
+  renderChart
+}: {
+  model: PanelModel;
+  renderChart: ChartRenderer;
+}): JSX.Element {
   const [showAll, setShowAll] = useState(false);
   const back = (
     <button className="jp-mlops-link" onClick={() => model.showRuns()}>
       ← Runs
     </button>
   );
-  const comparison = model.comparison;
-  if (model.compareLoading || !comparison) {
+  const view = model.compare;
+  const comparison = view.comparison.value;
+  if (view.comparison.isLoading || !comparison) {
     return (
       <div className="jp-mlops-detail">
         {back}
-        {model.compareError ? (
+        {view.comparison.error ? (
           <p className="jp-mlops-error" role="alert">
-            {model.compareError}
+            {view.comparison.error}
           </p>
         ) : (
           <p className="jp-mlops-hint">Comparing runs…</p>
@@ -30,24 +37,41 @@ export function CompareView({ model, renderChart }: { model: PanelModel; renderC
     );
   }
   const labels: Record<string, string> = {};
-  comparison.runs.forEach(run => (labels[run.run_id] = run.run_name || run.run_id.slice(0, 8)));
+  comparison.runs.forEach(
+    run => (labels[run.run_id] = run.run_name || run.run_id.slice(0, 8))
+  );
   const params = showAll ? comparison.param_keys : comparison.differing_params;
-  const metrics = showAll ? comparison.metric_keys : comparison.differing_metrics;
+  const metrics = showAll
+    ? comparison.metric_keys
+    : comparison.differing_metrics;
+  const metricKey = view.chart.key;
+  const histories = view.chart.history.value ?? [];
   return (
     <div className="jp-mlops-detail">
       {back}
       <h2 className="jp-mlops-title">Compare {comparison.runs.length} runs</h2>
       <label className="jp-mlops-hint">
-        <input type="checkbox" checked={showAll} onChange={() => setShowAll(!showAll)} /> Show values that are the same too
+        <input
+          type="checkbox"
+          checked={showAll}
+          onChange={() => setShowAll(!showAll)}
+        />{' '}
+        Show values that are the same too
       </label>
       <div className="jp-mlops-scroll-x">
-        <table className="jp-mlops-compare" aria-label="Differences between runs">
+        <table
+          className="jp-mlops-compare"
+          aria-label="Differences between runs"
+        >
           <thead>
             <tr>
               <th />
               {comparison.runs.map(run => (
                 <th key={run.run_id} scope="col">
-                  <button className="jp-mlops-link" onClick={() => void model.openRun(run.run_id)}>
+                  <button
+                    className="jp-mlops-link"
+                    onClick={() => void model.openRun(run.run_id)}
+                  >
                     {labels[run.run_id]}
                   </button>
                 </th>
@@ -57,7 +81,9 @@ export function CompareView({ model, renderChart }: { model: PanelModel; renderC
           <tbody>
             {params.length === 0 && metrics.length === 0 && (
               <tr>
-                <td colSpan={comparison.runs.length + 1}>No params or metrics differ.</td>
+                <td colSpan={comparison.runs.length + 1}>
+                  No params or metrics differ.
+                </td>
               </tr>
             )}
             {params.map(key => (
@@ -85,8 +111,8 @@ export function CompareView({ model, renderChart }: { model: PanelModel; renderC
             Overlaid metric{' '}
             <select
               aria-label="Metric to overlay"
-              value={model.compareMetricKey ?? ''}
-              onChange={event => void model.selectCompareMetric(event.target.value)}
+              value={metricKey ?? ''}
+              onChange={event => void view.selectMetric(event.target.value)}
             >
               {comparison.metric_keys.map(key => (
                 <option key={key} value={key}>
@@ -95,8 +121,14 @@ export function CompareView({ model, renderChart }: { model: PanelModel; renderC
               ))}
             </select>
           </h3>
-          {model.compareHistories.length > 0 && model.compareHistories[0].key === model.compareMetricKey ? (
-            <MetricChart metricKey={model.compareMetricKey ?? ''} histories={model.compareHistories} labels={labels} label={`${model.compareMetricKey} of the compared runs`} render={renderChart} />
+          {histories.length > 0 && histories[0].key === metricKey ? (
+            <MetricChart
+              metricKey={metricKey}
+              histories={histories}
+              labels={labels}
+              label={`${metricKey} of the compared runs`}
+              render={renderChart}
+            />
           ) : (
             <p className="jp-mlops-hint">Loading histories…</p>
           )}

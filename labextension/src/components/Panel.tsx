@@ -3,7 +3,7 @@
  */
 import React from 'react';
 
-import type { PanelModel } from '../model';
+import type { PanelModel } from '../models/panel';
 import type { ChartRenderer } from './Chart';
 import { CompareView } from './Compare';
 import { RegistryView } from './Registry';
@@ -11,22 +11,25 @@ import { RunDetailView } from './RunDetail';
 import { RunsTable } from './RunsTable';
 
 function StoreLine({ model }: { model: PanelModel }): JSX.Element {
-  if (model.configError) {
+  if (model.config.error) {
     return (
       <div className="jp-mlops-error" role="alert">
-        {model.configError}{' '}
+        {model.config.error}{' '}
         <button className="jp-mlops-link" onClick={() => void model.start()}>
           Retry
         </button>
       </div>
     );
   }
-  const config = model.config;
+  const config = model.config.value;
   if (!config) {
     return <div className="jp-mlops-store jp-mlops-hint">Connecting…</div>;
   }
   return (
-    <div className="jp-mlops-store" title={`Tracking ${config.tracking_uri} · registry ${config.registry_uri} · MLflow ${config.mlflow_version}`}>
+    <div
+      className="jp-mlops-store"
+      title={`Tracking ${config.tracking_uri} · registry ${config.registry_uri} · MLflow ${config.mlflow_version}`}
+    >
       Store: <code>{config.tracking_uri}</code> ({config.store_kind})
       {config.ui_url && (
         <>
@@ -40,40 +43,61 @@ function StoreLine({ model }: { model: PanelModel }): JSX.Element {
   );
 }
 
-function RunsArea({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
-  if (!model.notebookPath) {
-    return <p className="jp-mlops-hint jp-mlops-padded">Open a notebook to see the runs of its MLflow experiment.</p>;
+function RunsArea({
+  model,
+  renderChart
+}: {
+  model: PanelModel;
+  renderChart: ChartRenderer;
+}): JSX.Element {
+  const runs = model.runs;
+  if (!runs.notebookPath) {
+    return (
+      <p className="jp-mlops-hint jp-mlops-padded">
+        Open a notebook to see the runs of its MLflow experiment.
+      </p>
+    );
   }
   const heading = (
-    <div className="jp-mlops-experiment" title={model.notebookPath}>
-      Experiment: <strong>{model.experimentName ?? model.notebookPath}</strong>
+    <div className="jp-mlops-experiment" title={runs.notebookPath}>
+      Experiment: <strong>{runs.experimentName ?? runs.notebookPath}</strong>
     </div>
   );
-  if (model.experimentError) {
+  if (runs.experimentError) {
     return (
       <>
         {heading}
         <p className="jp-mlops-error jp-mlops-padded" role="alert">
-          {model.experimentError}{' '}
-          <button className="jp-mlops-link" onClick={() => void model.retryExperiment()}>
+          {runs.experimentError}{' '}
+          <button
+            className="jp-mlops-link"
+            onClick={() => void runs.retryExperiment()}
+          >
             Retry
           </button>
         </p>
       </>
     );
   }
-  if (!model.experiment) {
+  if (!runs.experiment) {
     return (
       <>
         {heading}
-        {!model.experimentLoaded ? (
-          <p className="jp-mlops-hint jp-mlops-padded">Looking for the experiment…</p>
+        {!runs.experimentLoaded ? (
+          <p className="jp-mlops-hint jp-mlops-padded">
+            Looking for the experiment…
+          </p>
         ) : (
           <div className="jp-mlops-padded">
             <p className="jp-mlops-hint">
-              No runs yet. Runs logged inside <code>with jupyter_mlops.start_run():</code> in this notebook appear here.
+              No runs yet. Runs logged inside{' '}
+              <code>with jupyter_mlops.start_run():</code> in this notebook
+              appear here.
             </p>
-            <button className="jp-mlops-button" onClick={() => void model.createExperiment()}>
+            <button
+              className="jp-mlops-button"
+              onClick={() => void runs.createExperiment()}
+            >
               Create experiment
             </button>
           </div>
@@ -106,7 +130,13 @@ function RunsArea({ model, renderChart }: { model: PanelModel; renderChart: Char
   }
 }
 
-export function Panel({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
+export function Panel({
+  model,
+  renderChart
+}: {
+  model: PanelModel;
+  renderChart: ChartRenderer;
+}): JSX.Element {
   const onRegistry = model.view === 'registry';
   return (
     <div className="jp-mlops-panel-body">
@@ -114,15 +144,33 @@ export function Panel({ model, renderChart }: { model: PanelModel; renderChart: 
         <h2 className="jp-mlops-panel-title">MLOps</h2>
         <StoreLine model={model} />
         <nav className="jp-mlops-tabs" role="tablist" aria-label="MLOps views">
-          <button role="tab" aria-selected={!onRegistry} className="jp-mlops-tab" onClick={() => model.showRuns()}>
+          <button
+            role="tab"
+            aria-selected={!onRegistry}
+            className="jp-mlops-tab"
+            onClick={() => model.showRuns()}
+          >
             Runs
           </button>
-          <button role="tab" aria-selected={onRegistry} className="jp-mlops-tab" onClick={() => void model.openRegistry(model.openModelName)}>
+          <button
+            role="tab"
+            aria-selected={onRegistry}
+            className="jp-mlops-tab"
+            onClick={() =>
+              void model.openRegistry(model.registry.openModelName)
+            }
+          >
             Registry
           </button>
         </nav>
       </header>
-      <div className="jp-mlops-content">{onRegistry ? <RegistryView model={model} /> : <RunsArea model={model} renderChart={renderChart} />}</div>
+      <div className="jp-mlops-content">
+        {onRegistry ? (
+          <RegistryView model={model} />
+        ) : (
+          <RunsArea model={model} renderChart={renderChart} />
+        )}
+      </div>
     </div>
   );
 }

@@ -5,45 +5,77 @@ import React, { useState } from 'react';
 
 import type { ModelVersion } from '../contract';
 import { formatTime } from '../format';
-import type { PanelModel } from '../model';
+import type { PanelModel } from '../models/panel';
 import { confirmChange } from './dialogs';
 
-async function promote(model: PanelModel, name: string, alias: string, version: string, current: string | undefined): Promise<void> {
-  const moving = current ? ` It now points at version ${current}; that version loses the alias.` : '';
+async function promote(
+  model: PanelModel,
+  name: string,
+  alias: string,
+  version: string,
+  current: string | undefined
+): Promise<void> {
+  const moving = current
+    ? ` It now points at version ${current}; that version loses the alias.`
+    : '';
   const confirmed = await confirmChange(
     `Promote ${name} version ${version}?`,
     `Set alias "${alias}" on ${name} version ${version}, so models:/${name}@${alias} loads it.${moving}`,
     `Set ${alias}`
   );
   if (confirmed) {
-    await model.setAlias(name, alias, version);
+    await model.registry.setAlias(name, alias, version);
   }
 }
 
-async function demote(model: PanelModel, name: string, alias: string, version: string): Promise<void> {
+async function demote(
+  model: PanelModel,
+  name: string,
+  alias: string,
+  version: string
+): Promise<void> {
   const confirmed = await confirmChange(
     `Remove alias ${alias}?`,
     `Remove alias "${alias}" from ${name} version ${version}. models:/${name}@${alias} will no longer resolve.`,
     `Remove ${alias}`
   );
   if (confirmed) {
-    await model.deleteAlias(name, alias);
+    await model.registry.deleteAlias(name, alias);
   }
 }
 
-function VersionRow({ model, name, version }: { model: PanelModel; name: string; version: ModelVersion }): JSX.Element {
-  const aliases = model.modelVersions?.aliases ?? {};
-  const permissions = model.permissions;
-  const setReason = permissions && !permissions.can_set_alias ? permissions.reason ?? 'You may not set aliases on this model (EDIT permission needed).' : null;
+function VersionRow({
+  model,
+  name,
+  version
+}: {
+  model: PanelModel;
+  name: string;
+  version: ModelVersion;
+}): JSX.Element {
+  const versions = model.registry.versions.value;
+  const aliases = versions?.page.aliases ?? {};
+  const permissions = versions?.permissions ?? null;
+  const setReason =
+    permissions && !permissions.can_set_alias
+      ? (permissions.reason ??
+        'You may not set aliases on this model (EDIT permission needed).')
+      : null;
   const deleteReason =
-    permissions && !permissions.can_delete_alias ? permissions.reason ?? 'You may not remove aliases of this model (MANAGE permission needed).' : null;
+    permissions && !permissions.can_delete_alias
+      ? (permissions.reason ??
+        'You may not remove aliases of this model (MANAGE permission needed).')
+      : null;
   return (
     <tr>
       <th scope="row">v{version.version}</th>
       <td>
         {version.status}
         {version.legacy_stage && version.legacy_stage !== 'None' && (
-          <span className="jp-mlops-hint" title="MLflow stages are deprecated; shown read-only">
+          <span
+            className="jp-mlops-hint"
+            title="MLflow stages are deprecated; shown read-only"
+          >
             {' '}
             (stage {version.legacy_stage})
           </span>
@@ -51,7 +83,11 @@ function VersionRow({ model, name, version }: { model: PanelModel; name: string;
       </td>
       <td>
         {version.run_id ? (
-          <button className="jp-mlops-link" title={`Open source run ${version.run_id}`} onClick={() => void model.openRun(version.run_id as string)}>
+          <button
+            className="jp-mlops-link"
+            title={`Open source run ${version.run_id}`}
+            onClick={() => void model.openRun(version.run_id as string)}
+          >
             {version.run_id.slice(0, 8)}
           </button>
         ) : (
@@ -83,9 +119,19 @@ function VersionRow({ model, name, version }: { model: PanelModel; name: string;
               key={alias}
               className="jp-mlops-button"
               aria-label={`Promote version ${version.version} to ${alias}`}
-              title={setReason ?? `Set alias ${alias} on version ${version.version}`}
+              title={
+                setReason ?? `Set alias ${alias} on version ${version.version}`
+              }
               disabled={setReason !== null}
-              onClick={() => void promote(model, name, alias, version.version, aliases[alias])}
+              onClick={() =>
+                void promote(
+                  model,
+                  name,
+                  alias,
+                  version.version,
+                  aliases[alias]
+                )
+              }
             >
               → {alias}
             </button>
@@ -96,11 +142,12 @@ function VersionRow({ model, name, version }: { model: PanelModel; name: string;
 }
 
 function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
-  const name = model.openModelName;
+  const name = model.registry.openModelName;
   if (!name) {
     return null;
   }
-  const page = model.modelVersions;
+  const page = model.registry.versions.value?.page ?? null;
+  const permissions = model.registry.versions.value?.permissions ?? null;
   return (
     <section className="jp-mlops-section" aria-label={`Versions of ${name}`}>
       <h3>{name}</h3>
@@ -121,16 +168,22 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
             </thead>
             <tbody>
               {page.versions.map(version => (
-                <VersionRow key={version.version} model={model} name={name} version={version} />
+                <VersionRow
+                  key={version.version}
+                  model={model}
+                  name={name}
+                  version={version}
+                />
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {model.permissions?.auth_enabled && (
+      {permissions?.auth_enabled && (
         <p className="jp-mlops-hint">
-          Your MLflow permission on this model: {model.permissions.permission ?? 'unknown'}.
-          {model.permissions.reason && ` ${model.permissions.reason}`}
+          Your MLflow permission on this model:{' '}
+          {permissions.permission ?? 'unknown'}.
+          {permissions.reason && ` ${permissions.reason}`}
         </p>
       )}
     </section>
@@ -138,37 +191,59 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
 }
 
 export function RegistryView({ model }: { model: PanelModel }): JSX.Element {
-  const [filter, setFilter] = useState(model.registryFilter);
+  const registry = model.registry;
+  const models = registry.models.value ?? [];
+  const [filter, setFilter] = useState(registry.filterText);
   return (
     <div className="jp-mlops-detail">
       <form
         className="jp-mlops-filter"
         onSubmit={event => {
           event.preventDefault();
-          model.setRegistryFilter(filter);
+          void registry.setFilter(filter);
         }}
       >
-        <input type="search" aria-label="Filter registered models" placeholder="Filter models by name" value={filter} onChange={event => setFilter(event.target.value)} />
+        <input
+          type="search"
+          aria-label="Filter registered models"
+          placeholder="Filter models by name"
+          value={filter}
+          onChange={event => setFilter(event.target.value)}
+        />
       </form>
-      {model.registryError && (
+      {registry.error && (
         <p className="jp-mlops-error" role="alert">
-          {model.registryError}
+          {registry.error}
         </p>
       )}
-      {model.registryLoading && model.registeredModels.length === 0 ? (
+      {registry.models.isLoading && models.length === 0 ? (
         <p className="jp-mlops-hint">Loading registered models…</p>
-      ) : model.registeredModels.length === 0 ? (
-        <p className="jp-mlops-hint">No registered models yet. Open a run and click Register model.</p>
+      ) : models.length === 0 ? (
+        <p className="jp-mlops-hint">
+          No registered models yet. Open a run and click Register model.
+        </p>
       ) : (
         <ul className="jp-mlops-plain-list" aria-label="Registered models">
-          {model.registeredModels.map(registered => (
-            <li key={registered.name} className={registered.name === model.openModelName ? 'jp-mod-selected' : ''}>
-              <button className="jp-mlops-link" onClick={() => void model.openModel(registered.name)}>
+          {models.map(registered => (
+            <li
+              key={registered.name}
+              className={
+                registered.name === registry.openModelName
+                  ? 'jp-mod-selected'
+                  : ''
+              }
+            >
+              <button
+                className="jp-mlops-link"
+                onClick={() => void registry.openModel(registered.name)}
+              >
                 {registered.name}
               </button>{' '}
               <span className="jp-mlops-hint">
                 latest v{registered.latest_version ?? '–'}
-                {Object.entries(registered.aliases).map(([alias, version]) => ` · @${alias}→v${version}`)}
+                {Object.entries(registered.aliases).map(
+                  ([alias, version]) => ` · @${alias}→v${version}`
+                )}
               </span>
             </li>
           ))}

@@ -4,12 +4,24 @@
 import React from 'react';
 
 import type { ArtifactEntry } from '../contract';
-import { formatDuration, formatMetric, formatSize, formatTime } from '../format';
-import type { PanelModel } from '../model';
+import {
+  formatDuration,
+  formatMetric,
+  formatSize,
+  formatTime
+} from '../format';
+import type { PanelModel } from '../models/panel';
+import type { RunDetailModel } from '../models/runDetail';
 import { ChartRenderer, MetricChart } from './Chart';
 import { askRegisterChoice, showRegistered } from './dialogs';
 
-function KeyValues({ title, values }: { title: string; values: Record<string, string> }): JSX.Element {
+function KeyValues({
+  title,
+  values
+}: {
+  title: string;
+  values: Record<string, string>;
+}): JSX.Element {
   const keys = Object.keys(values).sort();
   return (
     <section className="jp-mlops-section" aria-label={title}>
@@ -33,7 +45,13 @@ function KeyValues({ title, values }: { title: string; values: Record<string, st
 }
 
 /** Artifact files and folders; a folder opens in place (fetched on first open). */
-function ArtifactTree({ model, entries }: { model: PanelModel; entries: ArtifactEntry[] }): JSX.Element {
+function ArtifactTree({
+  model,
+  entries
+}: {
+  model: RunDetailModel;
+  entries: ArtifactEntry[];
+}): JSX.Element {
   return (
     <ul className="jp-mlops-plain-list jp-mlops-artifacts">
       {entries.map(entry => {
@@ -41,7 +59,10 @@ function ArtifactTree({ model, entries }: { model: PanelModel; entries: Artifact
         if (!entry.is_dir) {
           return (
             <li key={entry.path}>
-              {name} <span className="jp-mlops-hint">{formatSize(entry.file_size)}</span>
+              {name}{' '}
+              <span className="jp-mlops-hint">
+                {formatSize(entry.file_size)}
+              </span>
             </li>
           );
         }
@@ -49,10 +70,19 @@ function ArtifactTree({ model, entries }: { model: PanelModel; entries: Artifact
         const children = model.openArtifactDirs.get(entry.path);
         return (
           <li key={entry.path}>
-            <button className="jp-mlops-link" aria-expanded={open} onClick={() => void model.toggleArtifactDir(entry.path)}>
+            <button
+              className="jp-mlops-link"
+              aria-expanded={open}
+              onClick={() => void model.toggleArtifactDir(entry.path)}
+            >
               {open ? '▾' : '▸'} {name}/
             </button>
-            {open && (children ? <ArtifactTree model={model} entries={children} /> : <span className="jp-mlops-hint"> loading…</span>)}
+            {open &&
+              (children ? (
+                <ArtifactTree model={model} entries={children} />
+              ) : (
+                <span className="jp-mlops-hint"> loading…</span>
+              ))}
           </li>
         );
       })}
@@ -61,30 +91,44 @@ function ArtifactTree({ model, entries }: { model: PanelModel; entries: Artifact
 }
 
 async function register(model: PanelModel): Promise<void> {
-  const detail = model.detail;
+  const detail = model.detail.run.value;
   if (!detail) {
     return;
   }
-  const names = await model.registeredModelNames();
-  const suggestion = (model.experimentName ?? detail.run.run_name).replace(/\.ipynb$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+  const names = await model.registry.modelNames();
+  const suggestion = (model.runs.experimentName ?? detail.run.run_name)
+    .replace(/\.ipynb$/, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '_');
   const choice = await askRegisterChoice(names, detail.models, suggestion);
   if (!choice) {
     return;
   }
-  const answer = await model.registerModel(detail.run.run_id, choice.name, choice.modelId);
+  const answer = await model.detail.register(
+    detail.run.run_id,
+    choice.name,
+    choice.modelId
+  );
   if (answer && (await showRegistered(answer))) {
     await model.openRegistry(answer.version.name);
   }
 }
 
 /** The open run. */
-export function RunDetailView({ model, renderChart }: { model: PanelModel; renderChart: ChartRenderer }): JSX.Element {
+export function RunDetailView({
+  model,
+  renderChart
+}: {
+  model: PanelModel;
+  renderChart: ChartRenderer;
+}): JSX.Element {
   const back = (
     <button className="jp-mlops-link" onClick={() => model.showRuns()}>
       ← Runs
     </button>
   );
-  if (model.detailLoading) {
+  const view = model.detail;
+  const detail = view.run.value;
+  if (view.run.isLoading && !detail) {
     return (
       <div className="jp-mlops-detail">
         {back}
@@ -92,13 +136,12 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
       </div>
     );
   }
-  const detail = model.detail;
   if (!detail) {
     return (
       <div className="jp-mlops-detail">
         {back}
         <p className="jp-mlops-error" role="alert">
-          {model.detailError ?? 'No run selected.'}
+          {view.run.error ?? 'No run selected.'}
         </p>
       </div>
     );
@@ -108,20 +151,28 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
   const metrics: Record<string, string> = {};
   metricKeys.forEach(key => (metrics[key] = formatMetric(run.metrics[key])));
   const reason = detail.register_disabled_reason;
-  const registration = model.lastRegistration;
+  const registration = view.lastRegistration;
+  const history = view.chart.history.value;
   return (
     <div className="jp-mlops-detail">
       {back}
       <h2 className="jp-mlops-title">{run.run_name || run.run_id}</h2>
       <p className="jp-mlops-meta">
-        <span className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`}>{run.status}</span> · started{' '}
-        {formatTime(run.start_time)} · {formatDuration(run.duration_ms)} · <code>{run.run_id}</code>
+        <span
+          className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`}
+        >
+          {run.status}
+        </span>{' '}
+        · started {formatTime(run.start_time)} ·{' '}
+        {formatDuration(run.duration_ms)} · <code>{run.run_id}</code>
       </p>
       <div className="jp-mlops-actions">
         <button
           className="jp-mlops-button jp-mod-accept"
           disabled={reason !== null}
-          title={reason ?? 'Register this run’s model in the MLflow model registry'}
+          title={
+            reason ?? 'Register this run’s model in the MLflow model registry'
+          }
           onClick={() => void register(model)}
         >
           Register model
@@ -130,14 +181,22 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
       </div>
       {registration && registration.version.run_id === run.run_id && (
         <p className="jp-mlops-success" role="status">
-          Registered <strong>{registration.version.name}</strong> version <strong>{registration.version.version}</strong>.{' '}
-          <button className="jp-mlops-link" onClick={() => void model.openRegistry(registration.version.name)}>
+          Registered <strong>{registration.version.name}</strong> version{' '}
+          <strong>{registration.version.version}</strong>.{' '}
+          <button
+            className="jp-mlops-link"
+            onClick={() => void model.openRegistry(registration.version.name)}
+          >
             Show in registry
           </button>
           {registration.version.ui_url && (
             <>
               {' · '}
-              <a href={registration.version.ui_url} target="_blank" rel="noopener noreferrer">
+              <a
+                href={registration.version.ui_url}
+                target="_blank"
+                rel="noopener noreferrer"
+              >
                 Open in MLflow
               </a>
             </>
@@ -150,8 +209,8 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
             Metric history{' '}
             <select
               aria-label="Metric to chart"
-              value={model.detailMetricKey ?? ''}
-              onChange={event => void model.selectDetailMetric(event.target.value)}
+              value={view.chart.key ?? ''}
+              onChange={event => void view.selectMetric(event.target.value)}
             >
               {metricKeys.map(key => (
                 <option key={key} value={key}>
@@ -160,12 +219,19 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
               ))}
             </select>
           </h3>
-          {model.detailHistory && model.detailHistory.key === model.detailMetricKey ? (
+          {history && history.key === view.chart.key ? (
             <>
-              <MetricChart metricKey={model.detailHistory.key} histories={[model.detailHistory]} labels={{}} label={`History of ${model.detailHistory.key}`} render={renderChart} />
-              {model.detailHistory.sampled && (
+              <MetricChart
+                metricKey={history.key}
+                histories={[history]}
+                labels={{}}
+                label={`History of ${history.key}`}
+                render={renderChart}
+              />
+              {history.sampled && (
                 <p className="jp-mlops-hint">
-                  Sampled {model.detailHistory.points.length} of {model.detailHistory.total_points} points.
+                  Sampled {history.points.length} of {history.total_points}{' '}
+                  points.
                 </p>
               )}
             </>
@@ -186,7 +252,11 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
               <li key={logged.model_id}>
                 <code>{logged.model_uri}</code> ({logged.name}, {logged.status})
                 {logged.registered_versions.map(ref => (
-                  <button key={`${ref.name}/${ref.version}`} className="jp-mlops-chip" onClick={() => void model.openRegistry(ref.name)}>
+                  <button
+                    key={`${ref.name}/${ref.version}`}
+                    className="jp-mlops-chip"
+                    onClick={() => void model.openRegistry(ref.name)}
+                  >
                     {ref.name} v{ref.version}
                   </button>
                 ))}
@@ -200,7 +270,7 @@ export function RunDetailView({ model, renderChart }: { model: PanelModel; rende
         {detail.artifacts.length === 0 ? (
           <p className="jp-mlops-hint">No artifacts.</p>
         ) : (
-          <ArtifactTree model={model} entries={detail.artifacts} />
+          <ArtifactTree model={view} entries={detail.artifacts} />
         )}
       </section>
       <KeyValues title="Tags" values={run.tags} />

@@ -6,7 +6,9 @@ import { List, RowComponentProps } from 'react-window';
 
 import type { RunSummary } from '../contract';
 import { formatDuration, formatMetric, formatTime } from '../format';
-import { orderByKey, PanelModel } from '../model';
+import type { PanelModel } from '../models/panel';
+import type { RunsModel } from '../models/runs';
+import { orderByKey } from '../models/runsQuery';
 
 const ROW_HEIGHT = 28;
 /** Start fetching the next page when this close to the end of the loaded rows. */
@@ -21,9 +23,15 @@ interface IColumn {
 }
 
 /** The fixed columns plus the chosen params and metrics. */
-function columnsFor(model: PanelModel): IColumn[] {
+function columnsFor(model: RunsModel): IColumn[] {
   const fixed: IColumn[] = [
-    { id: 'status', title: 'Status', width: 78, sortKey: 'attributes.status', cell: run => run.status },
+    {
+      id: 'status',
+      title: 'Status',
+      width: 78,
+      sortKey: 'attributes.status',
+      cell: run => run.status
+    },
     {
       id: 'start',
       title: 'Started',
@@ -31,7 +39,13 @@ function columnsFor(model: PanelModel): IColumn[] {
       sortKey: 'attributes.start_time',
       cell: run => formatTime(run.start_time)
     },
-    { id: 'duration', title: 'Duration', width: 72, sortKey: null, cell: run => formatDuration(run.duration_ms) }
+    {
+      id: 'duration',
+      title: 'Duration',
+      width: 72,
+      sortKey: null,
+      cell: run => formatDuration(run.duration_ms)
+    }
   ];
   const params = model.columns.params.map<IColumn>(key => ({
     id: `param:${key}`,
@@ -54,34 +68,55 @@ interface IRowProps {
   model: PanelModel;
   columns: IColumn[];
   runs: RunSummary[];
-  selected: Set<string>;
+  selected: ReadonlySet<string>;
 }
 
 const SELECT_WIDTH = 28;
 const NAME_WIDTH = 150;
 
-function RunRow({ index, style, model, columns, runs, selected, ariaAttributes }: RowComponentProps<IRowProps>): JSX.Element {
+function RunRow({
+  index,
+  style,
+  model,
+  columns,
+  runs,
+  selected,
+  ariaAttributes
+}: RowComponentProps<IRowProps>): JSX.Element {
   const run = runs[index];
   if (!run) {
     return (
-      <div style={style} className="jp-mlops-row jp-mlops-row-loading" {...ariaAttributes}>
+      <div
+        style={style}
+        className="jp-mlops-row jp-mlops-row-loading"
+        {...ariaAttributes}
+      >
         Loading more runs…
       </div>
     );
   }
   const name = run.run_name || run.run_id.slice(0, 8);
   return (
-    <div style={style} className="jp-mlops-row" data-run-id={run.run_id} {...ariaAttributes}>
+    <div
+      style={style}
+      className="jp-mlops-row"
+      data-run-id={run.run_id}
+      {...ariaAttributes}
+    >
       <span className="jp-mlops-cell" style={{ width: SELECT_WIDTH }}>
         <input
           type="checkbox"
           aria-label={`Select ${name} for comparison`}
           checked={selected.has(run.run_id)}
-          onChange={() => model.toggleSelected(run.run_id)}
+          onChange={() => model.runs.toggleSelected(run.run_id)}
         />
       </span>
       <span className="jp-mlops-cell" style={{ width: NAME_WIDTH }}>
-        <button className="jp-mlops-link" title={`Open run ${name} (${run.run_id})`} onClick={() => void model.openRun(run.run_id)}>
+        <button
+          className="jp-mlops-link"
+          title={`Open run ${name} (${run.run_id})`}
+          onClick={() => void model.openRun(run.run_id)}
+        >
           {name}
         </button>
       </span>
@@ -99,10 +134,20 @@ function RunRow({ index, style, model, columns, runs, selected, ariaAttributes }
   );
 }
 
-function SortHeader({ model, column }: { model: PanelModel; column: IColumn }): JSX.Element {
+function SortHeader({
+  model,
+  column
+}: {
+  model: RunsModel;
+  column: IColumn;
+}): JSX.Element {
   if (!column.sortKey) {
     return (
-      <span className="jp-mlops-cell jp-mlops-header-cell" style={{ width: column.width }} title={`${column.title} (not sortable)`}>
+      <span
+        className="jp-mlops-cell jp-mlops-header-cell"
+        style={{ width: column.width }}
+        title={`${column.title} (not sortable)`}
+      >
         {column.title}
       </span>
     );
@@ -110,7 +155,10 @@ function SortHeader({ model, column }: { model: PanelModel; column: IColumn }): 
   const active = model.sort.column === column.sortKey;
   const arrow = active ? (model.sort.ascending ? ' ▲' : ' ▼') : '';
   return (
-    <span className="jp-mlops-cell jp-mlops-header-cell" style={{ width: column.width }}>
+    <span
+      className="jp-mlops-cell jp-mlops-header-cell"
+      style={{ width: column.width }}
+    >
       <button
         className="jp-mlops-sort"
         aria-label={`Sort by ${column.title}`}
@@ -125,13 +173,17 @@ function SortHeader({ model, column }: { model: PanelModel; column: IColumn }): 
   );
 }
 
-function ColumnPicker({ model }: { model: PanelModel }): JSX.Element | null {
+function ColumnPicker({ model }: { model: RunsModel }): JSX.Element | null {
   if (model.paramKeys.length === 0 && model.metricKeys.length === 0) {
     return null;
   }
   const option = (kind: 'params' | 'metrics', key: string): JSX.Element => (
     <label key={`${kind}:${key}`} className="jp-mlops-column-option">
-      <input type="checkbox" checked={model.columns[kind].includes(key)} onChange={() => model.toggleColumn(kind, key)} />
+      <input
+        type="checkbox"
+        checked={model.columns[kind].includes(key)}
+        onChange={() => model.toggleColumn(kind, key)}
+      />
       {key}
     </label>
   );
@@ -148,7 +200,7 @@ function ColumnPicker({ model }: { model: PanelModel }): JSX.Element | null {
   );
 }
 
-function FilterBox({ model }: { model: PanelModel }): JSX.Element {
+function FilterBox({ model }: { model: RunsModel }): JSX.Element {
   const [text, setText] = useState(model.filterText);
   return (
     <form
@@ -171,61 +223,98 @@ function FilterBox({ model }: { model: PanelModel }): JSX.Element {
 
 /** Toolbar, header and the virtualized rows. */
 export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
-  const columns = columnsFor(model);
-  const width = SELECT_WIDTH + NAME_WIDTH + columns.reduce((sum, column) => sum + column.width, 0);
-  const rowCount = model.runs.length + (model.nextPageToken ? 1 : 0);
+  const runs = model.runs;
+  const columns = columnsFor(runs);
+  const width =
+    SELECT_WIDTH +
+    NAME_WIDTH +
+    columns.reduce((sum, column) => sum + column.width, 0);
+  const loadedCount = runs.runs.length;
+  const hasMore = runs.nextPageToken !== null;
+  const rowCount = loadedCount + (hasMore ? 1 : 0);
   const onRowsRendered = useCallback(
     (visible: { startIndex: number; stopIndex: number }) => {
-      if (model.nextPageToken && visible.stopIndex >= model.runs.length - PREFETCH_ROWS) {
-        void model.loadMoreRuns();
+      if (hasMore && visible.stopIndex >= loadedCount - PREFETCH_ROWS) {
+        void runs.loadMoreRuns();
       }
     },
-    [model, model.runs.length, model.nextPageToken]
+    [runs, loadedCount, hasMore]
   );
-  const selectedCount = model.selected.size;
+  const selectedCount = runs.selected.size;
   return (
     <div className="jp-mlops-runs">
       <div className="jp-mlops-toolbar">
-        <FilterBox model={model} />
-        <ColumnPicker model={model} />
+        <FilterBox model={runs} />
+        <ColumnPicker model={runs} />
         <button
           className="jp-mlops-button"
           disabled={selectedCount < 2}
-          title={selectedCount < 2 ? 'Select two or more runs with their checkboxes to compare them' : undefined}
+          title={
+            selectedCount < 2
+              ? 'Select two or more runs with their checkboxes to compare them'
+              : undefined
+          }
           onClick={() => void model.openCompare()}
         >
           Compare ({selectedCount})
         </button>
-        <button className="jp-mlops-button" aria-label="Refresh runs" title="Refresh runs" onClick={() => void model.reloadRuns()}>
+        <button
+          className="jp-mlops-button"
+          aria-label="Refresh runs"
+          title="Refresh runs"
+          onClick={() => void runs.reloadRuns()}
+        >
           ⟳
         </button>
       </div>
       <div className="jp-mlops-count" aria-live="polite">
-        {model.loadingRuns && model.runs.length === 0
+        {runs.loadingRuns && loadedCount === 0
           ? 'Loading runs…'
-          : `${model.runs.length}${model.nextPageToken ? '+' : ''} run${model.runs.length === 1 ? '' : 's'}`}
+          : `${loadedCount}${hasMore ? '+' : ''} run${loadedCount === 1 ? '' : 's'}`}
       </div>
-      {model.runsError && (
+      {runs.runsError && (
         <div className="jp-mlops-error" role="alert">
-          {model.runsError}{' '}
-          <button className="jp-mlops-link" onClick={() => void model.reloadRuns()}>
+          {runs.runsError}{' '}
+          <button
+            className="jp-mlops-link"
+            onClick={() => void runs.reloadRuns()}
+          >
             Retry
           </button>
         </div>
       )}
       <div className="jp-mlops-table" role="table" aria-label="Runs">
         <div className="jp-mlops-scroll-x">
-          <div style={{ width, minWidth: '100%', height: '100%', display: 'flex', flexDirection: 'column' }}>
+          <div
+            style={{
+              width,
+              minWidth: '100%',
+              height: '100%',
+              display: 'flex',
+              flexDirection: 'column'
+            }}
+          >
             <div className="jp-mlops-row jp-mlops-header" role="row">
               <span className="jp-mlops-cell" style={{ width: SELECT_WIDTH }} />
-              <SortHeader model={model} column={{ id: 'name', title: 'Run', width: NAME_WIDTH, sortKey: 'attributes.run_name', cell: () => '' }} />
+              <SortHeader
+                model={runs}
+                column={{
+                  id: 'name',
+                  title: 'Run',
+                  width: NAME_WIDTH,
+                  sortKey: 'attributes.run_name',
+                  cell: () => ''
+                }}
+              />
               {columns.map(column => (
-                <SortHeader key={column.id} model={model} column={column} />
+                <SortHeader key={column.id} model={runs} column={column} />
               ))}
             </div>
-            {rowCount === 0 && !model.loadingRuns ? (
+            {rowCount === 0 && !runs.loadingRuns ? (
               <div className="jp-mlops-empty">
-                {model.filterText ? 'No run matches the filter.' : 'No runs yet in this experiment.'}
+                {runs.filterText
+                  ? 'No run matches the filter.'
+                  : 'No runs yet in this experiment.'}
               </div>
             ) : (
               <List
@@ -233,7 +322,12 @@ export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
                 rowComponent={RunRow}
                 rowCount={rowCount}
                 rowHeight={ROW_HEIGHT}
-                rowProps={{ model, columns, runs: model.runs, selected: model.selected }}
+                rowProps={{
+                  model,
+                  columns,
+                  runs: runs.runs,
+                  selected: runs.selected
+                }}
                 onRowsRendered={onRowsRendered}
                 overscanCount={10}
                 style={{ flex: 1, minHeight: 0 }}

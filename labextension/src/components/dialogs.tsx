@@ -23,7 +23,9 @@ function RegisterForm({
   onChange: (choice: IRegisterChoice) => void;
 }): JSX.Element {
   const [name, setName] = useState(initialName);
-  const [modelId, setModelId] = useState<string | null>(models.length === 1 ? models[0].model_id : models[0]?.model_id ?? null);
+  const [modelId, setModelId] = useState<string | null>(
+    models.length === 1 ? models[0].model_id : (models[0]?.model_id ?? null)
+  );
   const update = (nextName: string, nextModel: string | null): void => {
     setName(nextName);
     setModelId(nextModel);
@@ -37,7 +39,11 @@ function RegisterForm({
           className="jp-mod-styled"
           list="jp-mlops-registered-names"
           aria-label="Registered model name"
-          placeholder={names.length ? 'Pick an existing model or type a new name' : 'Type a new name'}
+          placeholder={
+            names.length
+              ? 'Pick an existing model or type a new name'
+              : 'Type a new name'
+          }
           value={name}
           autoFocus
           onChange={event => update(event.target.value, modelId)}
@@ -58,7 +64,11 @@ function RegisterForm({
       {models.length > 1 && (
         <label className="jp-mlops-field">
           Logged model
-          <select aria-label="Logged model" value={modelId ?? ''} onChange={event => update(name, event.target.value)}>
+          <select
+            aria-label="Logged model"
+            value={modelId ?? ''}
+            onChange={event => update(name, event.target.value)}
+          >
             {models.map(model => (
               <option key={model.model_id} value={model.model_id}>
                 {model.name} ({model.model_id})
@@ -71,7 +81,10 @@ function RegisterForm({
   );
 }
 
-class RegisterBody extends ReactWidget implements Dialog.IBodyWidget<IRegisterChoice> {
+class RegisterBody
+  extends ReactWidget
+  implements Dialog.IBodyWidget<IRegisterChoice>
+{
   constructor(
     private readonly names: string[],
     private readonly models: LoggedModelInfo[],
@@ -118,13 +131,18 @@ export async function askRegisterChoice(
 }
 
 /** Show the new version with a link; true when the user asked to open it in the registry view. */
-export async function showRegistered(answer: RegisterResponse): Promise<boolean> {
+export async function showRegistered(
+  answer: RegisterResponse
+): Promise<boolean> {
   const { name, version, ui_url } = answer.version;
   const body = (
     <div className="jp-mlops-registered">
       <p>
-        {answer.created_registered_model ? 'Created the registered model' : 'Added a version to'} <strong>{name}</strong>:{' '}
-        <strong>version {version}</strong> (status {answer.version.status}).
+        {answer.created_registered_model
+          ? 'Created the registered model'
+          : 'Added a version to'}{' '}
+        <strong>{name}</strong>: <strong>version {version}</strong> (status{' '}
+        {answer.version.status}).
       </p>
       {ui_url ? (
         <p>
@@ -133,20 +151,29 @@ export async function showRegistered(answer: RegisterResponse): Promise<boolean>
           </a>
         </p>
       ) : (
-        <p>Load it with mlflow.pyfunc.load_model("models:/{name}/{version}").</p>
+        <p>
+          Load it with mlflow.pyfunc.load_model("models:/{name}/{version}").
+        </p>
       )}
     </div>
   );
   const result = await showDialog({
     title: `Registered ${name} version ${version}`,
     body,
-    buttons: [Dialog.cancelButton({ label: 'Close' }), Dialog.okButton({ label: 'Show in registry' })]
+    buttons: [
+      Dialog.cancelButton({ label: 'Close' }),
+      Dialog.okButton({ label: 'Show in registry' })
+    ]
   });
   return result.button.accept;
 }
 
 /** Ask before a change to the registry; true when confirmed. */
-export async function confirmChange(title: string, message: string, action: string): Promise<boolean> {
+export async function confirmChange(
+  title: string,
+  message: string,
+  action: string
+): Promise<boolean> {
   const result = await showDialog({
     title,
     body: message,

@@ -1,0 +1,178 @@
+/**
+ * The panel as a whole: the server configuration, the notebook it follows, which view shows, and the
+ * view models (runs, run detail, compare, registry) that components render.
+ */
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type { MlopsClient } from '../api';
+import type { ConfigResponse } from '../contract';
+import { AsyncState } from './asyncState';
+import { CompareModel } from './compare';
+import { RunsRefresh } from './refresh';
+import { RegistryModel } from './registry';
+import { INotifier, Reporter } from './report';
+import { RunDetailModel } from './runDetail';
+import { RunsModel } from './runs';
+
+export type View = 'runs' | 'detail' | 'compare' | 'registry';
+
+const DEFAULT_ALIASES = ['staging', 'production'];
+
+export class PanelModel implements IDisposable {
+  constructor(client: MlopsClient, notifier: INotifier) {
+    this._reporter = new Reporter(notifier);
+    this.config = new AsyncState<ConfigResponse>();
+    this.runs = new RunsModel(client, this._reporter);
+    this.detail = new RunDetailModel(client, this._reporter);
+    this.compare = new CompareModel(client, this._reporter);
+    this.registry = new RegistryModel(client, this._reporter);
+    this._client = client;
+    this._refresh = new RunsRefresh({
+      check: () => this.runs.checkForChanges(),
+      isActive: () => this._visible && this.runs.notebookPath !== null,
+      baseSeconds: () => this.config.value?.refresh_seconds
+    });
+    for (const part of [
+      this.config,
+      this.runs,
+      this.detail,
+      this.compare,
+      this.registry
+    ]) {
+      part.changed.connect(this._emit, this);
+    }
+  }
+
+  /** The server configuration: connected store, alias names, refresh interval. */
+  readonly config: AsyncState<ConfigResponse>;
+  readonly runs: RunsModel;
+  readonly detail: RunDetailModel;
+  readonly compare: CompareModel;
+  readonly registry: RegistryModel;
+
+  /** Emitted after every change of the panel or one of its views. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The view shown. */
+  get view(): View {
+    return this._view;
+  }
+
+  /** Alias names offered for promotion (server configuration, default staging/production). */
+  get aliasNames(): string[] {
+    const names = this.config.value?.alias_names;
+    return names?.length ? names : DEFAULT_ALIASES;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Load the server configuration. */
+  async start(): Promise<void> {
+    await this.config.load(
+      () => this._client.getConfig(),
+      this._reporter.failure('Cannot load the MLOps configuration')
+    );
+  }
+
+  /** Show another notebook's runs (null: no notebook open); fetched now if the panel is visible. */
+  async setNotebook(path: string | null): Promise<void> {
+    if (path === this.runs.notebookPath) {
+      return;
+    }
+    this.runs.setNotebook(path);
+    this.detail.reset();
+    this.compare.reset();
+    if (this._view !== 'registry') {
+      this._view = 'runs';
+    }
+    this._stale = true;
+    this._emit();
+    if (this._visible) {
+      await this._refreshIfStale();
+    }
+  }
+
+  /** Fetch only while the panel is visible: a hidden panel asks the server nothing. */
+  setVisible(visible: boolean): void {
+    this._visible = visible;
+    if (visible) {
+      void this._refreshIfStale();
+    }
+  }
+
+  /** Back to the runs list. */
+  showRuns(): void {
+    this._setView('runs');
+  }
+
+  /** Open one run (from the runs list, a comparison or a model version). */
+  async openRun(runId: string): Promise<void> {
+    const opened = this.detail.open(runId); // drops the previous run before the view switches
+    this._setView('detail');
+    await opened;
+  }
+
+  /** Compare the ticked runs; at least two are needed. */
+  async openCompare(): Promise<void> {
+    const runIds = [...this.runs.selected];
+    if (runIds.length < 2) {
+      this._reporter.warning('Select at least two runs to compare.');
+      return;
+    }
+    const opened = this.compare.open(runIds); // drops the previous comparison first
+    this._setView('compare');
+    await opened;
+  }
+
+  /** Show the model registry, optionally opening one registered model. */
+  async openRegistry(name: string | null = null): Promise<void> {
+    this._setView('registry');
+    await this.registry.load(name);
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._refresh.dispose();
+    this.config.dispose();
+    this.runs.dispose();
+    this.detail.dispose();
+    this.compare.dispose();
+    this.registry.dispose();
+    Signal.clearData(this);
+  }
+
+  /** Load the notebook's experiment and runs if not loaded yet, then poll for changes. */
+  private async _refreshIfStale(): Promise<void> {
+    if (this._stale && this.runs.notebookPath) {
+      this._stale = false;
+      await this.runs.loadExperiment();
+    }
+    this._refresh.restart();
+  }
+
+  private _setView(view: View): void {
+    this._view = view;
+    this._emit();
+  }
+
+  private _emit(): void {
+    this._changed.emit();
+  }
+
+  private readonly _client: MlopsClient;
+  private readonly _reporter: Reporter;
+  private readonly _refresh: RunsRefresh;
+  private _changed = new Signal<this, void>(this);
+  private _view: View = 'runs';
+  private _visible = false;
+  private _stale = false;
+  private _isDisposed = false;
+}
