@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 from tornado.httpclient import HTTPClientError
 
 from jupyter_mlops.core.contract import ENDPOINTS
@@ -19,10 +20,11 @@ from tests.support.mlflow_server import free_port
 pytestmark = pytest.mark.slow
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 AUTHENTICATED_CODE = tornado.web.authenticated(lambda self: None).__code__
+AUTHORIZED_CODE = authorized("read")(lambda self: None).__code__
 
 
 def unauthenticated_methods(handler: type) -> list[str]:
-    """Request methods a handler defines without `@tornado.web.authenticated`."""
+    """Request methods a handler defines without `@tornado.web.authenticated` over `@authorized`."""
     missing = []
     for name in HTTP_METHODS:
         method = handler.__dict__.get(name)
@@ -30,13 +32,15 @@ def unauthenticated_methods(handler: type) -> list[str]:
             continue
         if getattr(method, "__code__", None) is not AUTHENTICATED_CODE or not hasattr(method, "__wrapped__"):
             missing.append(f"{handler.__name__}.{name}")
+        elif getattr(method.__wrapped__, "__code__", None) is not AUTHORIZED_CODE:
+            missing.append(f"{handler.__name__}.{name} (no @authorized)")
     return missing
 
 
 def test_every_route_handler_method_is_authenticated() -> None:
-    table = routes.route_table("/", extension=None)  # type: ignore[arg-type]
+    table = routes.route_table()
     assert len(table) == len({endpoint.path for endpoint in ENDPOINTS})
-    missing = [name for _, handler, _ in table for name in unauthenticated_methods(handler)]
+    missing = [name for _, handler in table for name in unauthenticated_methods(handler)]
     assert missing == []
     for endpoint in ENDPOINTS:
         handler = routes.HANDLERS[endpoint.path]
@@ -48,7 +52,11 @@ def test_the_walk_catches_a_forgotten_decorator() -> None:
         async def get(self) -> None:
             return None
 
-    assert unauthenticated_methods(Careless) == ["Careless.get"]
+        @tornado.web.authenticated
+        async def post(self) -> None:
+            return None
+
+    assert unauthenticated_methods(Careless) == ["Careless.get", "Careless.post (no @authorized)"]
 
 
 def walk_rules(router: Any) -> list[tuple[str, Any]]:
@@ -68,6 +76,9 @@ async def test_live_server_routes_are_all_authenticated(jp_serverapp: Any) -> No
     found = {handler for pattern, handler in rules if "jupyter-mlops" in pattern}
     assert found == set(routes.HANDLERS.values())
     assert [name for handler in found for name in unauthenticated_methods(handler)] == []
+    extension = jp_serverapp.extension_manager.extension_apps["jupyter_mlops"]
+    (app,) = extension  # declared through ExtensionApp.handlers, not added to the web app by hand
+    assert {handler for _, handler in app.handlers} == set(routes.HANDLERS.values())
 
 
 async def test_requests_without_a_token_are_refused(
