@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import posixpath
+import typing
 from pathlib import Path
 from typing import Any
 
 from jupyter_core.utils import ensure_async
-from jupyter_server.services.contents.manager import ContentsManager
 from tornado.web import HTTPError
 
 from jupyter_mlops.core.errors import BadRequest, NotFound
 from jupyter_mlops.core.experiments import EXPERIMENT_METADATA_FIELD, METADATA_KEY, experiment_override
+
+if typing.TYPE_CHECKING:  # the kernel-side `notebook_metadata` must not need jupyter_server
+    from jupyter_server.services.contents.manager import ContentsManager
 
 
 def api_path(relative: str | None) -> str:
