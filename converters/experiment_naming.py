@@ -23,6 +23,14 @@ def project_root(path: Path) -> Path | None:
     return Path(top).resolve() if top else None
 
 
+def experiment_override(metadata: Any) -> str | None:
+    """The experiment name the notebook metadata `{"jupyter_mlops": {"experiment": NAME}}` sets, if any
+    (metadata of another shape sets none)."""
+    section = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+    override = section.get(EXPERIMENT_METADATA_FIELD) if isinstance(section, dict) else None
+    return override.strip() if isinstance(override, str) and override.strip() else None
+
+
 def experiment_name_for(
     notebook_path: str | os.PathLike[str],
     metadata: dict[str, Any] | None = None,
@@ -34,9 +42,9 @@ def experiment_name_for(
     relative to `root` (the Jupyter root), else to its git work tree, else its bare file name — as
     Databricks names a notebook's experiment after its workspace path.
     """
-    override = ((metadata or {}).get(METADATA_KEY) or {}).get(EXPERIMENT_METADATA_FIELD)
-    if isinstance(override, str) and override.strip():
-        return override.strip()
+    override = experiment_override(metadata)
+    if override is not None:
+        return override
     path = Path(notebook_path).resolve()
     base = Path(root).resolve() if root is not None else project_root(path)
     if base is not None:

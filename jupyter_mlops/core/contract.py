@@ -451,6 +451,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "config",
         "The store the server is connected to and panel settings",
         ConfigResponse,
+        errors=(403,),
     ),
     Endpoint(
         "listExperiments",
@@ -575,7 +576,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "What the MLflow user may do on a registered model",
         PermissionsResponse,
         query=PermissionsQuery,
-        errors=(400, 502, 503),
+        errors=(400, 403, 502, 503),
     ),
 )
 

@@ -16,8 +16,19 @@ UNREACHABLE_PATTERN = re.compile(
     r"Read timed out|Name or service not known|Temporary failure in name resolution|unable to open database",
     re.IGNORECASE,
 )
-USERINFO_PATTERN = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
-SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
+# `scheme://user:password@` anywhere in a text; greedy up to the last `@` of the authority, since a password
+# may itself contain an unencoded `@`.
+USERINFO_PATTERN = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s?#]*@")
+# A query (or fragment) parameter whose name says it holds a secret: `?token=`, `password=`, `access_token=`,
+# `api_key=`, `client_secret=`, Azure SAS `sig=`, S3/GCS presigned `X-Amz-Signature=`, `X-Amz-Credential=`,
+# `X-Amz-Security-Token=`, `X-Goog-Signature=`, ...
+SECRET_PARAMETER_PATTERN = re.compile(
+    r"([?&#;][^=&#;\s]*(?:pass|pwd|token|secret|key|auth|credential|sig|session)[^=&#;\s]*=)[^&#;\s\"']*",
+    re.IGNORECASE,
+)
+# Their values are replaced wherever they appear (MLflow may echo them); the user name is no secret.
+SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
+REDACTED = "***"
 MLFLOW_CODE_TO_STATUS: dict[str, tuple[int, ErrorCode]] = {
     "INVALID_PARAMETER_VALUE": (400, "bad_request"),
     "BAD_REQUEST": (400, "bad_request"),
@@ -127,16 +138,24 @@ def _mlflow_message(status: int, raw: str, store_uri: str) -> str:
     return f"MLflow at {store_uri} answered with an error: {_first_line(raw, 300)}"
 
 
-def scrub(text: str | None) -> str | None:
-    """Remove credentials from text bound for the browser: URI user info and the MLflow secret values."""
-    if text is None:
-        return None
+def scrub_text(text: str) -> str:
+    """`text` without credentials: URI user info, secret query values and the MLflow secret variables' values.
+
+    The one scrubber for everything bound for a browser or a log: error bodies, the store URI in responses,
+    the server's log lines.
+    """
     cleaned = USERINFO_PATTERN.sub(r"\1", text)
+    cleaned = SECRET_PARAMETER_PATTERN.sub(rf"\1{REDACTED}", cleaned)
     for variable in SECRET_VARIABLES:
         value = os.environ.get(variable)
         if value and len(value) >= 3:
-            cleaned = cleaned.replace(value, "***")
+            cleaned = cleaned.replace(value, REDACTED)
     return cleaned
+
+
+def scrub(text: str | None) -> str | None:
+    """`scrub_text`, passing None through (for optional fields such as `detail`)."""
+    return None if text is None else scrub_text(text)
 
 
 def error_body(error: BaseException, store_uri: str) -> ErrorBody:

@@ -14,6 +14,7 @@ from converters.experiment_naming import (
     EXPERIMENT_METADATA_FIELD,
     METADATA_KEY,
     experiment_name_for,
+    experiment_override,
     project_root,
 )
 
@@ -23,6 +24,7 @@ __all__ = [
     "METADATA_KEY",
     "default_tracking_uri",
     "experiment_name_for",
+    "experiment_override",
     "project_root",
 ]
 

@@ -5,12 +5,14 @@ Promotion is by aliases (MLflow deprecated stages; a version's legacy stage is r
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable
 from urllib.parse import quote
 
 from mlflow import MlflowClient
+from mlflow.entities.model_registry import RegisteredModel as RegisteredModelEntity
 from mlflow.exceptions import MlflowException
 
 from jupyter_mlops.core import tracking
@@ -30,6 +32,7 @@ POLL_SECONDS = 0.5
 PROMPT_TAG = "mlflow.prompt.is_prompt"
 ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+$")
 RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
+NAME_SEARCH_PAGE = 200
 
 
 # ---------------------------------------------------------------- conversions
@@ -168,9 +171,27 @@ def list_model_versions(
 # ---------------------------------------------------------------- registering
 
 
+def _models_named_alike(client: MlflowClient, name: str) -> list[RegisteredModelEntity]:
+    """Registered models whose name equals `name` ignoring letter case.
+
+    MLflow's `ILIKE` has no escape character, so `_` and `%` in `name` act as wildcards there: the search
+    only narrows the candidates (it matches a superset), and the names are compared here, every page read.
+    """
+    alike: list[RegisteredModelEntity] = []
+    page_token: str | None = None
+    while True:
+        page = client.search_registered_models(
+            filter_string=f"name ILIKE {quoted(name)}", max_results=NAME_SEARCH_PAGE, page_token=page_token
+        )
+        alike.extend(item for item in page if item.name.lower() == name.lower())
+        page_token = page.token
+        if not page_token:
+            return alike
+
+
 def _check_name_conflict(client: MlflowClient, name: str) -> bool:
     """True when `name` exists; Conflict when a model differs only in case, or the name is a prompt."""
-    similar = client.search_registered_models(filter_string=f"name ILIKE {quoted(name)}", max_results=50)
+    similar = _models_named_alike(client, name)
     exact = [item for item in similar if item.name == name]
     if exact:
         if str((exact[0].tags or {}).get(PROMPT_TAG, "")).lower() == "true":
@@ -316,7 +337,30 @@ def delete_alias(client: MlflowClient, name: str, alias: str) -> AliasResponse:
 # ---------------------------------------------------------------- permissions
 
 
-def permissions(tracking_uri: str, name: str, username: str | None) -> PermissionsResponse:
+JUPYTER_READ_ONLY_REASON = (
+    "Jupyter's authorizer lets you look at MLflow from this server but not change it ('write' on resource "
+    "'mlops'): registering a version and moving aliases are refused."
+)
+
+
+def permissions(
+    tracking_uri: str, name: str, username: str | None, may_write: bool = True
+) -> PermissionsResponse:
+    """What may be done on model `name`: nothing that changes it when Jupyter's authorizer refused `write`
+    (`may_write` False), else what MLflow's basic-auth app grants `username` when it runs one."""
+    answer = mlflow_permissions(tracking_uri, name, username)
+    if may_write:
+        return answer
+    return dataclasses.replace(
+        answer,
+        can_register=False,
+        can_set_alias=False,
+        can_delete_alias=False,
+        reason=JUPYTER_READ_ONLY_REASON,
+    )
+
+
+def mlflow_permissions(tracking_uri: str, name: str, username: str | None) -> PermissionsResponse:
     """What `username` may do on model `name`, asked from MLflow's basic-auth app when it runs one."""
     name = require_name(name)
     allowed = PermissionsResponse(

@@ -32,7 +32,7 @@ from jupyter_mlops.core.contract import (
     RunSummary,
     StoreKind,
 )
-from jupyter_mlops.core.errors import BadRequest, NotFound
+from jupyter_mlops.core.errors import BadRequest, NotFound, scrub_text
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -41,10 +41,6 @@ MAX_POINTS_LIMIT = 10000
 MAX_COMPARE_RUNS = 20
 LOGGED_MODEL_SOURCE = re.compile(r"^models:/(m-[0-9a-fA-F]+)/?$")
 RUN_VIEWS = {"active": ViewType.ACTIVE_ONLY, "deleted": ViewType.DELETED_ONLY, "all": ViewType.ALL}
-USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@]*@")
-SECRET_QUERY = re.compile(
-    r"([?&][^=&#]*(?:pass|token|secret|key|auth|credential)[^=&#]*=)[^&#]*", re.IGNORECASE
-)
 NO_MODEL_REASON = (
     "This run logged no model. In MLflow 3 a model is a LoggedModel: log one inside the run with "
     "mlflow.<flavor>.log_model(model, name='model'), then register it."
@@ -56,8 +52,7 @@ NO_MODEL_REASON = (
 
 def public_uri(uri: str) -> str:
     """The URI with any user name, password or secret query value removed (safe to show in a browser)."""
-    without_user = USERINFO.sub(r"\1", uri, count=1)
-    return SECRET_QUERY.sub(r"\1***", without_user)
+    return scrub_text(uri)
 
 
 def store_kind(uri: str) -> StoreKind:

@@ -1,4 +1,8 @@
-"""The jupyter_server extension app: settings (traitlets), the store client, the thread pool, the routes."""
+"""The jupyter_server extension app: settings (traitlets), the store client, the thread pool, the routes.
+
+jupyter_server does the wiring: `initialize_handlers` fills `ExtensionApp.handlers` (it prefixes base_url and
+gives each handler this app through the web app's settings), `initialize_settings` prepares what handlers use.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +15,24 @@ from typing import TypeVar
 
 import mlflow
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.services.contents.manager import ContentsManager
 from mlflow import MlflowClient
 from traitlets import Float, Int, List, Unicode, default
 
 from jupyter_mlops.core import tracking
 from jupyter_mlops.core.contract import ConfigResponse
 from jupyter_mlops.core.experiments import default_tracking_uri
+from jupyter_mlops.server.kernel_env import (
+    KERNEL_ENV_REGISTRY_URI,
+    KERNEL_ENV_ROOT_DIR,
+    KERNEL_ENV_TRACKING_URI,
+    add_to_kernel_env,
+)
 from jupyter_mlops.server.routes import route_table
 
 Result = TypeVar("Result")
-# Exported to kernels started by this server, so `jupyter_mlops.start_run()` logs to the same store and names
-# experiments relative to the same root.
-KERNEL_ENV_TRACKING_URI = "JUPYTER_MLOPS_TRACKING_URI"
-KERNEL_ENV_REGISTRY_URI = "JUPYTER_MLOPS_REGISTRY_URI"
-KERNEL_ENV_ROOT_DIR = "JUPYTER_MLOPS_ROOT_DIR"
+MLFLOW_RETRIES_VARIABLE = "MLFLOW_HTTP_REQUEST_MAX_RETRIES"
+MLFLOW_TIMEOUT_VARIABLE = "MLFLOW_HTTP_REQUEST_TIMEOUT"
 CREDENTIAL_VARIABLES = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 
 
@@ -64,28 +72,48 @@ class JupyterMLOps(ExtensionApp):
         return os.environ.get("MLFLOW_REGISTRY_URI") or self.tracking_uri
 
     def initialize_settings(self) -> None:
-        """Create the thread pool, export the store to kernels and cap MLflow's HTTP retries."""
+        """Create the thread pool, cap MLflow's HTTP retries and give kernels the store settings."""
         self.executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="jupyter-mlops")
         self._client: MlflowClient | None = None
         self._client_lock = threading.Lock()
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(self.http_max_retries))
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(self.http_timeout))
-        os.environ[KERNEL_ENV_TRACKING_URI] = self.tracking_uri
-        os.environ[KERNEL_ENV_REGISTRY_URI] = self.registry_uri
-        os.environ[KERNEL_ENV_ROOT_DIR] = self.root_dir
+        # MLflow reads its HTTP policy only from the environment (no per-client setting); unset, its
+        # default retries for minutes. setdefault: a value the user set wins.
+        os.environ.setdefault(MLFLOW_RETRIES_VARIABLE, str(self.http_max_retries))
+        os.environ.setdefault(MLFLOW_TIMEOUT_VARIABLE, str(self.http_timeout))
+        assert self.serverapp is not None
+        add_to_kernel_env(self.serverapp.kernel_manager, self.kernel_variables, self.kernel_defaults)
         self.log.info("jupyter-mlops: MLflow store %s", self.public_tracking_uri)
 
     def initialize_handlers(self) -> None:
-        """Add the route table (patterns already include base_url) to the server's web app."""
-        assert self.serverapp is not None
-        base_url = self.serverapp.web_app.settings["base_url"]
-        self.serverapp.web_app.add_handlers(".*$", route_table(base_url, self))
+        """Declare the route table as this extension's handlers (jupyter_server adds base_url)."""
+        self.handlers.extend(route_table())
 
     async def stop_extension(self) -> None:
         """Let running MLflow calls finish; start no new ones."""
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------ used by handlers
+
+    def kernel_variables(self) -> dict[str, str]:
+        """What kernels started by this server get, so `start_run()` logs to this store and root."""
+        return {
+            KERNEL_ENV_TRACKING_URI: self.tracking_uri,
+            KERNEL_ENV_REGISTRY_URI: self.registry_uri,
+            KERNEL_ENV_ROOT_DIR: self.root_dir,
+        }
+
+    def kernel_defaults(self) -> dict[str, str]:
+        """MLflow's HTTP policy for kernels whose environment does not set it."""
+        return {
+            MLFLOW_RETRIES_VARIABLE: str(self.http_max_retries),
+            MLFLOW_TIMEOUT_VARIABLE: str(self.http_timeout),
+        }
+
+    @property
+    def contents_manager(self) -> ContentsManager:
+        """The server's contents manager: notebooks are read through it, never from disk directly."""
+        assert self.serverapp is not None
+        return self.serverapp.contents_manager
 
     @property
     def root_dir(self) -> str:

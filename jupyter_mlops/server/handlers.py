@@ -1,25 +1,45 @@
 """Thin request handlers: parse the query or body into a contract dataclass, call tracking/registry off the
-event loop, write JSON. Errors go through the one mapper in `errors.py`."""
+event loop, write JSON. Errors go through the one mapper in `errors.py`.
+
+Every method is `@tornado.web.authenticated` (Jupyter's identity provider) and `@authorized` (Jupyter's
+authorizer) on the resource `mlops`: `read` to look, `write` to change MLflow (register, aliases, create an
+experiment). MLflow's own permissions apply on top, to the MLflow user this server signs in as.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import traceback
 import typing
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import tornado.web
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from jupyter_mlops.core import contract, registry, tracking
-from jupyter_mlops.core.errors import BadRequest, PanelError, error_body
+from jupyter_mlops.core.errors import BadRequest, PanelError, error_body, scrub_text
 from jupyter_mlops.server.paths import notebook_experiment_name
 
 if typing.TYPE_CHECKING:
     from jupyter_mlops.server.extension import JupyterMLOps
 
 RequestType = TypeVar("RequestType")
+AUTH_RESOURCE = "mlops"
+READ: Literal["read"] = "read"
+WRITE: Literal["write"] = "write"
+READ_REFUSED = (
+    f"Jupyter's authorizer does not let this user read MLflow data through the MLOps panel "
+    f"({READ!r} on resource {AUTH_RESOURCE!r})."
+)
+WRITE_REFUSED = (
+    f"Jupyter's authorizer does not let this user change MLflow from the MLOps panel ({WRITE!r} on "
+    f"resource {AUTH_RESOURCE!r}): registering models, moving aliases and creating experiments need it."
+)
 
 
 def _coerce(name: str, raw: Any, annotation: Any, where: str) -> Any:
@@ -68,12 +88,20 @@ def parse_fields(cls: type[RequestType], values: dict[str, Any], where: str) -> 
     return cls(**kwargs)
 
 
-class MLOpsHandler(APIHandler):
+class MLOpsHandler(ExtensionHandlerMixin, APIHandler):
     """Base of every route: JSON errors from the one mapper, MLflow calls on the extension's thread pool."""
 
-    def initialize(self, extension: JupyterMLOps) -> None:
-        """Keep the extension app (store clients, executor, settings)."""
-        self.extension = extension
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def extension(self) -> JupyterMLOps:
+        """The extension app (store client, executor, settings), from the web app's settings."""
+        return typing.cast("JupyterMLOps", self.extensionapp)
+
+    async def may(self, action: str) -> bool:
+        """Whether Jupyter's authorizer lets the current user do `action` on the `mlops` resource."""
+        allowed = self.authorizer.is_authorized(self, self.current_user, action, AUTH_RESOURCE)
+        return bool(await ensure_async(allowed))
 
     def query(self, cls: type[RequestType]) -> RequestType:
         """The request's query string as a contract dataclass."""
@@ -119,17 +147,24 @@ class MLOpsHandler(APIHandler):
         self.finish(json.dumps(contract.to_json(body)))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        """Expected errors (bad input, missing things, MLflow refusals) are logged in one line."""
-        if isinstance(value, PanelError) or (value is not None and hasattr(value, "error_code")):
-            self.log.warning("jupyter-mlops %s %s: %s", self.request.method, self.request.uri, value)
+        """Expected errors (bad input, missing things, MLflow refusals) in one line, others with their
+        traceback — credentials scrubbed from both (MLflow's messages carry the store URL)."""
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
             return
-        super().log_exception(typ, value, tb)
+        request = f"{self.request.method} {scrub_text(self.request.uri or '')}"
+        if isinstance(value, PanelError) or (value is not None and hasattr(value, "error_code")):
+            self.log.warning("jupyter-mlops %s: %s", request, scrub_text(str(value)))
+            return
+        trace = "".join(traceback.format_exception(typ, value, tb))
+        self.log.error("jupyter-mlops %s failed:\n%s", request, scrub_text(trace))
 
 
 class ConfigHandler(MLOpsHandler):
     """GET config."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         self.finish(json.dumps(contract.to_json(self.extension.config_response())))
 
@@ -138,6 +173,7 @@ class ExperimentsHandler(MLOpsHandler):
     """GET experiments."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         q = self.query(contract.ExperimentsQuery)
         ext = self.extension
@@ -149,13 +185,14 @@ class ExperimentsHandler(MLOpsHandler):
 class NotebookExperimentHandler(MLOpsHandler):
     """GET experiment?notebook= (resolve) and POST experiment (create)."""
 
-    def _name(self, notebook: str) -> str:
-        return notebook_experiment_name(self.extension.root_dir, notebook)
+    async def _name(self, notebook: str) -> str:
+        return await notebook_experiment_name(self.extension.contents_manager, notebook)
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         notebook = self.query(contract.NotebookExperimentQuery).notebook
-        name = self._name(notebook)
+        name = await self._name(notebook)
         ext = self.extension
         await self.respond(
             lambda: contract.NotebookExperimentResponse(
@@ -164,9 +201,10 @@ class NotebookExperimentHandler(MLOpsHandler):
         )
 
     @tornado.web.authenticated
+    @authorized(WRITE, message=WRITE_REFUSED)
     async def post(self) -> None:
         notebook = self.body(contract.NotebookExperimentRequest).notebook
-        name = self._name(notebook)
+        name = await self._name(notebook)
         ext = self.extension
         await self.respond(
             lambda: contract.NotebookExperimentResponse(
@@ -179,6 +217,7 @@ class RunsHandler(MLOpsHandler):
     """GET runs."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         q = self.query(contract.RunsQuery)
         ext = self.extension
@@ -193,6 +232,7 @@ class RunHandler(MLOpsHandler):
     """GET runs/{run_id}."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self, run_id: str) -> None:
         ext = self.extension
         await self.respond(lambda: tracking.run_detail(ext.client, run_id))
@@ -202,6 +242,7 @@ class MetricHistoryHandler(MLOpsHandler):
     """GET runs/{run_id}/metric-history."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self, run_id: str) -> None:
         q = self.query(contract.MetricHistoryQuery)
         ext = self.extension
@@ -212,6 +253,7 @@ class ArtifactsHandler(MLOpsHandler):
     """GET runs/{run_id}/artifacts."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self, run_id: str) -> None:
         q = self.query(contract.ArtifactsQuery)
         ext = self.extension
@@ -222,6 +264,7 @@ class CompareHandler(MLOpsHandler):
     """GET compare."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         run_ids = self.query(contract.CompareQuery).run_ids
         ext = self.extension
@@ -232,6 +275,7 @@ class RegisteredModelsHandler(MLOpsHandler):
     """GET registered-models."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         q = self.query(contract.RegisteredModelsQuery)
         ext, ui = self.extension, self.extension.ui_url
@@ -244,6 +288,7 @@ class ModelVersionsHandler(MLOpsHandler):
     """GET registered-models/versions."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         q = self.query(contract.ModelVersionsQuery)
         ext, ui = self.extension, self.extension.ui_url
@@ -256,6 +301,7 @@ class RegisterHandler(MLOpsHandler):
     """POST register."""
 
     @tornado.web.authenticated
+    @authorized(WRITE, message=WRITE_REFUSED)
     async def post(self) -> None:
         b = self.body(contract.RegisterRequest)
         ext, ui = self.extension, self.extension.ui_url
@@ -269,12 +315,14 @@ class AliasesHandler(MLOpsHandler):
     """POST aliases (set) and DELETE aliases?name=&alias= (remove)."""
 
     @tornado.web.authenticated
+    @authorized(WRITE, message=WRITE_REFUSED)
     async def post(self) -> None:
         b = self.body(contract.AliasRequest)
         ext = self.extension
         await self.respond(lambda: registry.set_alias(ext.client, b.name, b.alias, b.version))
 
     @tornado.web.authenticated
+    @authorized(WRITE, message=WRITE_REFUSED)
     async def delete(self) -> None:
         q = self.query(contract.AliasDeleteQuery)
         ext = self.extension
@@ -285,7 +333,9 @@ class PermissionsHandler(MLOpsHandler):
     """GET permissions."""
 
     @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
     async def get(self) -> None:
         name = self.query(contract.PermissionsQuery).name
         uri, user = self.extension.tracking_uri, self.extension.mlflow_username
-        await self.respond(lambda: registry.permissions(uri, name, user))
+        may_write = await self.may(WRITE)
+        await self.respond(lambda: registry.permissions(uri, name, user, may_write))

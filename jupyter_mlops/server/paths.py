@@ -1,32 +1,91 @@
-"""Notebook paths from requests: relative to the Jupyter root, never escaping it; path → experiment name."""
+"""Notebook paths from requests: API paths inside the Jupyter root, read through the server's contents
+manager (so any contents manager works, not only files on disk); path → experiment name."""
 
 from __future__ import annotations
 
 import json
-import os
+import posixpath
+import typing
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.utils import ensure_async
+from tornado.web import HTTPError
+
 from jupyter_mlops.core.errors import BadRequest, NotFound
-from jupyter_mlops.core.experiments import experiment_name_for
+from jupyter_mlops.core.experiments import EXPERIMENT_METADATA_FIELD, METADATA_KEY, experiment_override
+
+if typing.TYPE_CHECKING:  # the kernel-side `notebook_metadata` must not need jupyter_server
+    from jupyter_server.services.contents.manager import ContentsManager
 
 
-def resolve_in_root(root_dir: str | os.PathLike[str], relative: str | None) -> Path:
-    """The real path of `relative` inside the Jupyter root; BadRequest when it would leave the root."""
+def api_path(relative: str | None) -> str:
+    """The normalised contents-API path of `relative`; BadRequest when it is absolute or leaves the root."""
     if relative is None or not relative.strip():
         raise BadRequest("notebook (a path relative to the Jupyter root) is required.")
     cleaned = relative.strip().replace("\\", "/")
     if cleaned.startswith("/") or Path(cleaned).is_absolute() or "\x00" in cleaned:
         raise BadRequest(f"Notebook path {relative!r} must be relative to the Jupyter root.")
-    root = Path(root_dir).resolve()
-    candidate = (root / cleaned).resolve()
-    if candidate != root and root not in candidate.parents:
+    normalised = posixpath.normpath(cleaned)
+    if normalised == ".." or normalised.startswith("../"):
         raise BadRequest(f"Notebook path {relative!r} points outside the Jupyter root; refused.")
-    return candidate
+    return normalised
+
+
+def checked_metadata(metadata: Any, notebook: str) -> dict[str, Any]:
+    """The notebook's metadata, BadRequest when its `jupyter_mlops` section has the wrong shape."""
+    if not isinstance(metadata, dict):
+        return {}
+    section = metadata.get(METADATA_KEY)
+    example = f'{{"{METADATA_KEY}": {{"{EXPERIMENT_METADATA_FIELD}": "team/name"}}}}'
+    if section is not None and not isinstance(section, dict):
+        raise BadRequest(
+            f"Notebook {notebook!r}: metadata {METADATA_KEY!r} must be an object like {example}; "
+            f"got {section!r}."
+        )
+    name = (section or {}).get(EXPERIMENT_METADATA_FIELD)
+    if name is not None and not isinstance(name, str):
+        raise BadRequest(
+            f"Notebook {notebook!r}: metadata {METADATA_KEY}.{EXPERIMENT_METADATA_FIELD} must be a string "
+            f"(the experiment name); got {name!r}."
+        )
+    return metadata
+
+
+async def read_notebook_metadata(contents_manager: ContentsManager, path: str) -> dict[str, Any]:
+    """The top-level metadata of the notebook at API `path` (empty for other files or unreadable JSON)."""
+    try:
+        is_file = await ensure_async(contents_manager.file_exists(path))
+    except HTTPError:
+        is_file = False
+    if not is_file:
+        raise NotFound(f"Notebook {path!r} does not exist under the Jupyter root.")
+    if not path.endswith(".ipynb"):
+        return {}
+    try:
+        model = await ensure_async(contents_manager.get(path, content=True, type="notebook"))
+    except HTTPError as error:
+        if error.status_code == 404:
+            raise NotFound(f"Notebook {path!r} does not exist under the Jupyter root.") from None
+        return {}  # not valid notebook JSON: named after its path, as before
+    content = model.get("content")
+    return checked_metadata(content.get("metadata") if isinstance(content, dict) else None, path)
+
+
+async def notebook_experiment_name(contents_manager: ContentsManager, relative: str) -> str:
+    """The experiment name of a notebook given relative to the root (its metadata override wins)."""
+    path = api_path(relative)
+    metadata = await read_notebook_metadata(contents_manager, path)
+    # `experiment_name_for`'s rule, with the API path as the path relative to the Jupyter root
+    return experiment_override(metadata) or path
 
 
 def notebook_metadata(path: Path) -> dict[str, Any]:
-    """The notebook's top-level metadata (empty for non-notebook files or unreadable JSON)."""
+    """The metadata of a notebook file on disk (empty for non-notebook files or unreadable JSON).
+
+    For kernel-side callers (`start_run()`, the widget), which run beside the file; the server reads
+    notebooks through its contents manager instead.
+    """
     if path.suffix != ".ipynb":
         return {}
     try:
@@ -36,11 +95,3 @@ def notebook_metadata(path: Path) -> dict[str, Any]:
         return {}
     metadata = document.get("metadata") if isinstance(document, dict) else None
     return metadata if isinstance(metadata, dict) else {}
-
-
-def notebook_experiment_name(root_dir: str | os.PathLike[str], relative: str) -> str:
-    """The experiment name of a notebook given relative to the root (its metadata override wins)."""
-    path = resolve_in_root(root_dir, relative)
-    if not path.is_file():
-        raise NotFound(f"Notebook {relative!r} does not exist under the Jupyter root.")
-    return experiment_name_for(path, notebook_metadata(path), root=Path(root_dir).resolve())

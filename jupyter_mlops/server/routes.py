@@ -1,17 +1,12 @@
-"""The route table: every endpoint of the contract → its handler, under `<base_url>jupyter-mlops/`."""
+"""The route table: every endpoint of the contract → its handler, under `<base_url>jupyter-mlops/`
+(jupyter_server prefixes base_url when the extension app declares the table as its handlers)."""
 
 from __future__ import annotations
-
-import typing
-from typing import Any
 
 from jupyter_server.utils import url_path_join
 
 from jupyter_mlops.core.contract import API_NAMESPACE, ENDPOINTS
 from jupyter_mlops.server import handlers
-
-if typing.TYPE_CHECKING:
-    from jupyter_mlops.server.extension import JupyterMLOps
 
 RUN_ID_PATTERN = r"(?P<run_id>[^/]+)"
 
@@ -32,15 +27,15 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
 }
 
 
-def route_pattern(base_url: str, path: str) -> str:
-    """The tornado URL pattern of one contract path (`{run_id}` becomes a named group)."""
-    return url_path_join(base_url, API_NAMESPACE, path.replace("{run_id}", RUN_ID_PATTERN)) + "/?$"
+def route_pattern(path: str) -> str:
+    """The tornado URL pattern of one contract path below base_url (`{run_id}` becomes a named group)."""
+    return url_path_join(API_NAMESPACE, path.replace("{run_id}", RUN_ID_PATTERN)) + "/?$"
 
 
-def route_table(base_url: str, extension: JupyterMLOps) -> list[tuple[str, type, dict[str, Any]]]:
-    """Every route with its handler and the handler's init arguments."""
+def route_table() -> list[tuple[str, type[handlers.MLOpsHandler]]]:
+    """Every route with its handler; RuntimeError when a contract path has none."""
     paths = list(dict.fromkeys(endpoint.path for endpoint in ENDPOINTS))
     missing = [path for path in paths if path not in HANDLERS]
     if missing:
         raise RuntimeError(f"contract paths without a handler: {missing}")
-    return [(route_pattern(base_url, path), HANDLERS[path], {"extension": extension}) for path in paths]
+    return [(route_pattern(path), HANDLERS[path]) for path in paths]

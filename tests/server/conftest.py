@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,8 @@ SERVER_ENV = (
 
 @pytest.fixture(autouse=True)
 def restore_server_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The extension exports settings to os.environ for kernels; undo that after each test."""
+    """Each test starts without these variables (the extension sets MLflow's HTTP policy in os.environ
+    when unset; kernels get the store through their own environment)."""
     for name in (*SERVER_ENV, "MLFLOW_TRACKING_URI"):
         # setenv first: monkeypatch restores only what it recorded; delenv of an absent name records nothing
         monkeypatch.setenv(name, "")
@@ -44,9 +45,10 @@ def seeded(mlflow_server: MlflowServer) -> SeededExperiment:
 
 @dataclass
 class StoreTarget:
-    """Which store the next jp_serverapp is configured with."""
+    """Which store (and server settings) the next jp_serverapp is configured with."""
 
     tracking_uri: str
+    server_settings: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -62,7 +64,12 @@ def jp_server_config(store_target: StoreTarget) -> Config:
     extension: dict[str, object] = {"http_max_retries": 0}
     if store_target.tracking_uri:
         extension["tracking_uri"] = store_target.tracking_uri
-    return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}, "JupyterMLOps": extension})
+    config = Config(
+        {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}, "JupyterMLOps": extension}
+    )
+    for section, values in store_target.server_settings.items():
+        config[section].update(values)
+    return config
 
 
 @pytest.fixture

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import re
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 from tornado.httpclient import HTTPClientError
 
 from jupyter_mlops.core.contract import ENDPOINTS
@@ -19,10 +22,11 @@ from tests.support.mlflow_server import free_port
 pytestmark = pytest.mark.slow
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 AUTHENTICATED_CODE = tornado.web.authenticated(lambda self: None).__code__
+AUTHORIZED_CODE = authorized("read")(lambda self: None).__code__
 
 
 def unauthenticated_methods(handler: type) -> list[str]:
-    """Request methods a handler defines without `@tornado.web.authenticated`."""
+    """Request methods a handler defines without `@tornado.web.authenticated` over `@authorized`."""
     missing = []
     for name in HTTP_METHODS:
         method = handler.__dict__.get(name)
@@ -30,13 +34,15 @@ def unauthenticated_methods(handler: type) -> list[str]:
             continue
         if getattr(method, "__code__", None) is not AUTHENTICATED_CODE or not hasattr(method, "__wrapped__"):
             missing.append(f"{handler.__name__}.{name}")
+        elif getattr(method.__wrapped__, "__code__", None) is not AUTHORIZED_CODE:
+            missing.append(f"{handler.__name__}.{name} (no @authorized)")
     return missing
 
 
 def test_every_route_handler_method_is_authenticated() -> None:
-    table = routes.route_table("/", extension=None)  # type: ignore[arg-type]
+    table = routes.route_table()
     assert len(table) == len({endpoint.path for endpoint in ENDPOINTS})
-    missing = [name for _, handler, _ in table for name in unauthenticated_methods(handler)]
+    missing = [name for _, handler in table for name in unauthenticated_methods(handler)]
     assert missing == []
     for endpoint in ENDPOINTS:
         handler = routes.HANDLERS[endpoint.path]
@@ -48,7 +54,11 @@ def test_the_walk_catches_a_forgotten_decorator() -> None:
         async def get(self) -> None:
             return None
 
-    assert unauthenticated_methods(Careless) == ["Careless.get"]
+        @tornado.web.authenticated
+        async def post(self) -> None:
+            return None
+
+    assert unauthenticated_methods(Careless) == ["Careless.get", "Careless.post (no @authorized)"]
 
 
 def walk_rules(router: Any) -> list[tuple[str, Any]]:
@@ -68,6 +78,9 @@ async def test_live_server_routes_are_all_authenticated(jp_serverapp: Any) -> No
     found = {handler for pattern, handler in rules if "jupyter-mlops" in pattern}
     assert found == set(routes.HANDLERS.values())
     assert [name for handler in found for name in unauthenticated_methods(handler)] == []
+    extension = jp_serverapp.extension_manager.extension_apps["jupyter_mlops"]
+    (app,) = extension  # declared through ExtensionApp.handlers, not added to the web app by hand
+    assert {handler for _, handler in app.handlers} == set(routes.HANDLERS.values())
 
 
 async def test_requests_without_a_token_are_refused(
@@ -177,6 +190,67 @@ async def test_credentials_never_reach_the_browser(
     assert config["auth_configured"] is True
     for secret in ("s3cret-pw", "another-s3cret", "tok-s3cret", "alice"):
         assert secret not in body
+
+
+SECRETS = ("s3cret-pw", "tok-s3cret", "sig-s3cret", "at-s3cret")
+
+
+@pytest.fixture
+def store_with_secrets(store_target: Any) -> str:
+    """A store URI carrying user info and secrets in its query string, where nothing listens (request it
+    before jp_fetch)."""
+    port = free_port()
+    store_target.tracking_uri = (
+        f"http://alice:s3cret-pw@127.0.0.1:{port}/?token=tok-s3cret&sig=sig-s3cret&access_token=at-s3cret"
+    )
+    return f"http://127.0.0.1:{port}/?token=***&sig=***&access_token=***"
+
+
+class Lines(logging.Handler):
+    """Every formatted log line (tracebacks included)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def server_log(jp_serverapp: Any) -> Iterator[Lines]:
+    """Everything any logger writes while the test runs (the server's, the extension's, MLflow's, ...)."""
+    lines = Lines()
+    loggers = [logging.getLogger()] + [
+        item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger)
+    ]
+    levels = {logger: logger.level for logger in loggers}
+    for logger in loggers:
+        logger.addHandler(lines)
+        logger.setLevel(logging.DEBUG)
+    yield lines
+    for logger in loggers:
+        logger.removeHandler(lines)
+        logger.setLevel(levels[logger])
+
+
+async def test_query_string_secrets_reach_neither_the_browser_nor_the_log(
+    store_with_secrets: str, server_log: Lines, jp_fetch: Any, jp_base_url: str
+) -> None:
+    config = (await jp_fetch("jupyter-mlops", "config")).body.decode()
+    assert json.loads(config)["tracking_uri"] == store_with_secrets
+    answers = [config]
+    for path, params in (("runs", {"experiment_id": "0"}), ("experiments", {})):
+        with pytest.raises(HTTPClientError) as caught:
+            await jp_fetch("jupyter-mlops", path, params=params)
+        answers.append(caught.value.response.body.decode())
+        assert json.loads(answers[-1])["code"] == "store_unreachable"
+    assert json.loads(answers[1])["detail"]  # the detail is kept, only scrubbed
+    logged = "\n".join(server_log.lines)
+    assert f"jupyter-mlops GET {jp_base_url}jupyter-mlops/runs?experiment_id=0: API request to" in logged
+    for secret in SECRETS:
+        assert secret not in "".join(answers), secret
+        assert secret not in logged, secret
 
 
 async def test_tracking_uri_cannot_come_from_the_browser(unreachable_store: str, jp_fetch: Any) -> None:

@@ -4,6 +4,7 @@ the notebook's experiment on the server's store, where the panel's endpoints fin
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ from jupyter_mlops.notebook_run import NotebookPathUnknown, find_notebook_path
 pytestmark = pytest.mark.slow
 
 
-async def run_in_kernel(connection_file: str, code: str) -> str:
-    """Execute `code` in the kernel; return its stdout (fails on an error reply)."""
-    client = AsyncKernelClient(connection_file=connection_file)
-    client.load_connection_file()
+async def run_in_kernel(kernel: Any, code: str) -> str:
+    """Execute `code` in the kernel; return its stdout (fails on an error reply).
+
+    The client comes from the kernel's manager, so "is the kernel alive" asks for its process rather than
+    heartbeats (a missed beat on a loaded machine is not a dead kernel)."""
+    client: AsyncKernelClient = kernel.client()
     client.start_channels()
     output: list[str] = []
 
@@ -38,25 +41,25 @@ async def run_in_kernel(connection_file: str, code: str) -> str:
     return "".join(output)
 
 
-async def open_session(jp_fetch: Any, jp_serverapp: Any, path: str) -> tuple[str, str]:
-    """Start a notebook session as JupyterLab does; return (kernel id, connection file)."""
+async def open_session(jp_fetch: Any, jp_serverapp: Any, path: str) -> tuple[str, Any]:
+    """Start a notebook session as JupyterLab does; return (kernel id, its kernel manager)."""
     body = {"path": path, "name": Path(path).name, "type": "notebook", "kernel": {"name": "python3"}}
     session = json.loads((await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))).body)
     kernel_id = session["kernel"]["id"]
-    return kernel_id, jp_serverapp.kernel_manager.get_kernel(kernel_id).connection_file
+    return kernel_id, jp_serverapp.kernel_manager.get_kernel(kernel_id)
 
 
 async def test_start_run_logs_into_the_notebooks_experiment(
     jp_fetch: Any, jp_serverapp: Any, notebook_in_root: Path, mlflow_server: Any
 ) -> None:
-    _, connection_file = await open_session(jp_fetch, jp_serverapp, "analysis/train.ipynb")
+    _, kernel = await open_session(jp_fetch, jp_serverapp, "analysis/train.ipynb")
     code = (
         "import jupyter_mlops, mlflow\n"
         "with jupyter_mlops.start_run() as run:\n"
         "    mlflow.log_metric('score', 0.75)\n"
         "print('RUN', run.info.run_id)\n"
     )
-    output = await run_in_kernel(connection_file, code)
+    output = await run_in_kernel(kernel, code)
     run_id = output.split("RUN", 1)[1].split()[0]
     run = MlflowClient(mlflow_server.uri).get_run(run_id)
     assert run.data.metrics == {"score": 0.75}
@@ -72,10 +75,33 @@ async def test_start_run_logs_into_the_notebooks_experiment(
     assert [item["run_id"] for item in runs["runs"]] == [run_id]
 
 
+async def test_kernels_get_the_store_in_their_environment_not_the_servers(
+    jp_fetch: Any, jp_serverapp: Any, mlflow_server: Any
+) -> None:
+    assert [name for name in os.environ if name.startswith("JUPYTER_MLOPS_")] == []
+    body = json.dumps({"name": "python3"})
+    started = json.loads((await jp_fetch("api", "kernels", method="POST", body=body)).body)
+    kernel = jp_serverapp.kernel_manager.get_kernel(started["id"])
+    code = (
+        "import os, json\n"
+        "names = ['JUPYTER_MLOPS_TRACKING_URI', 'JUPYTER_MLOPS_REGISTRY_URI', 'JUPYTER_MLOPS_ROOT_DIR',\n"
+        "         'MLFLOW_HTTP_REQUEST_MAX_RETRIES']\n"
+        "print('ENV', json.dumps({name: os.environ.get(name) for name in names}))\n"
+    )
+    output = await run_in_kernel(kernel, code)
+    assert json.loads(output.split("ENV", 1)[1]) == {
+        "JUPYTER_MLOPS_TRACKING_URI": mlflow_server.uri,
+        "JUPYTER_MLOPS_REGISTRY_URI": mlflow_server.uri,
+        "JUPYTER_MLOPS_ROOT_DIR": str(jp_serverapp.root_dir),
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+    }
+    assert [name for name in os.environ if name.startswith("JUPYTER_MLOPS_")] == []
+
+
 async def test_kernel_asks_the_server_when_the_variable_is_missing(
     jp_fetch: Any, jp_serverapp: Any, notebook_in_root: Path, jp_http_port: int, jp_base_url: str
 ) -> None:
-    _, connection_file = await open_session(jp_fetch, jp_serverapp, "analysis/train.ipynb")
+    _, kernel = await open_session(jp_fetch, jp_serverapp, "analysis/train.ipynb")
     server = {
         "url": f"http://127.0.0.1:{jp_http_port}{jp_base_url}",
         "token": jp_serverapp.identity_provider.token,
@@ -87,7 +113,7 @@ async def test_kernel_asks_the_server_when_the_variable_is_missing(
         "os.environ.pop('JPY_SESSION_NAME', None)\n"
         f"print('PATH', find_notebook_path(servers=[{server!r}]))\n"
     )
-    output = await run_in_kernel(connection_file, code)
+    output = await run_in_kernel(kernel, code)
     assert output.split("PATH", 1)[1].strip() == str(notebook_in_root.resolve())
 
 
