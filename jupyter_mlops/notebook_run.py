@@ -76,7 +76,7 @@ def find_notebook_path(servers: Iterable[Mapping[str, Any]] | None = None) -> Pa
 
 
 def _metadata(path: Path) -> dict[str, Any]:
-    from jupyter_mlops.server.paths import notebook_metadata
+    from jupyter_mlops.core.experiments import notebook_metadata
 
     return notebook_metadata(path)
 

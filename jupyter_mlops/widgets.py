@@ -172,9 +172,8 @@ class RunsPanel(widgets.VBox):
 
     @staticmethod
     def _notebook_experiment_name(notebook_path: str | os.PathLike[str] | None) -> str:
-        from jupyter_mlops.core.experiments import experiment_name_for
+        from jupyter_mlops.core.experiments import experiment_name_for, notebook_metadata
         from jupyter_mlops.notebook_run import find_notebook_path
-        from jupyter_mlops.server.paths import notebook_metadata
 
         path = find_notebook_path() if notebook_path is None else os.fspath(notebook_path)
         root = os.environ.get("JUPYTER_MLOPS_ROOT_DIR")

@@ -7,8 +7,10 @@ bakes it into the packages it writes).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from converters.experiment_naming import (
     EXPERIMENT_METADATA_FIELD,
@@ -25,6 +27,7 @@ __all__ = [
     "default_tracking_uri",
     "experiment_name_for",
     "experiment_override",
+    "notebook_metadata",
     "project_root",
 ]
 
@@ -38,3 +41,20 @@ def default_tracking_uri(folder: str | os.PathLike[str] | None = None) -> str:
         return configured
     base = Path(folder) if folder is not None else Path.cwd()
     return f"sqlite:///{(base / DEFAULT_STORE_FILE).resolve()}"
+
+
+def notebook_metadata(path: Path) -> dict[str, Any]:
+    """The metadata of a notebook file on disk (empty for non-notebook files or unreadable JSON).
+
+    For kernel-side callers (`start_run()`, the widget), which run beside the file; the server reads
+    notebooks through its contents manager instead.
+    """
+    if path.suffix != ".ipynb":
+        return {}
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    return metadata if isinstance(metadata, dict) else {}

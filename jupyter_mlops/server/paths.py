@@ -3,7 +3,6 @@ manager (so any contents manager works, not only files on disk); path → experi
 
 from __future__ import annotations
 
-import json
 import posixpath
 import typing
 from pathlib import Path
@@ -15,7 +14,7 @@ from tornado.web import HTTPError
 from jupyter_mlops.core.errors import BadRequest, NotFound
 from jupyter_mlops.core.experiments import EXPERIMENT_METADATA_FIELD, METADATA_KEY, experiment_override
 
-if typing.TYPE_CHECKING:  # the kernel-side `notebook_metadata` must not need jupyter_server
+if typing.TYPE_CHECKING:
     from jupyter_server.services.contents.manager import ContentsManager
 
 
@@ -78,20 +77,3 @@ async def notebook_experiment_name(contents_manager: ContentsManager, relative: 
     metadata = await read_notebook_metadata(contents_manager, path)
     # `experiment_name_for`'s rule, with the API path as the path relative to the Jupyter root
     return experiment_override(metadata) or path
-
-
-def notebook_metadata(path: Path) -> dict[str, Any]:
-    """The metadata of a notebook file on disk (empty for non-notebook files or unreadable JSON).
-
-    For kernel-side callers (`start_run()`, the widget), which run beside the file; the server reads
-    notebooks through its contents manager instead.
-    """
-    if path.suffix != ".ipynb":
-        return {}
-    try:
-        with path.open(encoding="utf-8") as handle:
-            document = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    metadata = document.get("metadata") if isinstance(document, dict) else None
-    return metadata if isinstance(metadata, dict) else {}
