@@ -8,9 +8,11 @@ side panel shows a notebook's runs together whichever part logged them.
 from __future__ import annotations
 
 import os
+import reprlib
 from pathlib import Path
 from typing import Any
 
+from converters.errors import ConversionError
 from converters.git_query import git_output
 
 METADATA_KEY = "jupyter_mlops"
@@ -21,6 +23,29 @@ def project_root(path: Path) -> Path | None:
     """Return the git work tree that holds `path`, or None outside git."""
     top = git_output(path, "rev-parse", "--show-toplevel")
     return Path(top).resolve() if top else None
+
+
+class NotebookMetadataError(ConversionError):
+    """The notebook's `jupyter_mlops` metadata is not `{"experiment": NAME}`."""
+
+
+def metadata_experiment(metadata: dict[str, Any] | None) -> str | None:
+    """The experiment named in the notebook metadata, or None; NotebookMetadataError when it is malformed."""
+    settings = (metadata or {}).get(METADATA_KEY)
+    if settings is None:
+        return None
+    if not isinstance(settings, dict):
+        raise NotebookMetadataError(
+            f'notebook metadata "{METADATA_KEY}" must be an object such as {{"experiment": "NAME"}}, '
+            f"not {reprlib.repr(settings)}"
+        )
+    override = settings.get(EXPERIMENT_METADATA_FIELD)
+    if override is not None and not isinstance(override, str):
+        raise NotebookMetadataError(
+            f'notebook metadata "{METADATA_KEY}.{EXPERIMENT_METADATA_FIELD}" must be a string, '
+            f"not {reprlib.repr(override)}"
+        )
+    return override.strip() if override and override.strip() else None
 
 
 def experiment_name_for(
@@ -34,9 +59,9 @@ def experiment_name_for(
     relative to `root` (the Jupyter root), else to its git work tree, else its bare file name — as
     Databricks names a notebook's experiment after its workspace path.
     """
-    override = ((metadata or {}).get(METADATA_KEY) or {}).get(EXPERIMENT_METADATA_FIELD)
-    if isinstance(override, str) and override.strip():
-        return override.strip()
+    override = metadata_experiment(metadata)
+    if override:
+        return override
     path = Path(notebook_path).resolve()
     base = Path(root).resolve() if root is not None else project_root(path)
     if base is not None:
