@@ -212,6 +212,12 @@ def run(
 @click.option("--name", "schedule_name", metavar="NAME", help="Schedule name (default: from TARGET).")
 @click.option("--install", is_flag=True, help="cron: add the line to your crontab (idempotent).")
 @click.option("--uninstall", is_flag=True, help="cron: remove this schedule's line from your crontab.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace schedule files with other content, and a prefect.yaml deployment of the same name "
+    "(without it, schedule never overwrites).",
+)
 def schedule(
     target: Path,
     cron_expression: str,
@@ -228,6 +234,7 @@ def schedule(
     schedule_name: str | None,
     install: bool,
     uninstall: bool,
+    force: bool,
 ) -> None:
     """Write a schedule that runs `jupyter-mlops run TARGET` — no Jupyter server needed when it fires."""
     from jupyter_mlops.retraining.runner import check_gate_options
@@ -251,6 +258,7 @@ def schedule(
             name=schedule_name,
             install=install,
             uninstall=uninstall,
+            force=force,
         )
         for line in write_schedule(request):
             click.echo(line)

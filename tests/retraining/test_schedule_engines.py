@@ -84,7 +84,7 @@ def test_airflow_dag_file_is_written(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = (tmp_path / "iris_small_dag.py").read_text()
     compile(text, "iris_small_dag.py", "exec")
-    assert "schedule='0 3 * * 1'" in text and "max_active_runs=1" in text
+    assert "CRON = '0 3 * * 1'" in text and "schedule=CRON" in text and "max_active_runs=1" in text
 
 
 @pytest.mark.slow
