@@ -105,8 +105,10 @@ def merged_config(existing: str | None, deployment: dict[str, Any], output_dir: 
     try:
         config = yaml.safe_load(existing)
     except yaml.YAMLError as error:
-        problem = " ".join(str(error).split())
-        raise BadInputError(f"{location} is not valid YAML ({problem}); fix or move it") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or " ".join(str(error).split())
+        raise BadInputError(f"{location} is not valid YAML ({where}{problem}); fix or move it") from None
     deployments = (config.get("deployments") or []) if isinstance(config, dict) else None
     if not isinstance(deployments, list) or not all(isinstance(entry, dict) for entry in deployments):
         raise BadInputError(
