@@ -92,7 +92,7 @@ def _signals_deferred() -> Iterator[None]:
         yield
     finally:
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
     if signal.SIGTERM in received:
         signal.raise_signal(signal.SIGTERM)
     if signal.SIGINT in received:
