@@ -1,16 +1,15 @@
 """Writing OUTDIR without losing anything, and the `--check` comparison.
 
-A new OUTDIR is staged in a hidden sibling folder and renamed into place in one step. An existing OUTDIR
-(`--force`) is changed only where its manifest says nb2prod wrote: the new files are staged inside it,
-then moved over the old ones one rename each while Ctrl-C waits, files no longer produced are removed,
-and the manifest is written last. Anything else in OUTDIR makes nb2prod refuse, except run data it knows
-(`mlflow.db`, `mlruns/`, `mlartifacts/`) and caches, which it keeps. A lock on OUTDIR's parent folder
-makes a second nb2prod writing there at the same time stop with `OutputBusyError`.
+The files are staged in `OUTDIR/.nb2prod-staging-*`, then moved into OUTDIR one rename each while Ctrl-C
+waits; files the manifest lists that are no longer produced are removed, and the manifest is renamed in
+last. In an existing OUTDIR (`--force`) only the files its manifest lists are replaced: anything else makes
+nb2prod refuse, except run data it knows (`mlflow.db`, `mlruns/`, `mlartifacts/`) and caches, which it
+keeps. A lock on OUTDIR (flock on the folder, no lock file) makes a second nb2prod writing the same OUTDIR
+at the same time stop with `OutputBusyError`; a new OUTDIR that could not be written is removed again.
 """
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import shutil
@@ -18,7 +17,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from converters.errors import OutputBusyError, OutputError
@@ -52,15 +51,6 @@ def _stage(staging: Path, files: dict[str, bytes]) -> None:
         _write_file(staging / relative, data)
 
 
-def _make_staging(parent: Path, prefix: str) -> Path:
-    """A fresh folder for staged files, with the permissions the user's umask gives a new folder."""
-    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    umask = os.umask(0o022)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
-    return staging
-
-
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     """Hold an exclusive lock on `directory` (flock on the folder itself: no lock file is left behind)."""
@@ -70,7 +60,7 @@ def _locked(directory: Path) -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputBusyError(
-                f"another nb2prod is writing in {directory} right now; run again when it has finished"
+                f"another nb2prod is writing {directory} right now; run again when it has finished"
             ) from None
         yield
     finally:
@@ -105,8 +95,8 @@ def _existing_ancestor(path: Path) -> Path:
     return path
 
 
-def _prepare_parent(out_dir: Path) -> Path:
-    """OUTDIR's parent folder, created if missing; OutputError in one line when that is impossible."""
+def _prepare_parent(out_dir: Path) -> None:
+    """Create OUTDIR's parent folder if missing; OutputError in one line when that is impossible."""
     ancestor = _existing_ancestor(out_dir.parent)
     if not ancestor.is_dir():
         raise OutputError(f"cannot write {out_dir}: {ancestor} is a file, not a folder")
@@ -114,7 +104,6 @@ def _prepare_parent(out_dir: Path) -> Path:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"cannot create {out_dir.parent}: {error.strerror or error}") from None
-    return out_dir.parent
 
 
 def _listed(paths: list[str]) -> str:
@@ -177,23 +166,6 @@ def _remove_file_and_empty_folders(out_dir: Path, relative: str) -> None:
         folder = folder.parent
 
 
-def _write_new(out_dir: Path, files: dict[str, bytes]) -> None:
-    staging = _make_staging(out_dir.parent, f".{out_dir.name}.nb2prod-")
-    try:
-        _stage(staging, with_manifest(files))
-        try:
-            os.rename(staging, out_dir)
-        except OSError as error:
-            if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
-                raise OutputError(
-                    f"{out_dir} appeared while nb2prod was writing; nothing was written"
-                ) from None
-            raise
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 def _replace_in_place(out_dir: Path, files: dict[str, bytes]) -> None:
     previous = read_manifest(out_dir)
     foreign = foreign_entries(out_dir, previous, files)
@@ -205,7 +177,7 @@ def _replace_in_place(out_dir: Path, files: dict[str, bytes]) -> None:
         )
     _remove_leftover_staging(out_dir)
     no_longer_written = sorted(set(previous) - set(files))
-    staging = _make_staging(out_dir, STAGING_PREFIX)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     try:
         _stage(staging, with_manifest(files))
         # Until the last rename the manifest lists old and new files, so a killed run can be redone.
@@ -236,19 +208,32 @@ def write_package(
         raise OutputError(f"{out_dir} exists and is not a directory")
     if out_dir.exists() and not force:
         raise OutputError(f"{out_dir} already exists; use --force to replace the files nb2prod wrote there")
-    parent = _prepare_parent(out_dir)
+    _prepare_parent(out_dir)
     try:
-        with _locked(parent):
-            if out_dir.is_dir():
-                if not force:
-                    raise OutputError(
-                        f"{out_dir} already exists; use --force to replace the files nb2prod wrote there"
-                    )
+        created = _create(out_dir, force=force)
+        with _locked(out_dir):
+            try:
                 _replace_in_place(out_dir, files)
-            else:
-                _write_new(out_dir, files)
+            except BaseException:
+                if created:
+                    with suppress(OSError):
+                        out_dir.rmdir()  # only when empty: what nb2prod itself just created
+                raise
     except OSError as error:
         raise OutputError(f"cannot write {out_dir}: {error.strerror or error}") from None
+
+
+def _create(out_dir: Path, *, force: bool) -> bool:
+    """Create OUTDIR; True when this call created it (False: it exists and `force` allows writing there)."""
+    try:
+        out_dir.mkdir()
+    except FileExistsError:
+        if not force or not out_dir.is_dir():
+            raise OutputError(
+                f"{out_dir} already exists; use --force to replace the files nb2prod wrote there"
+            ) from None
+        return False
+    return True
 
 
 def stale_files(out_dir: Path, files: dict[str, bytes]) -> list[str]:

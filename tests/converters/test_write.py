@@ -213,9 +213,9 @@ def test_outdir_under_a_file_or_in_proc_is_one_line(run_cli: RunCli, tmp_path: P
 
 
 @pytest.fixture
-def held_lock(tmp_path: Path) -> Iterator[None]:
-    """Another nb2prod writing in tmp_path: hold the lock it takes on OUTDIR's parent folder."""
-    descriptor = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+def held_lock(written: Path) -> Iterator[None]:
+    """Another nb2prod writing OUTDIR: hold the lock it takes on the folder."""
+    descriptor = os.open(written, os.O_RDONLY | os.O_DIRECTORY)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     try:
         yield
@@ -223,18 +223,17 @@ def held_lock(tmp_path: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def test_a_second_nb2prod_writing_there_stops_with_exit_75(
+def test_a_second_nb2prod_writing_the_same_outdir_stops_with_exit_75(
     run_cli: RunCli, written: Path, tmp_path: Path, held_lock: None
 ) -> None:
     before = tree(written)
     code, out, err = run_cli(CORPUS_NOTEBOOK, "-o", written, "--force")
     assert (code, out) == (75, "")
     assert last_line(err) == (
-        f"nb2prod: error: another nb2prod is writing in {tmp_path} right now; run again when it has finished"
+        f"nb2prod: error: another nb2prod is writing {written} right now; run again when it has finished"
     )
     assert tree(written) == before
-    code, _, _ = run_cli(CORPUS_NOTEBOOK, "-o", tmp_path / "new")
-    assert code == 75 and not (tmp_path / "new").exists()
+    assert run_cli(CORPUS_NOTEBOOK, "-o", tmp_path / "next_to_it", "-q")[0] == 0, "other folders are free"
 
 
 def test_concurrent_force_runs_leave_one_complete_package(
@@ -255,7 +254,7 @@ def test_concurrent_force_runs_leave_one_complete_package(
             assert code in (0, 75), err
             if code == 75:
                 assert err.strip() == (
-                    f"nb2prod: error: another nb2prod is writing in {tmp_path} right now; "
+                    f"nb2prod: error: another nb2prod is writing {out_dir} right now; "
                     "run again when it has finished"
                 )
         assert 0 in [code for code, _ in results]
