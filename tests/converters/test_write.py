@@ -342,3 +342,42 @@ def test_a_disk_error_mid_write_is_one_line_and_leaves_nothing(
         f"nb2prod: error: cannot write {tmp_path / 'out'}: No space left on device",
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_on_the_console_script_is_one_line_and_never_half_writes(
+    tmp_path: Path, reference: dict[str, bytes]
+) -> None:
+    """A real SIGINT once nb2prod says it is writing: exit 130 with one line (or 0 if it had finished), and
+    OUTDIR holds either the old package or the whole new one."""
+    out_dir = tmp_path / "out"
+    assert (
+        subprocess.run([NB2PROD, str(CORPUS_NOTEBOOK), "-o", str(out_dir), "--name", "old", "-q"]).returncode
+        == 0
+    )
+    old = tree(out_dir)
+    process = subprocess.Popen(
+        [NB2PROD, str(CORPUS_NOTEBOOK), "-o", str(out_dir), "--force"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if line.startswith("nb2prod: writing"):
+            process.send_signal(signal.SIGINT)
+            break
+    lines += process.stderr.readlines()
+    code = process.wait(timeout=120)
+    after = tree(out_dir)
+    assert "Traceback" not in "".join(lines)
+    if code == 130:
+        assert lines[-1].strip() in (
+            f"nb2prod: interrupted; {out_dir} was left as it was",
+            f"nb2prod: interrupted after {out_dir} was completely written",
+        )
+        assert after == (old if "left as it was" in lines[-1] else reference)
+    else:
+        assert code == 0 and after == reference
+    assert sorted(path.name for path in out_dir.iterdir() if path.name.startswith(".nb2prod-staging")) == []
