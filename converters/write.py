@@ -68,7 +68,7 @@ def _locked(directory: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _signals_deferred() -> Iterator[None]:
+def signals_deferred() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, then act on them: the block is never cut."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -183,7 +183,7 @@ def _replace_in_place(out_dir: Path, files: dict[str, bytes]) -> None:
         # Until the last rename the manifest lists old and new files, so a killed run can be redone.
         union = staging / ".nb2prod-manifest-union.json"
         _write_file(union, manifest_from_digests({**previous, **digests_of(files)}))
-        with _signals_deferred():
+        with signals_deferred():
             os.replace(union, out_dir / MANIFEST_NAME)
             for relative in files:
                 (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """`jupyter-mlops` (also `jupyter mlops`): run a notebook or nb2prod package tracked in MLflow; schedule it.
 
 Thin: options are parsed here and handed to `jupyter_mlops.retraining`; errors become a message and an exit
-code (2 bad input, 1 failed run, 3 tracking server unreachable; fan-out: the number of failed sets).
+code (2 bad input, 1 failed run, 3 tracking server unreachable; fan-out: the number of failed sets;
+`schedule` interrupted by Ctrl-C: 130).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 from jupyter_mlops.retraining.errors import RetrainingError
 
 F = Callable[..., Any]
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def parameter_options(function: F) -> F:
@@ -264,6 +266,17 @@ def schedule(
             click.echo(line)
     except RetrainingError as error:
         fail(error)
+    except KeyboardInterrupt as interrupt:
+        from converters.write import InterruptedAfterWrite
+
+        written = isinstance(interrupt, InterruptedAfterWrite)
+        click.echo(
+            "jupyter-mlops: interrupted after the schedule files were written"
+            if written
+            else "jupyter-mlops: interrupted; no schedule file was changed",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

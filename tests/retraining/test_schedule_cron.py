@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from jupyter_mlops.retraining.schedule import files as schedule_files
 from tests.retraining.conftest import IRIS_NOTEBOOK
 
 needs_crontab = pytest.mark.skipif(
@@ -257,3 +259,44 @@ def test_output_under_a_file_is_one_line(cli, tmp_path: Path) -> None:
         "jupyter-mlops: cannot create the schedule folder /proc/jupyter-mlops-schedule: "
         "No such file or directory"
     )
+
+
+def test_ctrl_c_before_the_files_are_moved_in_changes_nothing(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["schedule", IRIS_NOTEBOOK, "-o", tmp_path, "--name", "iris"]
+    assert cli(*args, "--cron", "0 3 * * 1").exit_code == 0
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    real_staged_copy = schedule_files._staged_copy
+    staged: list[Path] = []
+
+    def stage_then_interrupt(path: Path, text: str, *, executable: bool) -> Path:
+        if staged:
+            raise KeyboardInterrupt
+        staged.append(real_staged_copy(path, text, executable=executable))
+        return staged[-1]
+
+    monkeypatch.setattr(schedule_files, "_staged_copy", stage_then_interrupt)
+    result = cli(*args, "--cron", "30 2 * * *", "--force")
+    assert result.exit_code == 130
+    assert result.output.strip() == "jupyter-mlops: interrupted; no schedule file was changed"
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+def test_ctrl_c_while_the_files_are_moved_in_finishes_them_first(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real SIGINT between two renames: both files are the new schedule's, then exit 130."""
+    real_replace = os.replace
+
+    def replace_and_interrupt(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        signal.raise_signal(signal.SIGINT)
+        real_replace(source, target)
+
+    monkeypatch.setattr(schedule_files.os, "replace", replace_and_interrupt)
+    result = cli("schedule", IRIS_NOTEBOOK, "--cron", "0 3 * * 1", "-o", tmp_path, "--name", "iris")
+    assert result.exit_code == 130
+    assert result.output.strip() == "jupyter-mlops: interrupted after the schedule files were written"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["iris.crontab", "iris.sh"]
+    assert (tmp_path / "iris.crontab").read_text().startswith("0 3 * * 1 ")
+    assert (tmp_path / "iris.sh").read_text().endswith("exit $status\n")

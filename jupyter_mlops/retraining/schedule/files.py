@@ -1,6 +1,7 @@
 """Writing schedule files without losing anything: every file is checked before any is written, a file with
 other content is replaced only with `--force`, each write is atomic, and one lock per folder serialises
-two `schedule` commands writing there (prefect.yaml is read, merged and written under it)."""
+two `schedule` commands writing there (prefect.yaml is read, merged and written under it). Ctrl-C is held
+while the staged files are renamed in."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from converters.write import signals_deferred
 from jupyter_mlops.retraining.errors import BadInputError
 
 
@@ -67,8 +69,8 @@ def refuse_overwrites(files: list[PlannedFile], *, force: bool) -> None:
         )
 
 
-def write_file(path: Path, text: str, *, executable: bool = False) -> None:
-    """Write atomically (a fresh temporary file in the same folder, then rename): never half-written."""
+def _staged_copy(path: Path, text: str, *, executable: bool) -> Path:
+    """A fresh temporary file next to `path` holding `text`, with the mode a new file gets."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
@@ -76,17 +78,27 @@ def write_file(path: Path, text: str, *, executable: bool = False) -> None:
         umask = os.umask(0o022)
         os.umask(umask)
         os.chmod(temporary, (0o777 if executable else 0o666) & ~umask)
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
 
 
 def write_all(files: list[PlannedFile], *, force: bool) -> None:
-    """Check every file first (refuse_overwrites), then write each one atomically."""
+    """Check every file (refuse_overwrites), stage each next to its place, then rename them all in while
+    Ctrl-C waits: the schedule's files change together or not at all."""
     refuse_overwrites(files, force=force)
-    for planned in files:
-        try:
-            write_file(planned.path, planned.text, executable=planned.executable)
-        except OSError as error:
-            raise BadInputError(f"cannot write {planned.path}: {error.strerror or error}") from None
+    staged: list[Path] = []
+    try:
+        for planned in files:
+            staged.append(_staged_copy(planned.path, planned.text, executable=planned.executable))
+        with signals_deferred():
+            for planned, temporary in zip(files, staged, strict=True):
+                os.replace(temporary, planned.path)
+    except OSError as error:
+        raise BadInputError(
+            f"cannot write the schedule in {files[0].path.parent}: {error.strerror or error}"
+        ) from None
+    finally:
+        for temporary in staged:
+            temporary.unlink(missing_ok=True)

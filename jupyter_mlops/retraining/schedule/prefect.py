@@ -15,7 +15,7 @@ import yaml
 
 from jupyter_mlops.retraining.errors import BadInputError
 from jupyter_mlops.retraining.schedule import Job
-from jupyter_mlops.retraining.schedule.files import PlannedFile, read_existing, write_all
+from jupyter_mlops.retraining.schedule.files import PlannedFile, read_existing, refuse_overwrites, write_all
 
 INSTALL_HINT = "pip install jupyter-mlops[prefect]"
 FLOW_FUNCTION = "retrain_flow"
@@ -137,9 +137,9 @@ def emit(job: Job, output_dir: Path, *, force: bool = False) -> list[str]:
     flow_file = f"{job.name}_flow.py"
     location = output_dir / "prefect.yaml"
     config = merged_config(read_existing(location), deployment_for(job, flow_file), output_dir, force=force)
-    planned_config = PlannedFile(location, config_text(config))
-    write_all([PlannedFile(output_dir / flow_file, flow_source(job))], force=force)
-    write_all([planned_config], force=True)
+    planned_flow = PlannedFile(output_dir / flow_file, flow_source(job))
+    refuse_overwrites([planned_flow], force=force)
+    write_all([planned_flow, PlannedFile(location, config_text(config))], force=True)  # the merge decided
     return [
         f"wrote {output_dir / flow_file}",
         f"wrote {location} (deployment {job.name!r}, cron {job.cron!r}, UTC; "
