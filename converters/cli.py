@@ -8,9 +8,10 @@ from pathlib import Path
 
 from converters.convert import convert
 from converters.errors import ConversionError, OutputBusyError
+from converters.interrupts import InterruptedAfterWrite
 from converters.manifest import with_manifest
 from converters.tags import tags_markdown
-from converters.write import InterruptedAfterWrite, stale_files, write_package
+from converters.write import stale_files, write_package
 
 EXIT_DONE = 0
 EXIT_CHECK_DIFFERS = 1

@@ -13,14 +13,13 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from converters.errors import OutputBusyError, OutputError
+from converters.interrupts import signals_deferred
 from converters.manifest import (
     MANIFEST_NAME,
     digests_of,
@@ -35,10 +34,6 @@ CACHES = ("__pycache__", ".pytest_cache")
 RUNTIME_LEFTOVERS = RUN_DATA + CACHES
 STAGING_PREFIX = ".nb2prod-staging-"
 NAMED_AT_MOST = 10
-
-
-class InterruptedAfterWrite(KeyboardInterrupt):
-    """Ctrl-C arrived while the staged files were being moved in; the move was finished first."""
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -65,28 +60,6 @@ def _locked(directory: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
-
-
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, then act on them: the block is never cut."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    deferred = (signal.SIGINT, signal.SIGTERM)
-    previous = {
-        number: signal.signal(number, lambda number, frame: received.append(number)) for number in deferred
-    }
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, signal.SIG_DFL if handler is None else handler)
-    if signal.SIGTERM in received:
-        signal.raise_signal(signal.SIGTERM)
-    if signal.SIGINT in received:
-        raise InterruptedAfterWrite
 
 
 def _existing_ancestor(path: Path) -> Path:

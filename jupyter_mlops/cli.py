@@ -267,7 +267,7 @@ def schedule(
     except RetrainingError as error:
         fail(error)
     except KeyboardInterrupt as interrupt:
-        from converters.write import InterruptedAfterWrite
+        from converters.interrupts import InterruptedAfterWrite
 
         written = isinstance(interrupt, InterruptedAfterWrite)
         click.echo(

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from converters.write import signals_deferred
+from converters.interrupts import signals_deferred
 from jupyter_mlops.retraining.errors import BadInputError
 
 
