@@ -11,7 +11,7 @@ from pathlib import Path
 
 from converters.emit import orchestration, project, runtime, tests
 from converters.errors import ConversionError
-from converters.experiment_naming import experiment_name_for
+from converters.experiment_naming import experiment_name_for, metadata_experiment
 from converters.notebook import read_notebook
 from converters.plan import Plan, build_plan
 
@@ -60,6 +60,7 @@ def convert(
     check_package_name(name)
     say(f"analysing {len(notebook.cells)} cells")
     plan = build_plan(notebook)
+    metadata_experiment(notebook.metadata)  # malformed jupyter_mlops metadata: one line, exit 2
     experiment = experiment_name_for(notebook_path, notebook.metadata)
     notebook_file = notebook_path.name
     say(f"emitting {len(plan.steps)} steps as package {name}")

@@ -76,3 +76,11 @@ class DependencyError(ConversionError):
 
 class ParameterValueError(ValueError):
     """A value given for a parameter (command line, schedule) that does not fit its type."""
+
+
+class OutputError(ConversionError):
+    """OUTDIR cannot be written as asked: it exists, holds files nb2prod did not write, or is not writable."""
+
+
+class OutputBusyError(OutputError):
+    """Another nb2prod is writing the same OUTDIR right now."""

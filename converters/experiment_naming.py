@@ -8,9 +8,11 @@ side panel shows a notebook's runs together whichever part logged them.
 from __future__ import annotations
 
 import os
+import reprlib
 from pathlib import Path
 from typing import Any
 
+from converters.errors import ConversionError
 from converters.git_query import git_output
 
 METADATA_KEY = "jupyter_mlops"
@@ -23,12 +25,36 @@ def project_root(path: Path) -> Path | None:
     return Path(top).resolve() if top else None
 
 
+class NotebookMetadataError(ConversionError):
+    """The notebook's `jupyter_mlops` metadata is not `{"experiment": NAME}`."""
+
+
+def metadata_experiment(metadata: dict[str, Any] | None) -> str | None:
+    """The experiment named in the notebook metadata, or None; NotebookMetadataError when it is malformed."""
+    settings = (metadata or {}).get(METADATA_KEY)
+    if settings is None:
+        return None
+    if not isinstance(settings, dict):
+        raise NotebookMetadataError(
+            f'notebook metadata "{METADATA_KEY}" must be an object such as {{"experiment": "NAME"}}, '
+            f"not {reprlib.repr(settings)}"
+        )
+    override = settings.get(EXPERIMENT_METADATA_FIELD)
+    if override is not None and not isinstance(override, str):
+        raise NotebookMetadataError(
+            f'notebook metadata "{METADATA_KEY}.{EXPERIMENT_METADATA_FIELD}" must be a string, '
+            f"not {reprlib.repr(override)}"
+        )
+    return override.strip() if override and override.strip() else None
+
+
 def experiment_override(metadata: Any) -> str | None:
-    """The experiment name the notebook metadata `{"jupyter_mlops": {"experiment": NAME}}` sets, if any
-    (metadata of another shape sets none)."""
-    section = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
-    override = section.get(EXPERIMENT_METADATA_FIELD) if isinstance(section, dict) else None
-    return override.strip() if isinstance(override, str) and override.strip() else None
+    """The experiment the notebook metadata names, ignoring metadata of another shape (kernel-side callers;
+    nb2prod, `run` and the server refuse it instead, with `metadata_experiment`)."""
+    try:
+        return metadata_experiment(metadata if isinstance(metadata, dict) else None)
+    except NotebookMetadataError:
+        return None
 
 
 def experiment_name_for(

@@ -20,7 +20,8 @@ step, the notebook's `test` cells, and a **parity test** that runs the original 
 compares every step's outputs with the pipeline's), `requirements.txt`, `MLproject` and a conversion report.
 Hidden kernel state, dependency cycles, misspelled tags and magics without a faithful translation are refused
 with the cell, tag and line (exit code 2, nothing written). Output is byte-for-byte deterministic and written
-atomically; `nb2prod --check` exits 1 when OUTDIR is stale.
+atomically; `nb2prod --check` exits 1 when OUTDIR is stale. `--force` replaces only the files nb2prod's
+manifest lists, keeps `mlflow.db`/`mlruns/`, and refuses (naming them) when OUTDIR holds anything else.
 
 ```bash
 nb2prod examples/iris_classifier.ipynb -o examples/generated/iris_classifier

@@ -1,7 +1,8 @@
 """`jupyter-mlops` (also `jupyter mlops`): run a notebook or nb2prod package tracked in MLflow; schedule it.
 
 Thin: options are parsed here and handed to `jupyter_mlops.retraining`; errors become a message and an exit
-code (2 bad input, 1 failed run, 3 tracking server unreachable; fan-out: the number of failed sets).
+code (2 bad input, 1 failed run, 3 tracking server unreachable; fan-out: the number of failed sets;
+`schedule` interrupted by Ctrl-C: 130).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 from jupyter_mlops.retraining.errors import RetrainingError
 
 F = Callable[..., Any]
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def parameter_options(function: F) -> F:
@@ -212,6 +214,12 @@ def run(
 @click.option("--name", "schedule_name", metavar="NAME", help="Schedule name (default: from TARGET).")
 @click.option("--install", is_flag=True, help="cron: add the line to your crontab (idempotent).")
 @click.option("--uninstall", is_flag=True, help="cron: remove this schedule's line from your crontab.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace schedule files with other content, and a prefect.yaml deployment of the same name "
+    "(without it, schedule never overwrites).",
+)
 def schedule(
     target: Path,
     cron_expression: str,
@@ -228,6 +236,7 @@ def schedule(
     schedule_name: str | None,
     install: bool,
     uninstall: bool,
+    force: bool,
 ) -> None:
     """Write a schedule that runs `jupyter-mlops run TARGET` — no Jupyter server needed when it fires."""
     from jupyter_mlops.retraining.runner import check_gate_options
@@ -251,11 +260,23 @@ def schedule(
             name=schedule_name,
             install=install,
             uninstall=uninstall,
+            force=force,
         )
         for line in write_schedule(request):
             click.echo(line)
     except RetrainingError as error:
         fail(error)
+    except KeyboardInterrupt as interrupt:
+        from converters.interrupts import InterruptedAfterWrite
+
+        written = isinstance(interrupt, InterruptedAfterWrite)
+        click.echo(
+            "jupyter-mlops: interrupted after the schedule files were written"
+            if written
+            else "jupyter-mlops: interrupted; no schedule file was changed",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 if [[ $# -ne 1 || "$1" == -* ]]; then
-  echo "usage: bash scripts/demo.sh DEMO_DIR   (DEMO_DIR is replaced: package, tests and mlflow.db)" >&2
+  echo "usage: bash scripts/demo.sh DEMO_DIR   (its package and tests are replaced; its mlflow.db keeps earlier runs)" >&2
   exit 2
 fi
 

@@ -12,6 +12,7 @@ from types import ModuleType
 import nbformat
 
 from converters.errors import ConversionError
+from converters.experiment_naming import metadata_experiment
 from converters.metrics import MetricSpec, metric_specs
 from converters.parameters import parse_parameters_cell
 from converters.tags import parse_cell_tags
@@ -96,6 +97,7 @@ def load_notebook_target(path: Path) -> NotebookTarget:
     metrics: list[MetricSpec] = []
     model_variable: str | None = None
     try:
+        metadata_experiment(notebook.metadata)
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 continue

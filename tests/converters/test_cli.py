@@ -1,5 +1,5 @@
 """The nb2prod command: every bad input → exit 2 with its message and nothing written; determinism,
-atomic writes, --force, --check."""
+--check. Writing OUTDIR (--force, manifest, locks, Ctrl-C) is tested in test_write.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import converters.write
 from converters.tags import tags_markdown
 from tests.converters.conftest import DATA
 
@@ -96,6 +95,30 @@ def test_unreadable_notebooks_exit_2(run_cli: RunCli, tmp_path: Path, content: b
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            "oops",
+            'notebook metadata "jupyter_mlops" must be an object such as {"experiment": "NAME"}, '
+            "not 'oops'",
+        ),
+        ({"experiment": 7}, 'notebook metadata "jupyter_mlops.experiment" must be a string, not 7'),
+    ],
+)
+def test_malformed_jupyter_mlops_metadata_exits_2(
+    run_cli: RunCli, make_notebook: MakeNotebook, tmp_path: Path, settings: object, message: str
+) -> None:
+    notebook = make_notebook([("x = 1", "step:a")])
+    document = json.loads(notebook.read_text())
+    document["metadata"]["jupyter_mlops"] = settings
+    notebook.write_text(json.dumps(document))
+    code, out, err = run_cli(notebook, "-o", tmp_path / "out")
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == f"nb2prod: error: {message}"
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_notebook_and_bad_package_name(run_cli: RunCli, tmp_path: Path) -> None:
     code, _, err = run_cli(tmp_path / "nope.ipynb", "-o", tmp_path / "out")
     assert code == 2
@@ -143,47 +166,6 @@ def test_report_goes_to_stdout_and_file(run_cli: RunCli, tmp_path: Path) -> None
     assert "nb2prod: reading" in err and "nb2prod: writing" in err
 
 
-def test_existing_outdir_is_kept_without_force(run_cli: RunCli, tmp_path: Path) -> None:
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    (out_dir / "keep.txt").write_text("mine")
-    code, _, err = run_cli(CORPUS_NOTEBOOK, "-o", out_dir)
-    assert code == 2
-    assert f"nb2prod: error: {out_dir} already exists; use --force to replace it" in err
-    assert tree(out_dir) == {"keep.txt": b"mine"}
-    assert run_cli(CORPUS_NOTEBOOK, "-o", out_dir, "--force", "-q")[0] == 0
-    assert "keep.txt" not in tree(out_dir)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
-
-
-def test_a_failure_mid_emit_leaves_nothing_behind(
-    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    written: list[Path] = []
-    real_write = converters.write._write_file
-
-    def failing_write(path: Path, data: bytes) -> None:
-        if len(written) == 5:
-            raise OSError(28, "No space left on device")
-        written.append(path)
-        real_write(path, data)
-
-    monkeypatch.setattr(converters.write, "_write_file", failing_write)
-    with pytest.raises(OSError, match="No space left"):
-        run_cli(CORPUS_NOTEBOOK, "-o", tmp_path / "out")
-    assert len(written) == 5
-    assert list(tmp_path.iterdir()) == []
-
-    previous = tmp_path / "previous"
-    previous.mkdir()
-    (previous / "old.txt").write_text("old")
-    written.clear()
-    with pytest.raises(OSError, match="No space left"):
-        run_cli(CORPUS_NOTEBOOK, "-o", previous, "--force")
-    assert tree(previous) == {"old.txt": b"old"}
-    assert [path.name for path in tmp_path.iterdir()] == ["previous"]
-
-
 def test_check_reports_stale_missing_and_extra_files(run_cli: RunCli, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     assert run_cli(CORPUS_NOTEBOOK, "-o", out_dir, "-q")[0] == 0
@@ -208,6 +190,7 @@ def test_check_reports_stale_missing_and_extra_files(run_cli: RunCli, tmp_path: 
         "  missing: README.md",
         "  differs: tagged_pipeline/pipeline.py",
         "  differs: tagged_pipeline/tagged_pipeline.ipynb",
+        "  differs: .nb2prod-manifest.json",
         "  extra: notes.txt",
     ]
     assert tree(out_dir) == before

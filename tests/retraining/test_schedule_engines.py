@@ -6,8 +6,10 @@ repository's `.venv-prefect` / `.venv-airflow` (docs/retraining.md), else this o
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,7 +86,7 @@ def test_airflow_dag_file_is_written(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = (tmp_path / "iris_small_dag.py").read_text()
     compile(text, "iris_small_dag.py", "exec")
-    assert "schedule='0 3 * * 1'" in text and "max_active_runs=1" in text
+    assert "CRON = '0 3 * * 1'" in text and "schedule=CRON" in text and "max_active_runs=1" in text
 
 
 @pytest.mark.slow
@@ -150,3 +152,143 @@ def test_airflow_dag_loads_in_dagbag_and_runs_with_dag_test(tracking_uri: str, c
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "import errors {}" in completed.stdout and "timetable 0 3 * * 1" in completed.stdout
     assert finished_runs(tracking_uri, experiment) == ["FINISHED"]
+
+
+OTHER_PROJECT = """\
+# our team's deployments
+name: etl
+prefect-version: 3.8.0
+deployments:
+  - name: nightly-etl
+    entrypoint: etl.py:nightly
+    work_pool:
+      name: etl-pool
+"""
+
+
+def test_an_existing_prefect_yaml_keeps_its_other_deployments(cli, tmp_path: Path) -> None:
+    (tmp_path / "prefect.yaml").write_text(OTHER_PROJECT)
+    args = ["schedule", IRIS_NOTEBOOK, "--target", "prefect", "-o", tmp_path]
+    result = cli(*args, "--cron", "0 3 * * 1")
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load((tmp_path / "prefect.yaml").read_text())
+    other = yaml.safe_load(OTHER_PROJECT)
+    assert {key: config[key] for key in ("name", "prefect-version")} == {
+        "name": "etl",
+        "prefect-version": "3.8.0",
+    }
+    assert [entry["name"] for entry in config["deployments"]] == ["nightly-etl", "iris_small"]
+    assert config["deployments"][0] == other["deployments"][0]
+    assert cli(*args, "--cron", "0 3 * * 1").exit_code == 0, "the same schedule again changes nothing"
+    before = (tmp_path / "prefect.yaml").read_text()
+    refused = cli(*args, "--cron", "30 2 * * *")
+    assert refused.exit_code == 2
+    assert refused.output.strip() == (
+        f"jupyter-mlops: {tmp_path / 'prefect.yaml'} already has a deployment named 'iris_small' with other "
+        "settings; nothing was written (use --force to replace it, or --name for another one)"
+    )
+    assert (tmp_path / "prefect.yaml").read_text() == before
+    assert cli(*args, "--cron", "30 2 * * *", "--force").exit_code == 0
+    config = yaml.safe_load((tmp_path / "prefect.yaml").read_text())
+    assert [entry["name"] for entry in config["deployments"]] == ["nightly-etl", "iris_small"]
+    assert config["deployments"][0] == other["deployments"][0]
+    assert config["deployments"][1]["schedules"] == [{"cron": "30 2 * * *", "timezone": "UTC"}]
+    assert cli(*args, "--cron", "0 4 * * *", "--name", "iris_early").exit_code == 0
+    config = yaml.safe_load((tmp_path / "prefect.yaml").read_text())
+    assert [entry["name"] for entry in config["deployments"]] == ["nightly-etl", "iris_small", "iris_early"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "deployments: [\n",
+            "is not valid YAML (line 2, column 1: expected the node content, but found '<stream end>'); "
+            "fix or move it",
+        ),
+        ("- just\n- a list\n", "is not a Prefect project file (no `deployments` list); fix or move it"),
+    ],
+)
+def test_a_prefect_yaml_that_is_not_a_project_is_refused(
+    cli, tmp_path: Path, content: str, message: str
+) -> None:
+    (tmp_path / "prefect.yaml").write_text(content)
+    result = cli("schedule", IRIS_NOTEBOOK, "--cron", "0 3 * * 1", "--target", "prefect", "-o", tmp_path)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"jupyter-mlops: {tmp_path / 'prefect.yaml'} {message}")
+    assert len(result.output.strip().splitlines()) == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["prefect.yaml"]
+    assert (tmp_path / "prefect.yaml").read_text() == content
+
+
+def test_an_existing_dag_file_is_refused_without_force(cli, tmp_path: Path) -> None:
+    dag = tmp_path / "iris_small_dag.py"
+    dag.write_text("# my own DAG\n")
+    args = ["schedule", IRIS_NOTEBOOK, "--cron", "0 3 * * 1", "--target", "airflow", "-o", tmp_path]
+    refused = cli(*args)
+    assert refused.exit_code == 2
+    assert refused.output.strip() == (
+        f"jupyter-mlops: {dag} already exists with other content; nothing was written "
+        "(use --force to replace)"
+    )
+    assert dag.read_text() == "# my own DAG\n"
+    assert cli(*args, "--force").exit_code == 0
+    assert "CRON = '0 3 * * 1'" in dag.read_text()
+    assert cli(*args).exit_code == 0, "the same DAG again changes nothing"
+
+
+def shape(source: str) -> str:
+    """The module's syntax tree with every constant blanked: what code it runs, not which values."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            node.value = None
+    return ast.dump(tree)
+
+
+def literal(source: str, name: str) -> object:
+    """The value a module assigns to `name` at top level."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == [name]:  # type: ignore[attr-defined]
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"no {name} = ... in the module")
+
+
+HOSTILE = 'x"""\n__import__("os").system("touch PWNED")\n\'\'\'{}%\u2028😀y'
+
+
+@pytest.mark.parametrize(("engine", "written"), [("prefect", "iris_flow.py"), ("airflow", "iris_dag.py")])
+def test_hostile_paths_reach_the_flow_and_dag_only_as_literals(
+    cli, tmp_path: Path, engine: str, written: str
+) -> None:
+    """The same code whatever the notebook path, folder or experiment; the values come back unchanged."""
+    sources = {}
+    for kind in ("plain", "hostile"):
+        folder = tmp_path / kind / ("notebooks" if kind == "plain" else HOSTILE)
+        folder.mkdir(parents=True)
+        notebook = folder / "iris.ipynb"
+        shutil.copy(IRIS_NOTEBOOK, notebook)
+        out = tmp_path / kind / ("out" if kind == "plain" else HOSTILE + "out")
+        experiment = "plain" if kind == "plain" else HOSTILE
+        result = cli(
+            "schedule",
+            notebook,
+            "--cron",
+            "0 3 * * 1",
+            "--target",
+            engine,
+            "-o",
+            out,
+            "--experiment",
+            experiment,
+        )
+        assert result.exit_code == 0, result.output
+        sources[kind] = (out / written).read_text(encoding="utf-8")
+        assert literal(sources[kind], "TARGET") == str(notebook)
+        command = literal(sources[kind], "COMMAND")
+        assert isinstance(command, list) and command[command.index("--experiment") + 1] == experiment
+        if engine == "prefect":
+            config = yaml.safe_load((out / "prefect.yaml").read_text(encoding="utf-8"))
+            [pull] = config["pull"]
+            assert pull["prefect.deployments.steps.set_working_directory"]["directory"] == str(out)
+    assert shape(sources["hostile"]) == shape(sources["plain"])

@@ -3,12 +3,12 @@
 Every engine runs the same command (`python -m jupyter_mlops.cli run TARGET ...` with the interpreter that
 wrote the schedule), so a schedule never depends on a Jupyter server, and switching a notebook for its
 nb2prod package changes one path. The engines themselves are optional extras, imported only by the files
-written here when they run.
+written here when they run. A schedule never overwrites: files with other content, and a deployment of the
+same name in an existing prefect.yaml, are replaced only with `force` (schedule/files.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -39,6 +39,7 @@ class ScheduleRequest:
     name: str | None = None
     install: bool = False
     uninstall: bool = False
+    force: bool = False
     python: str = field(default_factory=lambda: sys.executable)
 
 
@@ -114,16 +115,6 @@ def build_job(request: ScheduleRequest) -> Job:
     return Job(name=schedule_name(request), cron=cron, workdir=workdir, command=command, target=target.path)
 
 
-def write_file(path: Path, text: str, *, executable: bool = False) -> None:
-    """Write atomically (temp file + rename), so a schedule file is never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    if executable:
-        temporary.chmod(0o755)
-    os.replace(temporary, path)
-
-
 def write_schedule(request: ScheduleRequest) -> list[str]:
     """Write the engine's files; return the lines to print (what was written, how to start it)."""
     if (request.install or request.uninstall) and request.engine != "cron":
@@ -135,11 +126,26 @@ def write_schedule(request: ScheduleRequest) -> list[str]:
     if request.engine == "cron":
         from jupyter_mlops.retraining.schedule import cron
 
-        return cron.emit(job, output_dir, install=request.install, uninstall=request.uninstall)
-    if request.engine == "prefect":
+        if request.uninstall:
+            return cron.uninstall(job, output_dir)
+        emit = cron.emit
+    elif request.engine == "prefect":
         from jupyter_mlops.retraining.schedule import prefect
 
-        return prefect.emit(job, output_dir)
-    from jupyter_mlops.retraining.schedule import airflow
+        emit = prefect.emit
+    else:
+        from jupyter_mlops.retraining.schedule import airflow
 
-    return airflow.emit(job, output_dir)
+        emit = airflow.emit
+    from jupyter_mlops.retraining.schedule.files import folder_lock
+
+    with folder_lock(output_dir):
+        lines = emit(job, output_dir, force=request.force)
+    if request.engine == "cron":
+        if request.install:
+            lines.append(cron.install(job, output_dir))
+        else:
+            lines.append(
+                "add it to your crontab: the same command with --install (or crontab -e and paste it)"
+            )
+    return lines

@@ -1,7 +1,9 @@
 """cron on one machine: a wrapper script (flock prevents overlapping runs) and its crontab line.
 
+Every value in the script is a shell word made by `shlex.quote` and appears once, in a variable or the
+command; the crontab line escapes `%` as crontab(5) asks and refuses a path with a line break.
 `--install` / `--uninstall` edit the user's crontab through the `crontab` command, idempotently: the line
-carries a marker naming the wrapper script, and any older line with that marker is replaced.
+ends with a marker naming the wrapper script, and any older line with that marker is replaced.
 """
 
 from __future__ import annotations
@@ -10,47 +12,67 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from jupyter_mlops.retraining.errors import RetrainingError
-from jupyter_mlops.retraining.schedule import Job, write_file
+from jupyter_mlops.retraining.errors import BadInputError, RetrainingError
+from jupyter_mlops.retraining.schedule import Job
+from jupyter_mlops.retraining.schedule.files import PlannedFile, write_all
 
 LOCKED_EXIT_CODE = 75  # EX_TEMPFAIL: the previous run still holds the lock
 
 _SCRIPT = """\
 #!/bin/sh
-# jupyter-mlops schedule {name}: retrains {target}
-# at "{cron}" (cron). Written by `jupyter-mlops schedule`; regenerate rather than edit.
-# Needs no Jupyter server. flock skips a run while the previous one still holds the lock.
+# A jupyter-mlops schedule: cron runs this at CRON to retrain TARGET with `jupyter-mlops run`.
+# Written by `jupyter-mlops schedule`; regenerate rather than edit. Needs no Jupyter server.
+# flock skips a run while the previous one still holds the lock.
 set -u
+NAME={name}
+TARGET={target}
+CRON={cron}
+LOG={log}
+LOCK={lock}
 cd {workdir} || exit 1
-exec >>{log} 2>&1
-echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) start {name}"
-flock --nonblock --conflict-exit-code {locked} {lock} \\
+exec >>"$LOG" 2>&1
+echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) start $NAME"
+flock --nonblock --conflict-exit-code {locked} "$LOCK" \\
   {command}
 status=$?
 if [ "$status" -eq {locked} ]; then
-  echo "previous run of {name} still holds {lock}; this run was skipped"
+  echo "previous run of $NAME still holds $LOCK; this run was skipped"
 fi
-echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) end {name}: exit $status"
+echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) end $NAME: exit $status"
 exit $status
 """
 
 
+def crontab_escape(text: str) -> str:
+    """`%` → `\\%`: crontab(5) turns an unescaped `%` in the command into a newline."""
+    return text.replace("%", "\\%")
+
+
 def marker(script: Path) -> str:
-    """The comment that identifies this schedule's crontab line."""
-    return f"# jupyter-mlops:{script}"
+    """The shell comment that ends this schedule's crontab line and identifies it."""
+    return f"# jupyter-mlops:{crontab_escape(str(script))}"
 
 
 def crontab_line(job: Job, script: Path) -> str:
-    """`0 3 * * 1 /path/to/name.sh # jupyter-mlops:/path/to/name.sh`."""
-    return f"{job.cron} {shlex.quote(str(script))} {marker(script)}"
+    """`0 3 * * 1 /path/to/name.sh # jupyter-mlops:/path/to/name.sh`; a path with a line break is refused."""
+    if any(character in str(script) for character in "\n\r"):
+        raise BadInputError(
+            f"{str(script)!r} contains a line break, which a crontab line cannot hold; choose another -o"
+        )
+    return f"{job.cron} {crontab_escape(shlex.quote(str(script)))} {marker(script)}"
+
+
+def is_line_of(line: str, script: Path) -> bool:
+    """Whether a crontab line is this script's (its marker ends the line)."""
+    return line.rstrip().endswith(" " + marker(script))
 
 
 def render_script(job: Job, output_dir: Path) -> str:
     """The wrapper script's text."""
     return _SCRIPT.format(
-        name=job.name,
-        target=job.target,
-        cron=job.cron,
+        name=shlex.quote(job.name),
+        target=shlex.quote(str(job.target)),
+        cron=shlex.quote(job.cron),
         workdir=shlex.quote(str(job.workdir)),
         log=shlex.quote(str(output_dir / f"{job.name}.log")),
         lock=shlex.quote(str(output_dir / f"{job.name}.lock")),
@@ -85,7 +107,7 @@ def write_crontab(lines: list[str]) -> None:
 def install_line(line: str, script: Path) -> bool:
     """Add (or replace) this schedule's line; returns whether the crontab changed."""
     current = read_crontab()
-    kept = [existing for existing in current if marker(script) not in existing]
+    kept = [existing for existing in current if not is_line_of(existing, script)]
     wanted = [*kept, line]
     if wanted == current:
         return False
@@ -96,28 +118,37 @@ def install_line(line: str, script: Path) -> bool:
 def remove_line(script: Path) -> bool:
     """Remove this schedule's line; returns whether it was there."""
     current = read_crontab()
-    kept = [existing for existing in current if marker(script) not in existing]
+    kept = [existing for existing in current if not is_line_of(existing, script)]
     if kept == current:
         return False
     write_crontab(kept)
     return True
 
 
-def emit(job: Job, output_dir: Path, *, install: bool = False, uninstall: bool = False) -> list[str]:
-    """Write `<name>.sh` and `<name>.crontab`; optionally edit the crontab."""
+def emit(job: Job, output_dir: Path, *, force: bool = False) -> list[str]:
+    """Write `<name>.sh` and `<name>.crontab` (refusing files with other content unless `force`)."""
     script = output_dir / f"{job.name}.sh"
     line = crontab_line(job, script)
-    if uninstall:
-        removed = remove_line(script)
-        return [f"removed {script} from your crontab" if removed else f"{script} was not in your crontab"]
-    write_file(script, render_script(job, output_dir), executable=True)
-    write_file(output_dir / f"{job.name}.crontab", line + "\n")
-    messages = [f"wrote {script}", f"wrote {output_dir / (job.name + '.crontab')}:", f"  {line}"]
-    if install:
-        changed = install_line(line, script)
-        messages.append("installed in your crontab" if changed else "already in your crontab (unchanged)")
-    else:
-        messages.append(
-            "add it to your crontab: the same command with --install (or crontab -e and paste it)"
-        )
-    return messages
+    crontab_file = output_dir / f"{job.name}.crontab"
+    write_all(
+        [
+            PlannedFile(script, render_script(job, output_dir), executable=True),
+            PlannedFile(crontab_file, line + "\n"),
+        ],
+        force=force,
+    )
+    return [f"wrote {script}", f"wrote {crontab_file}:", f"  {line}"]
+
+
+def install(job: Job, output_dir: Path) -> str:
+    """Add this schedule's line to the user's crontab (after its files are written); the line to print."""
+    script = output_dir / f"{job.name}.sh"
+    changed = install_line(crontab_line(job, script), script)
+    return "installed in your crontab" if changed else "already in your crontab (unchanged)"
+
+
+def uninstall(job: Job, output_dir: Path) -> list[str]:
+    """Remove this schedule's line from the user's crontab; writes no file."""
+    script = output_dir / f"{job.name}.sh"
+    removed = remove_line(script)
+    return [f"removed {script} from your crontab" if removed else f"{script} was not in your crontab"]

@@ -1,23 +1,31 @@
-"""Prefect: a flow file and a `prefect.yaml` deployment with the cron schedule, ready for `prefect deploy`.
+"""Prefect: a flow file and a deployment in `prefect.yaml` with the cron schedule, ready for `prefect deploy`.
 
 The flow runs the same `jupyter-mlops run` command as cron (the interpreter that wrote it), so the Prefect
-environment needs only Prefect; `concurrency_limit: 1` keeps runs from overlapping.
+environment needs only Prefect; `concurrency_limit: 1` keeps runs from overlapping. User values reach the
+flow only as `repr` literals, and prefect.yaml is read, merged and written with PyYAML: an existing file
+keeps its other deployments, and a deployment of the same name is replaced only with `force`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from jupyter_mlops.retraining.schedule import Job, write_file
+import yaml
+
+from jupyter_mlops.retraining.errors import BadInputError
+from jupyter_mlops.retraining.schedule import Job
+from jupyter_mlops.retraining.schedule.files import PlannedFile, read_existing, refuse_overwrites, write_all
 
 INSTALL_HINT = "pip install jupyter-mlops[prefect]"
+FLOW_FUNCTION = "retrain_flow"
+PREFECT_VERSION = "3.8.0"
 
 _FLOW = '''\
-"""Prefect flow {name}: retrains {target} with `jupyter-mlops run`.
+"""Prefect flow from `jupyter-mlops schedule --target prefect`: retrains TARGET with `jupyter-mlops run`.
 
-Written by `jupyter-mlops schedule --target prefect`; regenerate rather than edit.
-Deploy with `prefect deploy --all` from this folder (prefect.yaml holds the cron schedule);
-run once with `python {flow_file}`. Needs no Jupyter server.
+Regenerate rather than edit. Deploy with `prefect deploy --all` from this folder (prefect.yaml holds the
+cron schedule); run once with `python` and this file. Needs no Jupyter server.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ import subprocess
 
 from prefect import flow, get_run_logger, task
 
+NAME = {name!r}
+TARGET = {target!r}
 COMMAND = {command!r}
 WORKDIR = {workdir!r}
 
@@ -43,9 +53,9 @@ def retrain() -> str:
     return completed.stdout
 
 
-@flow(name={name!r})
+@flow(name=NAME)
 def {function}() -> str:
-    """The scheduled retraining of {target_name}."""
+    """The scheduled retraining of TARGET."""
     return retrain()
 
 
@@ -53,46 +63,86 @@ if __name__ == "__main__":
     {function}()
 '''
 
-_DEPLOYMENT = """\
-# Prefect deployment for {name}, written by `jupyter-mlops schedule --target prefect`.
-# Deploy: cd {output_dir} && prefect deploy --all   (set work_pool.name to one of your pools first)
-name: {name}
-prefect-version: 3.8.0
-pull:
-  - prefect.deployments.steps.set_working_directory:
-      directory: {output_dir}
-deployments:
-  - name: {name}
-    entrypoint: {flow_file}:{function}
-    concurrency_limit: 1
-    schedules:
-      - cron: "{cron}"
-        timezone: UTC
-    work_pool:
-      name: default
+_HEADER = """\
+# Prefect deployments written by `jupyter-mlops schedule --target prefect` (it adds or, with --force,
+# replaces its own deployment and keeps the others). Deploy: prefect deploy --all, from this folder
+# (set work_pool.name to one of your pools first).
 """
 
 
-def emit(job: Job, output_dir: Path) -> list[str]:
-    """Write `<name>_flow.py` and `prefect.yaml`."""
-    flow_file = f"{job.name}_flow.py"
-    function = "retrain_flow"
-    flow_text = _FLOW.format(
+def flow_source(job: Job) -> str:
+    """The flow module: fixed code, and the schedule's values as literals."""
+    return _FLOW.format(
         name=job.name,
-        target=job.target,
-        target_name=job.target.name,
-        flow_file=flow_file,
-        command=job.command,
+        target=str(job.target),
+        command=list(job.command),
         workdir=str(job.workdir),
-        function=function,
+        function=FLOW_FUNCTION,
     )
-    write_file(output_dir / flow_file, flow_text)
-    deployment = _DEPLOYMENT.format(
-        name=job.name, output_dir=output_dir, flow_file=flow_file, function=function, cron=job.cron
-    )
-    write_file(output_dir / "prefect.yaml", deployment)
+
+
+def deployment_for(job: Job, flow_file: str) -> dict[str, Any]:
+    """This schedule's entry in prefect.yaml's `deployments` list."""
+    return {
+        "name": job.name,
+        "entrypoint": f"{flow_file}:{FLOW_FUNCTION}",
+        "concurrency_limit": 1,
+        "schedules": [{"cron": job.cron, "timezone": "UTC"}],
+        "work_pool": {"name": "default"},
+    }
+
+
+def merged_config(existing: str | None, deployment: dict[str, Any], output_dir: Path, *, force: bool) -> dict:
+    """prefect.yaml with `deployment` added, or replacing one of the same name (only with `force`)."""
+    location = output_dir / "prefect.yaml"
+    if existing is None or not existing.strip():
+        return {
+            "name": deployment["name"],
+            "prefect-version": PREFECT_VERSION,
+            "pull": [{"prefect.deployments.steps.set_working_directory": {"directory": str(output_dir)}}],
+            "deployments": [deployment],
+        }
+    try:
+        config = yaml.safe_load(existing)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or " ".join(str(error).split())
+        raise BadInputError(f"{location} is not valid YAML ({where}{problem}); fix or move it") from None
+    deployments = (config.get("deployments") or []) if isinstance(config, dict) else None
+    if not isinstance(deployments, list) or not all(isinstance(entry, dict) for entry in deployments):
+        raise BadInputError(
+            f"{location} is not a Prefect project file (no `deployments` list); fix or move it"
+        )
+    same_name = [index for index, entry in enumerate(deployments) if entry.get("name") == deployment["name"]]
+    if not same_name:
+        return {**config, "deployments": [*deployments, deployment]}
+    if deployments[same_name[0]] != deployment and not force:
+        raise BadInputError(
+            f"{location} already has a deployment named {deployment['name']!r} with other settings; "
+            "nothing was written (use --force to replace it, or --name for another one)"
+        )
+    replaced = [entry for index, entry in enumerate(deployments) if index not in same_name[1:]]
+    replaced[same_name[0]] = deployment
+    return {**config, "deployments": replaced}
+
+
+def config_text(config: dict) -> str:
+    """prefect.yaml's text: our header, then the YAML PyYAML writes (keys in their order)."""
+    return _HEADER + yaml.safe_dump(config, sort_keys=False, allow_unicode=False, width=1000)
+
+
+def emit(job: Job, output_dir: Path, *, force: bool = False) -> list[str]:
+    """Write `<name>_flow.py` and add this deployment to `prefect.yaml` (called under the folder's lock)."""
+    flow_file = f"{job.name}_flow.py"
+    location = output_dir / "prefect.yaml"
+    config = merged_config(read_existing(location), deployment_for(job, flow_file), output_dir, force=force)
+    planned_flow = PlannedFile(output_dir / flow_file, flow_source(job))
+    refuse_overwrites([planned_flow], force=force)
+    write_all([planned_flow, PlannedFile(location, config_text(config))], force=True)  # the merge decided
     return [
         f"wrote {output_dir / flow_file}",
-        f"wrote {output_dir / 'prefect.yaml'} (cron {job.cron!r}, UTC)",
+        f"wrote {location} (deployment {job.name!r}, cron {job.cron!r}, UTC; "
+        f"{len(config['deployments'])} deployment(s) in it)",
         f"deploy: cd {output_dir} && prefect deploy --all   (needs {INSTALL_HINT})",
     ]
