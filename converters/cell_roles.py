@@ -1,4 +1,4 @@
-"""Plan phase 1: every cell gets its role — parameters, shared code, a step or metrics unit, a test, dropped.
+"""build_plan phase: each cell gets its role — parameters, shared code, a step or metrics unit, test, dropped.
 
 With `step:` tags, untagged code cells continue the current unit; without them, level-2 markdown headings
 open a step each (named by `slug`), and the code before the first heading is `main` (or shared code when

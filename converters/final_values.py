@@ -1,4 +1,4 @@
-"""Plan phase 5: what reads the pipeline's final values — the `model:` tag and the `test` cells."""
+"""build_plan phase: what reads the pipeline's final values — the `model:` tag and the `test` cells."""
 
 from __future__ import annotations
 

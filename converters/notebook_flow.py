@@ -1,4 +1,4 @@
-"""Plan phase 2: what every code cell reads and writes (one libcst scope pass), and where names are written.
+"""build_plan phase: what every code cell reads and writes (one libcst scope pass), and who writes each name.
 
 The writers serve the hidden-state error: a name read that nothing defines before it gets a hint when a
 skipped cell or a later cell defines it.

@@ -1,4 +1,4 @@
-"""Plan phase 3: the code the runtime module runs once at import — imports and functions cells, plus the
+"""build_plan phase: the code the runtime module runs once at import — imports and functions cells, and the
 imports hoisted out of steps — and the modules it imports (read from libcst's import nodes).
 """
 

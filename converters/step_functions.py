@@ -1,4 +1,4 @@
-"""Plan phase 7: one function of the runtime module per unit, in execution order, with what it returns."""
+"""build_plan phase: one function of the runtime module per unit, in execution order, and what it returns."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Plan phase 6: the step graph — which values each step hands on, and the order the steps run in."""
+"""build_plan phase: the step graph — which values each step hands on, and the order the steps run in."""
 
 from __future__ import annotations
 

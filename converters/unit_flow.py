@@ -1,4 +1,4 @@
-"""Plan phase 4: each unit's inputs (and who provides them) and writes, resolved in notebook order.
+"""build_plan phase: each unit's inputs (and who provides them) and writes, resolved in notebook order.
 
 A name a unit reads comes from a parameter, an earlier step, the shared code, or the translation of a
 `!cmd` line; anything else is hidden kernel state, and an error. Also the warnings about inputs a step
