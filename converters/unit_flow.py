@@ -39,7 +39,10 @@ class UnitFlows:
 def _resolve_unit(
     unit: Unit, flow: Flow, defined: Mapping[str, str], imported_so_far: set[str]
 ) -> tuple[UnitFlow, bool]:
-    """The unit's flow (its reads checked against `defined`), and whether it calls `display`."""
+    """The unit's flow (its reads checked against `defined`), and whether it calls `display`.
+
+    Names the unit imports are added to `imported_so_far`: later units read them without taking inputs.
+    """
     written: set[str] = set()
     inputs: list[str] = []
     providers: dict[str, str] = {}
