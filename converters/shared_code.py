@@ -41,18 +41,33 @@ def top_level_module(name: cst.Attribute | cst.Name) -> str:
     return name.value
 
 
-def imported_modules(import_blocks: Iterable[str]) -> tuple[str, ...]:
-    """The top-level modules absolute imports name (`import a.b, c` → a, c; relative imports skipped)."""
+def _hoisted_imports(statement: cst.BaseStatement) -> list[cst.Import | cst.ImportFrom]:
+    """The imports of a line `split_imports` hoists (imports only, no star import); [] for any other."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return []
+    imports = [small for small in statement.body if isinstance(small, (cst.Import, cst.ImportFrom))]
+    if len(imports) != len(statement.body):
+        return []
+    if any(
+        isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar) for small in imports
+    ):
+        return []
+    return imports
+
+
+def imported_modules(sources: Iterable[str]) -> tuple[str, ...]:
+    """The top-level modules the hoisted imports of these cells name (`import a.b, c` → a, c), in order.
+
+    Read from the cells' libcst trees (the cached parse `split_imports` used); relative imports are skipped.
+    """
     modules: dict[str, None] = {}
-    for block in import_blocks:
-        for statement in parse_module(block).body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if isinstance(small, cst.Import):
-                    modules.update((top_level_module(alias.name), None) for alias in small.names)
-                elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
-                    modules[top_level_module(small.module)] = None
+    for source in sources:
+        for statement in parse_module(source).body:
+            for node in _hoisted_imports(statement):
+                if isinstance(node, cst.Import):
+                    modules.update((top_level_module(alias.name), None) for alias in node.names)
+                elif node.module is not None and not node.relative:
+                    modules[top_level_module(node.module)] = None
     return tuple(modules)
 
 
@@ -80,35 +95,38 @@ def _check_shared_reads(
 
 
 def _step_cells(units: Iterable[Unit]) -> list[SourceCell]:
-    return [cell for unit in units for cell in unit.cells]
+    """The step and metrics cells, in cell order (the order their imports are hoisted in)."""
+    return sorted((cell for unit in units for cell in unit.cells), key=lambda cell: cell.index)
+
+
+def _source(cell: SourceCell) -> str:
+    return cell.code.source if cell.code else ""
 
 
 def gather_shared_code(roles: CellRoles, flow: Flow, parameter_names: frozenset[str]) -> SharedCode:
     """Collect the shared code and hoist every step's imports; refuse shared code that reads state."""
-    names = {name for cell in roles.shared for name in flow.of(cell).writes}
-    split_step_cells: dict[int, tuple[str, str]] = {}
-    for cell in _step_cells(roles.units):
-        split_step_cells[cell.index] = split_imports(cell.code.source if cell.code else "")
-        names.update(flow.of(cell).import_writes)
-    shared_names = frozenset(names)
+    step_cells = _step_cells(roles.units)
+    split_steps = {cell.index: split_imports(_source(cell)) for cell in step_cells}
+    shared_names = frozenset(
+        {name for cell in roles.shared for name in flow.of(cell).writes}
+        | {name for cell in step_cells for name in flow.of(cell).import_writes}
+    )
     imports: list[str] = []
     code: list[str] = []
     uses_display = False
     for cell in roles.shared:
         uses_display = _check_shared_reads(cell, flow, shared_names, parameter_names) or uses_display
-        cell_imports, rest = split_imports(cell.code.source if cell.code else "")
+        cell_imports, rest = split_imports(_source(cell))
         if cell_imports:
             imports.append(cell_imports.rstrip())
         if rest.strip():
             code.append(cell_marker(cell) + "\n" + rest.rstrip())
-    for index in sorted(split_step_cells):
-        if split_step_cells[index][0]:
-            imports.append(split_step_cells[index][0].rstrip())
+    imports.extend(step_imports.rstrip() for step_imports, _ in split_steps.values() if step_imports)
     return SharedCode(
         names=shared_names,
         imports=tuple(imports),
         code=tuple(code),
-        step_code={index: rest for index, (_, rest) in split_step_cells.items()},
-        imported_modules=imported_modules(imports),
+        step_code={index: rest for index, (_, rest) in split_steps.items()},
+        imported_modules=imported_modules(_source(cell) for cell in [*roles.shared, *step_cells]),
         uses_display=uses_display,
     )

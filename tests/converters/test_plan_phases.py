@@ -72,6 +72,7 @@ def test_imported_modules_are_read_from_the_import_nodes() -> None:
         "from . import sibling\nfrom .local import thing\nfrom __future__ import annotations",
         "from yaml import (\n    safe_load,\n    safe_dump,\n)",
         "import numpy",
+        "from glob import *\nimport math as m; x = m.pi",  # not hoisted: a star import, a mixed line
     ]
     assert imported_modules(blocks) == ("numpy", "pandas", "os", "sklearn", "__future__", "yaml")
 
