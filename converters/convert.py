@@ -65,13 +65,13 @@ def convert(
     say(f"emitting {len(plan.steps)} steps as package {name}")
     report = project.conversion_report(plan, name)
     text_files = {
-        f"{name}/__init__.py": orchestration.init_module(plan, name),
+        f"{name}/__init__.py": orchestration.init_module(name, notebook_file),
         f"{name}/__main__.py": orchestration.main_module(name),
         f"{name}/steps.py": runtime.runtime_module(plan),
         f"{name}/pipeline.py": orchestration.pipeline_module(plan, name, experiment, notebook_file),
         f"{name}/testing.py": tests.testing_module(name),
         "tests/conftest.py": tests.conftest_module(name),
-        f"tests/test_{name}_steps.py": tests.steps_test_module(plan, name),
+        f"tests/test_{name}_steps.py": tests.steps_test_module(name),
         f"tests/test_{name}_cells.py": tests.cells_test_module(plan, name),
         f"tests/test_{name}_parity.py": tests.parity_module(plan, name),
         "requirements.txt": project.requirements_txt(plan),
