@@ -38,7 +38,10 @@ def code(node: cst.CSTNode) -> str:
 def _newline(indent: str) -> cst.ParenthesizedWhitespace:
     """A line break inside brackets, continuing at `indent` (module level)."""
     return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(), empty_lines=[], indent=False, last_line=cst.SimpleWhitespace(indent)
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=False,
+        last_line=cst.SimpleWhitespace(indent),
     )
 
 
@@ -158,7 +161,10 @@ def docstring_text(text: str, indent: str = "") -> str:
     lines = "".join(escaped).split("\n")
     last = len(lines) - 1
     body = "\n".join(
-        [lines[0], *[indent + line if line or number == last else "" for number, line in enumerate(lines) if number]]
+        [
+            lines[0],
+            *[indent + line if line or number == last else "" for number, line in enumerate(lines) if number],
+        ]
     )
     source = f'"""{body}"""'
     if ast.literal_eval(source).replace("\n" + indent, "\n") != text.replace("\n" + indent, "\n"):

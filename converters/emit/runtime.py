@@ -111,7 +111,10 @@ def _return_statement(step: StepPlan) -> cst.SimpleStatementLine | None:
     value: cst.BaseExpression
     if step.kind == "metrics":
         value = cst.Dict(
-            [cst.DictElement(literal(spec.name), cst.parse_expression(spec.expression)) for spec in step.metrics]
+            [
+                cst.DictElement(literal(spec.name), cst.parse_expression(spec.expression))
+                for spec in step.metrics
+            ]
         )
     elif not step.outputs:
         return None

@@ -9,10 +9,9 @@ the string rebuilt with every quote, backslash and unprintable character escaped
 
 from __future__ import annotations
 
+import ast
 from functools import cache
 from importlib import resources
-
-import ast
 
 import libcst as cst
 
