@@ -57,7 +57,8 @@ setup(
         "ipykernel>=7,<8",
         "scikit-learn>=1.9,<2",
         "click>=8.1,<9",
-        "pyyaml>=6,<7",
+        "pyyaml>=6,<7",  # nb2prod writes MLproject and python_env.yaml with it
+        "packaging>=23",  # nb2prod checks `%pip install` arguments are requirement specifiers
         "croniter>=6,<8",
     ],
     extras_require={
@@ -68,6 +69,7 @@ setup(
             "playwright>=1.65,<2",
             "jupytext>=1.19,<2",
             "ruff>=0.17,<0.18",
+            "hypothesis>=6.170,<7",  # property-based tests of nb2prod on hostile notebooks
         ],
         # prefect 3.9 needs certifi>=2026.10.19 (not on this index yet);
         # prefect 3.8 breaks with fastapi>=0.150 (min_items).

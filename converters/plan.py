@@ -8,6 +8,7 @@ defines that later units read. Anything read that nothing defines is hidden kern
 from __future__ import annotations
 
 import builtins
+import keyword
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +20,8 @@ from converters.notebook import Notebook, SourceCell
 from converters.parameters import Parameter, parse_parameters_cell
 
 NOTEBOOK_ONLY_NAMES = frozenset({"display"})
+# Module-level names of the generated steps.py besides the notebook's: a step named so gets `_step` added.
+RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display"})
 # Names the generated package uses itself: run(experiment_name=, run_name=), --no-mlflow, -h/--help,
 # and the "metrics" key of run_steps()'s results.
 RESERVED_NAMES = frozenset(
@@ -88,16 +91,20 @@ class Plan:
 
 
 def slug(text: str) -> str:
-    """A step name from a heading: `## Load the data` → `load_the_data`."""
+    """A step name from a heading: `## Load the data` → `load_the_data`; `## Import` → `import_` (a
+    keyword gets a trailing underscore, PEP 8's convention)."""
     name = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
     if not name:
         return "step"
+    if keyword.iskeyword(name):
+        return f"{name}_"
     return f"step_{name}" if name[0].isdigit() else name
 
 
 def _cell_marker(cell: SourceCell) -> str:
     """The comment naming a cell in generated code: `# notebook cell 3 (step:train)`."""
-    return f"# notebook cell {cell.index}" + (f" ({cell.label})" if cell.label else "")
+    label = cell.label.strip() if cell.label else ""
+    return f"# notebook cell {cell.index}" + (f" ({label})" if label and label.isprintable() else "")
 
 
 def _only_imports(cell: SourceCell) -> bool:
@@ -114,6 +121,7 @@ class _Grouping:
     units: list[Unit] = field(default_factory=list)
     tests: list[SourceCell] = field(default_factory=list)
     dropped: list[tuple[int, str]] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)  # heading-derived step names changed to be identifiers
 
 
 def _group_cells(notebook: Notebook) -> _Grouping:
@@ -184,6 +192,11 @@ def _group_cells(notebook: Notebook) -> _Grouping:
         # an untagged code cell
         if pending_heading is not None:
             name = slug(pending_heading)
+            if keyword.iskeyword(name.rstrip("_")):
+                grouping.renamed.append(
+                    f"cell {cell.index}: the heading {pending_heading!r} names step `{name}` "
+                    f"(`{name.rstrip('_')}` is a Python keyword)"
+                )
             base, suffix = name, 2
             while name in used_names:
                 name, suffix = f"{base}_{suffix}", suffix + 1
@@ -232,7 +245,7 @@ def build_plan(notebook: Notebook) -> Plan:
     """Group, analyse and check the notebook's cells; raise ConversionError subclasses on bad input."""
     grouping = _group_cells(notebook)
     warnings: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = list(grouping.renamed)
     for cell in notebook.cells:
         if cell.code is not None and cell.tags.role != "skip":
             notes.extend(cell.code.notes)
@@ -490,7 +503,7 @@ def build_plan(notebook: Notebook) -> Plan:
                 )
 
     # function bodies and outputs
-    shared_and_builtin = shared_names | builtin_names
+    shared_and_builtin = shared_names | builtin_names | RUNTIME_MODULE_NAMES
     units_by_name = {unit.name: unit for unit in grouping.units}
     plans: list[StepPlan] = []
     last_step = next((name for name in reversed(order) if units_by_name[name].kind == "step"), None)
