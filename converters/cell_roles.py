@@ -7,6 +7,7 @@ it only imports).
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
 
@@ -35,13 +36,17 @@ class CellRoles:
     units: tuple[Unit, ...]  # in notebook order
     tests: tuple[SourceCell, ...]
     dropped: tuple[tuple[int, str], ...]  # (cell index, why)
+    renamed: tuple[str, ...] = ()  # notes on heading-derived step names changed to be identifiers
 
 
 def slug(text: str) -> str:
-    """A step name from a heading: `## Load the data` → `load_the_data`."""
+    """A step name from a heading: `## Load the data` → `load_the_data`; `## Import` → `import_` (a
+    keyword gets a trailing underscore, PEP 8's convention)."""
     name = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
     if not name:
         return "step"
+    if keyword.iskeyword(name):
+        return f"{name}_"
     return f"step_{name}" if name[0].isdigit() else name
 
 
@@ -76,6 +81,7 @@ def classify_cells(notebook: Notebook) -> CellRoles:
     shared: list[SourceCell] = []
     tests: list[SourceCell] = []
     dropped: list[tuple[int, str]] = []
+    renamed: list[str] = []
     units: list[_OpenUnit] = []
     tagged_mode = any(cell.tags.role == "step" for cell in notebook.cells)
     current: str | None = None  # "shared" or "unit": where an untagged code cell goes
@@ -137,6 +143,11 @@ def classify_cells(notebook: Notebook) -> CellRoles:
         # an untagged code cell
         if pending_heading is not None:
             name = slug(pending_heading)
+            if keyword.iskeyword(name.rstrip("_")):
+                renamed.append(
+                    f"cell {cell.index}: the heading {pending_heading!r} names step `{name}` "
+                    f"(`{name.rstrip('_')}` is a Python keyword)"
+                )
             base, suffix = name, 2
             while name in used_names:
                 name, suffix = f"{base}_{suffix}", suffix + 1
@@ -164,4 +175,5 @@ def classify_cells(notebook: Notebook) -> CellRoles:
         units=tuple(unit.close() for unit in units),
         tests=tuple(tests),
         dropped=tuple(dropped),
+        renamed=tuple(renamed),
     )

@@ -17,6 +17,37 @@ METADATA_KEY = "jupyter_mlops"
 EXPERIMENT_METADATA_FIELD = "experiment"
 
 
+class ExperimentMetadataError(ValueError):
+    """The notebook's `jupyter_mlops` metadata is not `{"experiment": NAME}` (one-line message)."""
+
+
+def metadata_experiment(metadata: dict[str, Any] | None) -> str | None:
+    """The experiment named in the notebook metadata, or None; ExperimentMetadataError when malformed."""
+    section = (metadata or {}).get(METADATA_KEY)
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ExperimentMetadataError(
+            f'notebook metadata {METADATA_KEY!r} must be an object like {{"experiment": "NAME"}}, '
+            f"not {section!r:.60}"
+        )
+    name = section.get(EXPERIMENT_METADATA_FIELD)
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise ExperimentMetadataError(
+            f"notebook metadata {METADATA_KEY}.{EXPERIMENT_METADATA_FIELD} must be a string, not {name!r:.60}"
+        )
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ExperimentMetadataError(
+            f"notebook metadata {METADATA_KEY}.{EXPERIMENT_METADATA_FIELD} is not valid Unicode "
+            "(a lone surrogate); MLflow cannot store it"
+        ) from None
+    return name.strip() or None
+
+
 def project_root(path: Path) -> Path | None:
     """Return the git work tree that holds `path`, or None outside git."""
     top = git_output(path, "rev-parse", "--show-toplevel")
@@ -34,9 +65,9 @@ def experiment_name_for(
     relative to `root` (the Jupyter root), else to its git work tree, else its bare file name — as
     Databricks names a notebook's experiment after its workspace path.
     """
-    override = ((metadata or {}).get(METADATA_KEY) or {}).get(EXPERIMENT_METADATA_FIELD)
-    if isinstance(override, str) and override.strip():
-        return override.strip()
+    override = metadata_experiment(metadata)
+    if override is not None:
+        return override
     path = Path(notebook_path).resolve()
     base = Path(root).resolve() if root is not None else project_root(path)
     if base is not None:

@@ -30,7 +30,8 @@ class SharedCode:
 
 def cell_marker(cell: SourceCell) -> str:
     """The comment naming a cell in generated code: `# notebook cell 3 (step:train)`."""
-    return f"# notebook cell {cell.index}" + (f" ({cell.label})" if cell.label else "")
+    label = cell.label.strip() if cell.label else ""
+    return f"# notebook cell {cell.index}" + (f" ({label})" if label and label.isprintable() else "")
 
 
 def top_level_module(name: cst.Attribute | cst.Name) -> str:

@@ -13,6 +13,8 @@ from converters.shared_code import SharedCode, cell_marker
 from converters.step_graph import StepGraph
 from converters.unit_flow import UnitFlows
 
+# Module-level names of the generated steps.py besides the notebook's: a step named so gets `_step` added.
+RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display"})
 # Names the generated package uses itself: run(experiment_name=, run_name=), --no-mlflow, -h/--help,
 # and the "metrics" key of run_steps()'s results.
 RESERVED_NAMES = frozenset(
@@ -49,7 +51,7 @@ def plan_steps(
     roles: CellRoles, flow: Flow, shared: SharedCode, resolved: UnitFlows, graph: StepGraph
 ) -> StepFunctions:
     """Bodies, inputs and outputs of every unit's function; outputs are what later readers consume."""
-    shared_and_builtin = shared.names | BUILTIN_NAMES
+    shared_and_builtin = shared.names | BUILTIN_NAMES | RUNTIME_MODULE_NAMES
     units_by_name = {unit.name: unit for unit in roles.units}
     steps: list[StepPlan] = []
     warnings: list[str] = []
