@@ -7,6 +7,7 @@ defines that later units read. Anything read that nothing defines is hidden kern
 
 from __future__ import annotations
 
+import ast
 import builtins
 import keyword
 import re
@@ -99,6 +100,17 @@ def slug(text: str) -> str:
     if keyword.iskeyword(name):
         return f"{name}_"
     return f"step_{name}" if name[0].isdigit() else name
+
+
+def imported_top_modules(source: str) -> list[str]:
+    """Top-level modules the import statements of `source` name (`import a.b, c` → a, c; relative: none)."""
+    modules: list[str] = []
+    for statement in ast.parse(source).body:
+        if isinstance(statement, ast.Import):
+            modules += [alias.name.split(".")[0] for alias in statement.names]
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+            modules.append(statement.module.split(".")[0])
+    return modules
 
 
 def _cell_marker(cell: SourceCell) -> str:
@@ -564,13 +576,9 @@ def build_plan(notebook: Notebook) -> Plan:
             requirements.extend(cell.code.requirements)
             uses_subprocess = uses_subprocess or cell.code.uses_subprocess
     for block in shared_imports:
-        for line in block.splitlines():
-            words = line.split()
-            if len(words) >= 2 and words[0] in ("import", "from"):
-                for module in words[1].split(","):
-                    module = module.strip().split(".")[0]
-                    if module and module not in imported_modules:
-                        imported_modules.append(module)
+        for module in imported_top_modules(block):
+            if module not in imported_modules:
+                imported_modules.append(module)
     return Plan(
         notebook=notebook,
         parameters=tuple(parameters),
