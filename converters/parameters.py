@@ -113,9 +113,10 @@ def parse_parameters_cell(
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
             continue  # a docstring or bare string: documentation, not code
         else:
+            first_line = ast.unparse(statement).partition("\n")[0]  # unparse ends its lines with \n only
             raise ParameterError(
                 "the parameters cell may only assign literals to names (`alpha = 0.5`), found "
-                f"`{ast.unparse(statement).splitlines()[0]}`",
+                f"`{first_line}`",
                 cell_index=cell_index,
                 tag=tag,
                 line=line,

@@ -65,6 +65,12 @@ def test_a_comment_stays_a_comment_at_characters_python_does_not_break_lines(
     assert f"# note{separator}{TOUCH}" in steps  # carried over byte for byte, still inside the comment
 
 
+def test_an_import_in_a_comment_adds_no_requirement(tmp_path: Path, run_cli: RunCli) -> None:
+    cells = [("import json  # note\u2028import evil_package", "imports"), ("x = json.dumps(1)", "step:a")]
+    out_dir = convert_and_run(run_cli, write_notebook(tmp_path / "nb.ipynb", cells))
+    assert "evil" not in (out_dir / "requirements.txt").read_text(encoding="utf-8")
+
+
 def test_python_lines_split_where_the_tokenizer_does() -> None:
     assert python_lines("a\u2028b\x0cc\r\nd\re\nf\n") == ["a\u2028b\x0cc", "d", "e", "f"]
 
