@@ -15,11 +15,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python setup.py pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[test]'
-	@# An editable install skips setup.py's data_files: put the server-extension switch where a wheel puts it.
-	install -D -m 644 jupyter-config/server-config/jupyter_mlops.json \
-	  $(VENV)/etc/jupyter/jupyter_server_config.d/jupyter_mlops.json
+# The editable install skips its own npm build (hatch-jupyter-builder): the labextension target below builds it.
+$(STAMP): $(BIN)/python pyproject.toml
+	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
 venv: $(STAMP)

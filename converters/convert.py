@@ -49,12 +49,25 @@ def check_package_name(name: str) -> None:
         )
 
 
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def convert(
     notebook_path: Path, package: str | None = None, progress: Callable[[str], None] | None = None
 ) -> Conversion:
     """Run every pass over the notebook and return the files of the package (ConversionError on bad input)."""
     say = progress or (lambda message: None)
     say(f"reading {notebook_path}")
+    notebook_file = notebook_path.name
+    if not notebook_file.isprintable() or not _is_utf8(notebook_file):
+        raise ConversionError(
+            f"the notebook's file name {notebook_file!r} has control characters or is not UTF-8; rename it"
+        )
     notebook = read_notebook(notebook_path)
     name = package or package_name_for(notebook_path)
     check_package_name(name)
@@ -66,13 +79,13 @@ def convert(
     say(f"emitting {len(plan.steps)} steps as package {name}")
     report = project.conversion_report(plan, name)
     text_files = {
-        f"{name}/__init__.py": orchestration.init_module(plan, name),
+        f"{name}/__init__.py": orchestration.init_module(name, notebook_file),
         f"{name}/__main__.py": orchestration.main_module(name),
         f"{name}/steps.py": runtime.runtime_module(plan),
         f"{name}/pipeline.py": orchestration.pipeline_module(plan, name, experiment, notebook_file),
         f"{name}/testing.py": tests.testing_module(name),
         "tests/conftest.py": tests.conftest_module(name),
-        f"tests/test_{name}_steps.py": tests.steps_test_module(plan, name),
+        f"tests/test_{name}_steps.py": tests.steps_test_module(name),
         f"tests/test_{name}_cells.py": tests.cells_test_module(plan, name),
         f"tests/test_{name}_parity.py": tests.parity_module(plan, name),
         "requirements.txt": project.requirements_txt(plan),

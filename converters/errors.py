@@ -43,7 +43,12 @@ class ConversionError(Exception):
 
     def __str__(self) -> str:
         where = self.location()
-        return f"{where}: {self.message}" if where else self.message
+        return one_line(f"{where}: {self.message}" if where else self.message)
+
+
+def one_line(text: str) -> str:
+    """`text` with every unprintable character (line breaks, controls) escaped: an error is one line."""
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
 
 
 class NotebookReadError(ConversionError):

@@ -8,7 +8,6 @@ side panel shows a notebook's runs together whichever part logged them.
 from __future__ import annotations
 
 import os
-import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +25,34 @@ def project_root(path: Path) -> Path | None:
 
 
 class NotebookMetadataError(ConversionError):
-    """The notebook's `jupyter_mlops` metadata is not `{"experiment": NAME}`."""
+    """The notebook's `jupyter_mlops` metadata is not `{"experiment": NAME}` (one-line message)."""
 
 
 def metadata_experiment(metadata: dict[str, Any] | None) -> str | None:
-    """The experiment named in the notebook metadata, or None; NotebookMetadataError when it is malformed."""
-    settings = (metadata or {}).get(METADATA_KEY)
-    if settings is None:
+    """The experiment named in the notebook metadata, or None; NotebookMetadataError when malformed."""
+    section = (metadata or {}).get(METADATA_KEY)
+    if section is None:
         return None
-    if not isinstance(settings, dict):
+    if not isinstance(section, dict):
         raise NotebookMetadataError(
-            f'notebook metadata "{METADATA_KEY}" must be an object such as {{"experiment": "NAME"}}, '
-            f"not {reprlib.repr(settings)}"
+            f'notebook metadata {METADATA_KEY!r} must be an object like {{"experiment": "NAME"}}, '
+            f"not {section!r:.60}"
         )
-    override = settings.get(EXPERIMENT_METADATA_FIELD)
-    if override is not None and not isinstance(override, str):
+    name = section.get(EXPERIMENT_METADATA_FIELD)
+    if name is None:
+        return None
+    if not isinstance(name, str):
         raise NotebookMetadataError(
-            f'notebook metadata "{METADATA_KEY}.{EXPERIMENT_METADATA_FIELD}" must be a string, '
-            f"not {reprlib.repr(override)}"
+            f"notebook metadata {METADATA_KEY}.{EXPERIMENT_METADATA_FIELD} must be a string, not {name!r:.60}"
         )
-    return override.strip() if override and override.strip() else None
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotebookMetadataError(
+            f"notebook metadata {METADATA_KEY}.{EXPERIMENT_METADATA_FIELD} is not valid Unicode "
+            "(a lone surrogate); MLflow cannot store it"
+        ) from None
+    return name.strip() or None
 
 
 def experiment_override(metadata: Any) -> str | None:

@@ -7,10 +7,13 @@ IPython's own input transformer finds them (so `!` inside a string is left alone
 from __future__ import annotations
 
 import ast
+import re
 import shlex
+import warnings
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
+from packaging.requirements import InvalidRequirement, Requirement
 
 from converters.errors import CellSyntaxError, MagicError
 
@@ -18,6 +21,66 @@ from converters.errors import CellSyntaxError, MagicError
 SESSION_ONLY_MAGICS = frozenset({"matplotlib", "config", "load_ext", "autoreload", "reload_ext"})
 _SHELL_SYNTAX = set("|&;<>*?`~()")
 _TRANSFORMER = TransformerManager()
+# Where Python's tokenizer ends a line. Not str.splitlines(), which also breaks at \f, \v, \x1c-\x1e, \x85,
+# U+2028 and U+2029: inside a comment those are ordinary characters to Python, and splitting there would
+# turn the rest of the comment into code.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+MAX_NESTING = 100  # syntax-tree depth the converter's passes (libcst visitors recurse) are sure to handle
+
+
+def python_lines(text: str) -> list[str]:
+    """The lines of `text` as Python's tokenizer counts them (no line endings; no empty last line)."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def comment_safe(text: str) -> str:
+    """`text` as it can stand inside a `#` comment: as is when all printable, else its repr."""
+    return text if text.isprintable() else repr(text)
+
+
+def _nesting_depth(tree: ast.AST) -> int:
+    """The depth of the deepest node (an explicit stack: the tree may be deeper than Python's recursion)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def parse_cell(text: str, *, cell_index: int, tag: str | None) -> ast.Module:
+    """`ast.parse`, with every failure (syntax, too deep for the parser or for nb2prod) a CellSyntaxError."""
+    try:
+        module = ast.parse(text)
+    except SyntaxError as error:
+        raise CellSyntaxError(
+            f"syntax error: {error.msg}", cell_index=cell_index, tag=tag, line=error.lineno
+        ) from None
+    except (RecursionError, MemoryError):
+        raise CellSyntaxError(
+            "the code is nested too deeply for Python's parser", cell_index=cell_index, tag=tag
+        ) from None
+    if _nesting_depth(module) > MAX_NESTING:
+        raise CellSyntaxError(
+            f"the code is nested more than {MAX_NESTING} levels deep; nb2prod converts code up to that depth",
+            cell_index=cell_index,
+            tag=tag,
+        )
+    return module
+
+
+def _shell_words(command: str, *, cell_index: int, tag: str | None, line: int) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError as error:  # "No closing quotation", "No escaped character"
+        raise MagicError(
+            f"`{command}` cannot be split into words like a shell would: {error}",
+            cell_index=cell_index,
+            tag=tag,
+            line=line,
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -36,7 +99,7 @@ class TranslatedCell:
 
 
 def _pip_requirements(arguments: str, *, cell_index: int, tag: str | None, line: int) -> list[str]:
-    words = shlex.split(arguments)
+    words = _shell_words(f"pip {arguments}", cell_index=cell_index, tag=tag, line=line)[1:]
     if not words or words[0] != "install":
         raise MagicError(
             f"`pip {arguments}` has no translation; only `pip install PACKAGE...` becomes a requirement",
@@ -52,6 +115,16 @@ def _pip_requirements(arguments: str, *, cell_index: int, tag: str | None, line:
             tag=tag,
             line=line,
         )
+    for package in packages:
+        try:
+            Requirement(package)
+        except InvalidRequirement:
+            raise MagicError(
+                f"`pip {arguments}`: {package!r} is not a requirement specifier (PEP 508)",
+                cell_index=cell_index,
+                tag=tag,
+                line=line,
+            ) from None
     return packages
 
 
@@ -66,7 +139,26 @@ def _shell_call(command: str, *, cell_index: int, tag: str | None, line: int) ->
         )
     if _SHELL_SYNTAX & set(command):
         return f"subprocess.run({command!r}, shell=True, check=True)"
-    return f"subprocess.run({shlex.split(command)!r}, check=True)"
+    words = _shell_words(command, cell_index=cell_index, tag=tag, line=line)
+    return f"subprocess.run({words!r}, check=True)"
+
+
+def _timed_statement(argument: str, *, cell_index: int, tag: str | None, line: int) -> str:
+    """The statement of `%time STATEMENT`, checked to be one line of Python (it replaces one line)."""
+    statement = argument.strip()
+    try:
+        ast.parse(statement)
+        one_line = len(python_lines(statement)) <= 1
+    except (SyntaxError, RecursionError, MemoryError):
+        one_line = False
+    if not one_line:
+        raise MagicError(
+            f"`%time {argument}`: the timed code is not one line of Python",
+            cell_index=cell_index,
+            tag=tag,
+            line=line,
+        )
+    return statement
 
 
 def _ipython_call(node: ast.AST) -> tuple[str, list[str]] | None:
@@ -86,7 +178,7 @@ def _ipython_call(node: ast.AST) -> tuple[str, list[str]] | None:
 
 def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> TranslatedCell:
     """Plain-Python source of a code cell; MagicError for magics without translation, CellSyntaxError."""
-    lines = source.splitlines()
+    lines = python_lines(source)
     notes: list[tuple[int, str]] = []  # (line, what became of it), reported under "Translations"
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].lstrip()[2:].split(maxsplit=1)
@@ -100,17 +192,14 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
         lines[0] = "# %%time (timing only, dropped)"
         notes.append((1, f"cell {cell_index} line 1: `%%time` removed (the cell's statements are kept)"))
     text = "\n".join(lines) + "\n"
-    transformed = _TRANSFORMER.transform_cell(text)
-    removed = len(text.splitlines()) - len(transformed.splitlines())
+    with warnings.catch_warnings():  # IPython warns about lines it splits at \f or U+2028; so do we, above
+        warnings.simplefilter("ignore")
+        transformed = _TRANSFORMER.transform_cell(text)
+    removed = len(python_lines(text)) - len(python_lines(transformed))
     if removed > 0:  # IPython drops leading blank lines; put them back so line numbers stay the notebook's
         transformed = "\n" * removed + transformed
-    try:
-        module = ast.parse(transformed)
-    except SyntaxError as error:
-        raise CellSyntaxError(
-            f"syntax error: {error.msg}", cell_index=cell_index, tag=tag, line=error.lineno
-        ) from None
-    output_lines = transformed.splitlines()
+    module = parse_cell(transformed, cell_index=cell_index, tag=tag)
+    output_lines = python_lines(transformed)
     requirements: list[str] = []
     uses_subprocess = False
     handled: set[int] = set()
@@ -136,7 +225,8 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
             "get_ipython()"
         ) and statement_line.rstrip().endswith(")")
         if not is_statement or method not in ("system", "run_line_magic"):
-            original = source.splitlines()[line - 1].strip() if line <= len(source.splitlines()) else method
+            source_lines = python_lines(source)
+            original = source_lines[line - 1].strip() if line <= len(source_lines) else method
             raise MagicError(
                 f"`{original}` has no faithful translation in plain Python (captured shell output or magic)",
                 cell_index=cell_index,
@@ -150,7 +240,7 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                 requirements += _pip_requirements(
                     command.split("pip", 1)[1].strip(), cell_index=cell_index, tag=tag, line=line
                 )
-                replacement = f"# {command} -> requirements.txt"
+                replacement = f"# {comment_safe(command)} -> requirements.txt"
                 notes.append((line, f"cell {cell_index} line {line}: `!{command}` → requirements.txt"))
             else:
                 replacement = _shell_call(command, cell_index=cell_index, tag=tag, line=line)
@@ -160,17 +250,18 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
             name, argument = arguments[0], (arguments[1] if len(arguments) > 1 else "")
             if name == "pip":
                 requirements += _pip_requirements(argument, cell_index=cell_index, tag=tag, line=line)
-                replacement = f"# %pip {argument} -> requirements.txt"
+                replacement = f"# %pip {comment_safe(argument)} -> requirements.txt"
                 notes.append((line, f"cell {cell_index} line {line}: `%pip {argument}` → requirements.txt"))
             elif name == "time":
-                replacement = argument
+                replacement = _timed_statement(argument, cell_index=cell_index, tag=tag, line=line)
                 notes.append((line, f"cell {cell_index} line {line}: `%time {argument}` → `{argument}`"))
             elif name in SESSION_ONLY_MAGICS:
                 magic = f"%{name} {argument}".rstrip()
                 notes.append(
                     (line, f"cell {cell_index} line {line}: `{magic}` dropped (session setting only)")
                 )
-                replacement = f"# %{name} {argument} (notebook session setting, dropped)".replace("  ", " ")
+                setting = comment_safe(f"%{name} {argument}".rstrip())
+                replacement = f"# {setting} (notebook session setting, dropped)"
             else:
                 raise MagicError(
                     f"magic `%{name} {argument}`".rstrip() + " has no faithful translation in plain Python",

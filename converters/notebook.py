@@ -139,6 +139,8 @@ def read_notebook(path: Path) -> Notebook:
         raise NotebookReadError(f"cannot read {path}: {error.strerror or error}") from None
     try:
         document = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise NotebookReadError(f"{path} nests JSON too deeply to be a notebook") from None
     except UnicodeDecodeError as error:
         raise NotebookReadError(f"{path} is not UTF-8 text: {error.reason}") from None
     except json.JSONDecodeError as error:
@@ -152,6 +154,13 @@ def read_notebook(path: Path) -> Notebook:
     for index, cell in enumerate(document["cells"]):
         tags = parse_cell_tags(cell.get("metadata", {}).get("tags", []), cell_index=index)
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotebookReadError(
+                f"cell {index}: the source holds a lone surrogate (an escape like \\ud83d without its pair); "
+                "it is not text Python can run"
+            ) from None
         cell_type = cell["cell_type"]
         code = None
         if cell_type == "code":

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from converters.errors import ParameterError, ParameterValueError
 
+MAX_DEFAULT_DEPTH = 30  # nested lists/dicts/tuples in a default; deeper ones are refused
 SIMPLE_TYPES = ("int", "float", "str", "bool", "list", "dict", "tuple")
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
@@ -112,9 +113,10 @@ def parse_parameters_cell(
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
             continue  # a docstring or bare string: documentation, not code
         else:
+            first_line = ast.unparse(statement).partition("\n")[0]  # unparse ends its lines with \n only
             raise ParameterError(
                 "the parameters cell may only assign literals to names (`alpha = 0.5`), found "
-                f"`{ast.unparse(statement).splitlines()[0]}`",
+                f"`{first_line}`",
                 cell_index=cell_index,
                 tag=tag,
                 line=line,
@@ -129,9 +131,18 @@ def parse_parameters_cell(
                 tag=tag,
                 line=line,
             ) from None
-        if isinstance(default, (set, frozenset, bytes, complex)):
+        if _depth(default) > MAX_DEFAULT_DEPTH:
             raise ParameterError(
-                f"parameter {name!r} has a {type(default).__name__} default; use a JSON-like literal",
+                f"parameter {name!r} has a default nested more than {MAX_DEFAULT_DEPTH} levels deep",
+                cell_index=cell_index,
+                tag=tag,
+                line=line,
+            )
+        if _has_unsupported(default):
+            kind = type(default).__name__
+            what = f"a {kind}" if isinstance(default, (set, frozenset, bytes, complex)) else "an unsupported"
+            raise ParameterError(
+                f"parameter {name!r} has {what} default; use a JSON-like literal (no sets, bytes, complex)",
                 cell_index=cell_index,
                 tag=tag,
                 line=line,
@@ -148,6 +159,32 @@ def parse_parameters_cell(
             comment=comments.get(line, ""),
         )
     return list(parameters.values())
+
+
+def _depth(value: object) -> int:
+    """How many containers deep `value` is (an explicit stack: it may be deeper than Python recurses)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, tuple, set, frozenset)):
+            deepest = max(deepest, depth + 1)
+            stack.extend((element, depth + 1) for element in item)
+        elif isinstance(item, dict):
+            deepest = max(deepest, depth + 1)
+            stack.extend((element, depth + 1) for pair in item.items() for element in pair)
+    return deepest
+
+
+def _has_unsupported(value: object) -> bool:
+    """Whether a set, frozenset, bytes or complex sits anywhere in `value` (no JSON-like literal)."""
+    if isinstance(value, (set, frozenset, bytes, complex)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_unsupported(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_unsupported(key) or _has_unsupported(item) for key, item in value.items())
+    return False
 
 
 def _parse_literal(raw: str) -> object:

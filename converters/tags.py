@@ -6,6 +6,7 @@ is described.
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -174,6 +175,11 @@ def parse_cell_tags(tags: Iterable[str], *, cell_index: int | None = None) -> Ce
     model: str | None = None
     ignored: list[str] = []
     for tag in source_tags:
+        if not tag.isprintable():
+            raise TagError(
+                f"tag {tag!r} contains a line break or control character; retype it",
+                cell_index=cell_index,
+            )
         stripped = tag.strip()
         head, colon, value = stripped.partition(":")
         spec = _BY_NAME.get(head)
@@ -202,6 +208,13 @@ def parse_cell_tags(tags: Iterable[str], *, cell_index: int | None = None) -> Ce
                     cell_index=cell_index,
                     tag=tag,
                 )
+            if keyword.iskeyword(name):
+                raise TagError(
+                    f"step name {name!r} is a Python keyword; it names a function, so choose another "
+                    f"(e.g. {name + '_'!r})",
+                    cell_index=cell_index,
+                    tag=tag,
+                )
             if step is not None and step != name:
                 raise TagError(
                     f"cell has two step tags ({step!r} and {name!r}); a cell belongs to one step",
@@ -214,7 +227,7 @@ def parse_cell_tags(tags: Iterable[str], *, cell_index: int | None = None) -> Ce
             prev.extend(_split_values(value))
         elif spec.name == "model":
             variable = value.strip()
-            if not variable.isidentifier():
+            if not variable.isidentifier() or keyword.iskeyword(variable):
                 raise TagError(
                     f"model variable {variable!r} must be a Python name", cell_index=cell_index, tag=tag
                 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from converters import __version__  # the distribution's version (one source: package.json)
+
 __all__ = ["__version__", "start_run"]
 
 

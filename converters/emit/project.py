@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from functools import cache
 from importlib import metadata
+
+import yaml
 
 from converters.plan import Plan
 
@@ -59,35 +62,52 @@ def requirements_test_txt() -> str:
     return "-r requirements.txt\n" + "".join(f"{line}\n" for line in TEST_REQUIREMENTS)
 
 
+def _yaml(document: dict[str, object]) -> str:
+    """YAML written by PyYAML: keys like `on`, `yes`, `null` stay strings, every value quoted as needed."""
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000)
+
+
+def _mlproject_default(type_name: str, default: object) -> str:
+    """The MLproject default of a parameter: what `--NAME VALUE` on the package's command line accepts."""
+    if type_name == "float" and isinstance(default, (int, float)) and not isinstance(default, bool):
+        value = float(default)
+        return repr(value) if math.isfinite(value) else str(value)  # "inf", "-inf": float() reads them
+    if isinstance(default, str):
+        return default
+    return json.dumps(default)
+
+
 def mlproject(plan: Plan, package: str) -> str:
     """`MLproject`: `mlflow run OUTDIR -P name=value` runs `python -m <pkg>`."""
-    lines = [f"name: {package}", "", "python_env: python_env.yaml", "", "entry_points:", "  main:"]
     command = f"python -m {package}"
-    if plan.parameters:
-        lines.append("    parameters:")
-        for parameter in plan.parameters:
-            kind = "float" if parameter.type_name == "float" else "string"
-            default = (
-                parameter.default if isinstance(parameter.default, str) else json.dumps(parameter.default)
-            )
-            if parameter.type_name == "float" and isinstance(parameter.default, (int, float)):
-                default = repr(float(parameter.default))
-            lines.append(f"      {parameter.name}: {{type: {kind}, default: {json.dumps(default)}}}")
-            command += f" --{parameter.name} {{{parameter.name}}}"
-    lines.append(f"    command: {json.dumps(command)}")
-    return "\n".join(lines) + "\n"
+    parameters: dict[str, object] = {}
+    for parameter in plan.parameters:
+        kind = "float" if parameter.type_name == "float" else "string"
+        parameters[parameter.name] = {
+            "type": kind,
+            "default": _mlproject_default(parameter.type_name, parameter.default),
+        }
+        command += f" --{parameter.name} {{{parameter.name}}}"
+    main: dict[str, object] = {"parameters": parameters} if parameters else {}
+    main["command"] = command
+    document = {"name": package, "python_env": "python_env.yaml", "entry_points": {"main": main}}
+    return _yaml(document)
 
 
 def python_env(plan: Plan) -> str:
     """`python_env.yaml` for `mlflow run --env-manager virtualenv` (Python from the notebook's metadata)."""
     language = plan.notebook.metadata.get("language_info")
     recorded = str(language.get("version", "")) if isinstance(language, dict) else ""
-    version = ".".join(recorded.split(".")[:2]) if recorded.count(".") >= 1 else DEFAULT_PYTHON
-    return (
-        f"python: {json.dumps(version)}\n"
-        "build_dependencies:\n  - pip\n  - setuptools\n  - wheel\n"
-        "dependencies:\n  - -r requirements.txt\n"
+    parts = recorded.split(".")
+    version = (
+        ".".join(parts[:2]) if len(parts) >= 2 and all(p.isdigit() for p in parts[:2]) else DEFAULT_PYTHON
     )
+    document = {
+        "python": version,
+        "build_dependencies": ["pip", "setuptools", "wheel"],
+        "dependencies": ["-r requirements.txt"],
+    }
+    return _yaml(document)
 
 
 def _table(rows: list[list[str]]) -> str:

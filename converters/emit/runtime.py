@@ -1,59 +1,90 @@
-"""The runtime module `<pkg>/steps.py`: shared imports and helpers, then one plain function per step."""
+"""The runtime module `<pkg>/steps.py`: shared imports and helpers, then one plain function per step.
+
+Built as one libcst tree: the notebook's code enters as parsed statements (so lines break only where
+Python's tokenizer breaks them), names as validated identifiers, text only through escaped docstrings.
+"""
 
 from __future__ import annotations
 
-import ast
-import io
 import textwrap
-import tokenize
+from collections.abc import Sequence
 
+import libcst as cst
+
+from converters.emit.literals import docstring, identifier, literal
 from converters.plan import Plan, StepPlan
 
 DOCSTRING_WIDTH = 100
 DISPLAY_SHIM = '''
-
 def display(*objects, **options):
     """Notebook display() outside a notebook: shows nothing (results are logged to MLflow instead)."""
 '''
+_BLANK = cst.EmptyLine(indent=False)
 
 
-def _string_continuation_lines(code: str) -> set[int]:
-    """Lines that begin inside a multi-line string literal (their text is data: never re-indented)."""
-    lines: set[int] = set()
-    fstring_starts: list[int] = []
-    for token in tokenize.generate_tokens(io.StringIO(code).readline):
-        kind = tokenize.tok_name[token.type]
-        if token.type == tokenize.STRING and token.end[0] > token.start[0]:
-            lines.update(range(token.start[0] + 1, token.end[0] + 1))
-        elif kind == "FSTRING_START":
-            fstring_starts.append(token.start[0])
-        elif kind == "FSTRING_END":
-            lines.update(range(fstring_starts.pop() + 1, token.end[0] + 1))
-    return lines
+def _unindented(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """Blank lines of module-level code stay empty when the code moves into a function body.
+
+    (libcst parses a module-level blank line as "indented" by the empty module indentation; nested
+    blocks already mark theirs unindented, so only the top level needs this.)"""
+    return [_BLANK if line.comment is None and not line.whitespace.value else line for line in lines]
 
 
-def indent_code(code: str, prefix: str = "    ") -> str:
-    """`code` indented by `prefix`, except blank lines and lines inside multi-line strings."""
-    inside = _string_continuation_lines(code)
-    indented = [
-        line if number in inside else (prefix + line if line.strip() else "")
-        for number, line in enumerate(code.splitlines(), start=1)
+def parsed_code(source: str) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine], list[cst.EmptyLine]]:
+    """(statements, leading comment lines, trailing comment lines) of code that is already valid Python."""
+    module = cst.parse_module(source)
+    statements = [
+        statement.with_changes(leading_lines=_unindented(statement.leading_lines))
+        if statement.leading_lines
+        else statement
+        for statement in module.body
     ]
-    return "\n".join(indented) + "\n"
+    return statements, _unindented(module.header), _unindented(module.footer)
 
 
-def function_source(name: str, parameters: list[str], docstring: str, body: str) -> str:
-    """`def name(parameters):` with a docstring and `body` (plain module-level code) as its block."""
-    if not ast.parse(body).body:
-        body += "pass\n"
-    return f'\n\ndef {name}({", ".join(parameters)}):\n    """{docstring}"""\n' + indent_code(body)
+def _with_leading(statement: cst.BaseStatement, lines: list[cst.EmptyLine]) -> cst.BaseStatement:
+    return statement.with_changes(leading_lines=[*lines, *statement.leading_lines]) if lines else statement
+
+
+def function_def(
+    name: str,
+    parameters: list[str],
+    doc: str,
+    code: str,
+    ending: list[cst.BaseStatement] | None = None,
+    prologue: list[cst.BaseStatement] | None = None,
+    marker: cst.EmptyLine | None = None,
+) -> cst.FunctionDef:
+    """`def name(parameters):` with docstring `doc`, then `prologue`, the statements of `code` (after the
+    comment line `marker`), `ending`."""
+    statements, header, footer = parsed_code(code)
+    if marker is not None:
+        header = [marker, *header]
+    tail = list(ending or [])
+    body: list[cst.BaseStatement] = [docstring(doc, "    "), *(prologue or [])]
+    if statements:
+        body += [_with_leading(statements[0], header), *statements[1:]]
+    elif not tail:
+        tail = [_with_leading(cst.SimpleStatementLine([cst.Pass()]), header)]
+        header = []
+    else:
+        tail[0] = _with_leading(tail[0], header)
+    if tail:
+        tail[0] = _with_leading(tail[0], footer)
+        footer = []
+    return cst.FunctionDef(
+        name=identifier(name),
+        params=cst.Parameters([cst.Param(identifier(parameter)) for parameter in parameters]),
+        body=cst.IndentedBlock([*body, *tail], footer=footer),
+        leading_lines=[_BLANK, _BLANK],
+    )
 
 
 def _step_docstring(plan: Plan, step: StepPlan) -> str:
     cells = ", ".join(str(index) for index in step.cells)
     title = f"Step `{step.name}`" if step.kind == "step" else "The run's metrics"
     if step.heading:
-        title += " (" + step.heading.replace("\\", "/").replace('"', "'") + ")"
+        title += f" ({step.heading})"
     noun = "cell" if len(step.cells) == 1 else "cells"
     lines = [f"{title}: notebook {noun} {cells} of {plan.notebook.path.name}."]
     sources = dict(step.providers)
@@ -73,45 +104,79 @@ def _step_docstring(plan: Plan, step: StepPlan) -> str:
         if step.results:
             text = f"No later step reads {', '.join(step.results)}; returned for the parity test and "
             lines += textwrap.wrap(text + "run_steps() results.", DOCSTRING_WIDTH)
-    return "\n".join(f"    {line}" if line else "" for line in lines).lstrip() + (
-        "\n    " if len(lines) > 1 else ""
+    return "\n".join(lines) + ("\n" if len(lines) > 1 else "")
+
+
+def _return_statement(step: StepPlan) -> cst.SimpleStatementLine | None:
+    value: cst.BaseExpression
+    if step.kind == "metrics":
+        value = cst.Dict(
+            [
+                cst.DictElement(literal(spec.name), cst.parse_expression(spec.expression))
+                for spec in step.metrics
+            ]
+        )
+    elif not step.outputs:
+        return None
+    elif len(step.outputs) == 1:
+        value = identifier(step.outputs[0])
+    else:
+        value = cst.Tuple([cst.Element(identifier(name)) for name in step.outputs], lpar=[], rpar=[])
+    return cst.SimpleStatementLine([cst.Return(value)])
+
+
+def step_function(plan: Plan, step: StepPlan) -> cst.FunctionDef:
+    """One step function: the cells' statements, then the return of the names later steps read."""
+    returned = _return_statement(step)
+    return function_def(
+        step.function_name,
+        list(step.inputs),
+        _step_docstring(plan, step),
+        step.body,
+        ending=[returned] if returned is not None else None,
     )
 
 
-def _return_statement(step: StepPlan) -> str:
-    if step.kind == "metrics":
-        items = ", ".join(f"{spec.name!r}: {spec.expression}" for spec in step.metrics)
-        return f"return {{{items}}}"
-    if not step.outputs:
-        return ""
-    return "return " + ", ".join(step.outputs)
+Part = tuple[list[cst.BaseStatement], list[cst.EmptyLine]]  # statements, trailing comment lines
 
 
-def step_function(plan: Plan, step: StepPlan) -> str:
-    """Source of one step function: the cells' code, then the return of the names later steps read."""
-    body = step.body.rstrip() + "\n"
-    returned = _return_statement(step)
-    if returned:
-        body += returned + "\n"
-    return function_source(step.function_name, list(step.inputs), _step_docstring(plan, step), body)
+def module_code(doc: str, parts: list[Part], *, noqa: bool = True) -> str:
+    """A module: docstring, `# ruff: noqa`, then the statements of `parts`, blocks two lines apart."""
+    body: list[cst.BaseStatement] = [docstring(doc)]
+    pending: list[cst.EmptyLine] = [cst.EmptyLine(comment=cst.Comment("# ruff: noqa"))] if noqa else [_BLANK]
+    for number, (statements, footer) in enumerate(parts):
+        for position, statement in enumerate(statements):
+            lines = list(pending)
+            pending = []
+            starts_block = number > 0 and position == 0
+            if starts_block and list(statement.leading_lines[:2]) != [_BLANK, _BLANK]:
+                lines += [_BLANK, _BLANK]
+            body.append(_with_leading(statement, lines))
+        pending += footer
+    return cst.Module(body=body, footer=pending).code
+
+
+def _code_part(source: str) -> Part:
+    statements, header, footer = parsed_code(source)
+    if statements:
+        statements[0] = _with_leading(statements[0], header)
+    return statements, footer
 
 
 def runtime_module(plan: Plan) -> str:
     """The whole `steps.py`."""
-    parts = [
-        f'"""Runtime steps of `{plan.notebook.path.name}`, one plain function per step.\n\n'
+    doc = (
+        f"Runtime steps of `{plan.notebook.path.name}`, one plain function per step.\n\n"
         "Generated by nb2prod; edit the notebook and regenerate rather than editing this file.\n"
-        '"""\n',
-        "# ruff: noqa\n",
-    ]
-    if plan.uses_subprocess:
-        parts.append("import subprocess\n")
+    )
+    imports = _code_part("import subprocess\n" if plan.uses_subprocess else "")
     if plan.shared_imports:
-        parts.append(plan.shared_imports.rstrip() + "\n")
+        shared, footer = _code_part(plan.shared_imports)
+        imports = (imports[0] + shared, footer)
+    parts = [imports]
     if plan.uses_display:
-        parts.append(DISPLAY_SHIM)
+        parts.append(_code_part(DISPLAY_SHIM))
     if plan.shared_code:
-        parts.append("\n\n" + plan.shared_code.rstrip() + "\n")
-    for step in plan.steps:
-        parts.append(step_function(plan, step))
-    return "".join(parts)
+        parts.append(_code_part(plan.shared_code))
+    parts += [([step_function(plan, step)], []) for step in plan.steps]
+    return module_code(doc, [part for part in parts if part[0] or part[1]])

@@ -19,6 +19,12 @@ class BadInputError(RetrainingError):
     exit_code = EXIT_BAD_INPUT
 
 
+class MissingExtraError(RetrainingError):
+    """An optional dependency is not installed; the message names the pip extra that brings it."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 class RunFailedError(RetrainingError):
     """The notebook or pipeline failed (cell error, dead kernel); its run is marked FAILED."""
 

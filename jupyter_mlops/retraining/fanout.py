@@ -34,7 +34,7 @@ from jupyter_mlops.retraining.mlflow_io import (
     quiet_mlflow_http_retries,
     with_retries,
 )
-from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model
+from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model, require_sklearn_extra
 from jupyter_mlops.retraining.notebook_runner import EXECUTED_ARTIFACT_DIR, TAG_PREFIX, RunOptions
 from jupyter_mlops.retraining.parameter_sets import ParameterSets, read_grid, read_rows
 from jupyter_mlops.retraining.params import resolve
@@ -343,6 +343,8 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
         echo("note: no --metric given, so no best set is ranked and no model is logged")
     workers = request.workers or os.cpu_count() or 1
     keep_models = request.log_models == "all" or (request.log_models == "best" and request.metric is not None)
+    if keep_models:
+        require_sklearn_extra()
     capture_root = Path(tempfile.mkdtemp(prefix="jupyter-mlops-fanout-"))
     capture_root.joinpath("models").mkdir()
     output_dir = (request.options.output_dir or default_output_dir()) / f"fanout-{timestamp()}-{os.getpid()}"

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
 import pickle
 import threading
 from pathlib import Path
 
+from jupyter_mlops.retraining.errors import MissingExtraError
 from jupyter_mlops.retraining.mlflow_io import with_retries
 
 MODEL_NAME = "model"
+SKLEARN_EXTRA_MODULES = {"sklearn": "scikit-learn", "skops": "skops"}
 _FLUENT_LOCK = threading.Lock()
+
+
+def require_sklearn_extra() -> None:
+    """Fail in one line naming the `sklearn` extra when scikit-learn or skops is missing (imports nothing)."""
+    missing = [
+        dist for module, dist in SKLEARN_EXTRA_MODULES.items() if importlib.util.find_spec(module) is None
+    ]
+    if missing:
+        needed = " and ".join(missing)
+        raise MissingExtraError(
+            f"logging a scikit-learn model needs {needed}: pip install 'jupyter-mlops[sklearn]'"
+        )
 
 
 def pip_requirements() -> list[str]:
@@ -44,6 +59,7 @@ def load_pickled(path: str | Path) -> object:
 
 def log_sklearn_model(model: object, run_id: str, *, uri: str, keep: str = "") -> str:
     """Log `model` (sklearn flavor) into run `run_id`; return its `models:/m-<id>` URI."""
+    require_sklearn_extra()
     import mlflow
     import mlflow.sklearn
 

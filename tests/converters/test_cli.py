@@ -95,30 +95,6 @@ def test_unreadable_notebooks_exit_2(run_cli: RunCli, tmp_path: Path, content: b
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(
-    ("settings", "message"),
-    [
-        (
-            "oops",
-            'notebook metadata "jupyter_mlops" must be an object such as {"experiment": "NAME"}, '
-            "not 'oops'",
-        ),
-        ({"experiment": 7}, 'notebook metadata "jupyter_mlops.experiment" must be a string, not 7'),
-    ],
-)
-def test_malformed_jupyter_mlops_metadata_exits_2(
-    run_cli: RunCli, make_notebook: MakeNotebook, tmp_path: Path, settings: object, message: str
-) -> None:
-    notebook = make_notebook([("x = 1", "step:a")])
-    document = json.loads(notebook.read_text())
-    document["metadata"]["jupyter_mlops"] = settings
-    notebook.write_text(json.dumps(document))
-    code, out, err = run_cli(notebook, "-o", tmp_path / "out")
-    assert (code, out) == (2, "")
-    assert err.splitlines()[-1] == f"nb2prod: error: {message}"
-    assert not (tmp_path / "out").exists()
-
-
 def test_missing_notebook_and_bad_package_name(run_cli: RunCli, tmp_path: Path) -> None:
     code, _, err = run_cli(tmp_path / "nope.ipynb", "-o", tmp_path / "out")
     assert code == 2

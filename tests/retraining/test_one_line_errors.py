@@ -11,7 +11,7 @@ from mlflow import MlflowClient
 
 from tests.retraining.conftest import iris_cells
 
-NOT_AN_OBJECT = 'notebook metadata "jupyter_mlops" must be an object such as {"experiment": "NAME"},'
+NOT_AN_OBJECT = 'notebook metadata \'jupyter_mlops\' must be an object like {"experiment": "NAME"},'
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ NOT_AN_OBJECT = 'notebook metadata "jupyter_mlops" must be an object such as {"e
             ["a", "list"],
             f"{NOT_AN_OBJECT} not ['a', 'list']",
         ),
-        ({"experiment": 7}, 'notebook metadata "jupyter_mlops.experiment" must be a string, not 7'),
+        ({"experiment": 7}, "notebook metadata jupyter_mlops.experiment must be a string, not 7"),
     ],
 )
 def test_malformed_jupyter_mlops_metadata_exits_2(

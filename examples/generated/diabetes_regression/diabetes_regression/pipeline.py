@@ -23,14 +23,14 @@ from diabetes_regression import steps
 NOTEBOOK_FILE = "diabetes_regression.ipynb"
 NOTEBOOK_SHA256 = "2c14d76ab788e2d9bea28dbc93070e4263f2dc43619a040614d7740c3371a32e"
 EXPERIMENT_NAME: str = "examples/diabetes_regression.ipynb"
-MODEL_VARIABLE: str | None = 'model'
-PARAMETERS: dict[str, object] = {'alpha': 0.1, 'test_size': 0.2, 'random_state': 42}
+MODEL_VARIABLE: str | None = "model"
+PARAMETERS: dict[str, object] = {"alpha": 0.1, "test_size": 0.2, "random_state": 42}
 PARAMETER_TYPES: dict[str, str] = {
-    'alpha': 'float',
-    'test_size': 'float',
-    'random_state': 'int',
+    "alpha": "float",
+    "test_size": "float",
+    "random_state": "int",
 }
-PARAMETER_HELP: dict[str, str] = {'alpha': '', 'test_size': '', 'random_state': ''}
+PARAMETER_HELP: dict[str, str] = {"alpha": "", "test_size": "", "random_state": ""}
 OPTIONAL_PARAMETERS: frozenset[str] = frozenset([])
 
 
@@ -48,44 +48,44 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step(
-        'load',
+        "load",
         steps.load,
         inputs=(),
-        outputs=('X', 'y'),
+        outputs=("X", "y"),
         cells=(3,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'split',
+        "split",
         steps.split,
-        inputs=('X', 'random_state', 'test_size', 'y'),
-        outputs=('X_test', 'X_train', 'y_test', 'y_train'),
+        inputs=("X", "random_state", "test_size", "y"),
+        outputs=("X_test", "X_train", "y_test", "y_train"),
         cells=(4,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'train',
+        "train",
         steps.train,
-        inputs=('alpha', 'X_train', 'y_train'),
-        outputs=('model',),
+        inputs=("alpha", "X_train", "y_train"),
+        outputs=("model",),
         cells=(5,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'evaluate',
+        "evaluate",
         steps.evaluate,
-        inputs=('X_test', 'model', 'y_test'),
-        outputs=('predictions', 'rmse', 'mae', 'r2'),
+        inputs=("X_test", "model", "y_test"),
+        outputs=("predictions", "rmse", "mae", "r2"),
         cells=(6,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'compute_metrics',
+        "compute_metrics",
         steps.compute_metrics,
-        inputs=('mae', 'r2', 'rmse'),
+        inputs=("mae", "r2", "rmse"),
         outputs=(),
         cells=(7,),
-        kind='metrics',
+        kind="metrics",
     ),
 )
 
@@ -274,9 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
         help_text = f"{PARAMETER_TYPES[name]}, default {default!r}"
         if PARAMETER_HELP.get(name):
             help_text = f"{PARAMETER_HELP[name]} ({help_text})"
+        # argparse %-formats help text: a literal % must be doubled
+        help_text = help_text.replace("%", "%%")
         parser.add_argument(*flags, dest=name, metavar="VALUE", default=None, help=help_text)
     parser.add_argument(
-        "--experiment-name", default=None, help=f"MLflow experiment (default {EXPERIMENT_NAME!r})"
+        "--experiment-name", default=None, help=f"MLflow experiment (default {EXPERIMENT_NAME!r})".replace("%", "%%")
     )
     parser.add_argument("--run-name", default=None, help="MLflow run name")
     parser.add_argument(

@@ -72,4 +72,4 @@ def compute_metrics(mae, r2, rmse):
     """
     # notebook cell 7 (metrics)
     {"rmse": rmse, "mae": mae, "r2": r2}
-    return {'rmse': rmse, 'mae': mae, 'r2': r2}
+    return {"rmse": rmse, "mae": mae, "r2": r2}

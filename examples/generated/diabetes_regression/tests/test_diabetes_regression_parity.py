@@ -20,7 +20,7 @@ from diabetes_regression.testing import TYPE_ONLY, differences, freeze, seeded_r
 
 PARAMETERS_CELL: int | None = 2
 METRIC_EXPRESSIONS: dict[str, dict[str, str]] = {
-    'compute_metrics': {'rmse': 'rmse', 'mae': 'mae', 'r2': 'r2'},
+    "compute_metrics": {"rmse": "rmse", "mae": "mae", "r2": "r2"},
 }
 
 SETUP = '''

@@ -23,24 +23,24 @@ from iris_classifier import steps
 NOTEBOOK_FILE = "iris_classifier.ipynb"
 NOTEBOOK_SHA256 = "c617e06968509c5f05bb4928ff4b83dc3ab704928801b5d4a5f93b1a40ce4353"
 EXPERIMENT_NAME: str = "examples/iris_classifier.ipynb"
-MODEL_VARIABLE: str | None = 'model'
+MODEL_VARIABLE: str | None = "model"
 PARAMETERS: dict[str, object] = {
-    'n_estimators': 100,
-    'max_depth': 5,
-    'test_size': 0.2,
-    'random_state': 42,
+    "n_estimators": 100,
+    "max_depth": 5,
+    "test_size": 0.2,
+    "random_state": 42,
 }
 PARAMETER_TYPES: dict[str, str] = {
-    'n_estimators': 'int',
-    'max_depth': 'int',
-    'test_size': 'float',
-    'random_state': 'int',
+    "n_estimators": "int",
+    "max_depth": "int",
+    "test_size": "float",
+    "random_state": "int",
 }
 PARAMETER_HELP: dict[str, str] = {
-    'n_estimators': '',
-    'max_depth': '',
-    'test_size': '',
-    'random_state': '',
+    "n_estimators": "",
+    "max_depth": "",
+    "test_size": "",
+    "random_state": "",
 }
 OPTIONAL_PARAMETERS: frozenset[str] = frozenset([])
 
@@ -59,44 +59,44 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step(
-        'load',
+        "load",
         steps.load,
         inputs=(),
-        outputs=('frame',),
+        outputs=("frame",),
         cells=(5,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'prepare',
+        "prepare",
         steps.prepare,
-        inputs=('frame', 'test_size', 'random_state'),
-        outputs=('X_test', 'X_train', 'y_test', 'y_train'),
+        inputs=("frame", "test_size", "random_state"),
+        outputs=("X_test", "X_train", "y_test", "y_train"),
         cells=(8,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'train',
+        "train",
         steps.train,
-        inputs=('max_depth', 'n_estimators', 'random_state', 'X_train', 'y_train'),
-        outputs=('model',),
+        inputs=("max_depth", "n_estimators", "random_state", "X_train", "y_train"),
+        outputs=("model",),
         cells=(10,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'evaluate',
+        "evaluate",
         steps.evaluate,
-        inputs=('X_test', 'model', 'y_test'),
-        outputs=('predictions', 'probabilities', 'accuracy', 'f1_macro', 'roc_auc'),
+        inputs=("X_test", "model", "y_test"),
+        outputs=("predictions", "probabilities", "accuracy", "f1_macro", "roc_auc"),
         cells=(12,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'compute_metrics',
+        "compute_metrics",
         steps.compute_metrics,
-        inputs=('accuracy', 'f1_macro', 'roc_auc'),
+        inputs=("accuracy", "f1_macro", "roc_auc"),
         outputs=(),
         cells=(13,),
-        kind='metrics',
+        kind="metrics",
     ),
 )
 
@@ -285,9 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
         help_text = f"{PARAMETER_TYPES[name]}, default {default!r}"
         if PARAMETER_HELP.get(name):
             help_text = f"{PARAMETER_HELP[name]} ({help_text})"
+        # argparse %-formats help text: a literal % must be doubled
+        help_text = help_text.replace("%", "%%")
         parser.add_argument(*flags, dest=name, metavar="VALUE", default=None, help=help_text)
     parser.add_argument(
-        "--experiment-name", default=None, help=f"MLflow experiment (default {EXPERIMENT_NAME!r})"
+        "--experiment-name", default=None, help=f"MLflow experiment (default {EXPERIMENT_NAME!r})".replace("%", "%%")
     )
     parser.add_argument("--run-name", default=None, help="MLflow run name")
     parser.add_argument(

@@ -88,4 +88,4 @@ def compute_metrics(accuracy, f1_macro, roc_auc):
     """
     # notebook cell 13 (metrics)
     {"accuracy": accuracy, "f1_macro": f1_macro, "roc_auc": roc_auc}
-    return {'accuracy': accuracy, 'f1_macro': f1_macro, 'roc_auc': roc_auc}
+    return {"accuracy": accuracy, "f1_macro": f1_macro, "roc_auc": roc_auc}

@@ -20,10 +20,10 @@ from iris_classifier.testing import TYPE_ONLY, differences, freeze, seeded_run, 
 
 PARAMETERS_CELL: int | None = 2
 METRIC_EXPRESSIONS: dict[str, dict[str, str]] = {
-    'compute_metrics': {
-        'accuracy': 'accuracy',
-        'f1_macro': 'f1_macro',
-        'roc_auc': 'roc_auc',
+    "compute_metrics": {
+        "accuracy": "accuracy",
+        "f1_macro": "f1_macro",
+        "roc_auc": "roc_auc",
     },
 }
 

@@ -20,10 +20,10 @@ from wine_quality_kale.testing import TYPE_ONLY, differences, freeze, seeded_run
 
 PARAMETERS_CELL: int | None = 2
 METRIC_EXPRESSIONS: dict[str, dict[str, str]] = {
-    'compute_metrics': {
-        'accuracy': 'accuracy',
-        'f1_weighted': 'f1_weighted',
-        'test_log_loss': 'test_log_loss',
+    "compute_metrics": {
+        "accuracy": "accuracy",
+        "f1_weighted": "f1_weighted",
+        "test_log_loss": "test_log_loss",
     },
 }
 

@@ -23,24 +23,24 @@ from wine_quality_kale import steps
 NOTEBOOK_FILE = "wine_quality_kale.ipynb"
 NOTEBOOK_SHA256 = "9c181eb80243b63d8bd182482430154a272d966dad9fb47fad35285179fde96c"
 EXPERIMENT_NAME: str = "examples/wine_quality_kale.ipynb"
-MODEL_VARIABLE: str | None = 'clf'
+MODEL_VARIABLE: str | None = "clf"
 PARAMETERS: dict[str, object] = {
-    'regularization': 1.0,
-    'max_iter': 500,
-    'test_size': 0.25,
-    'seed': 7,
+    "regularization": 1.0,
+    "max_iter": 500,
+    "test_size": 0.25,
+    "seed": 7,
 }
 PARAMETER_TYPES: dict[str, str] = {
-    'regularization': 'float',
-    'max_iter': 'int',
-    'test_size': 'float',
-    'seed': 'int',
+    "regularization": "float",
+    "max_iter": "int",
+    "test_size": "float",
+    "seed": "int",
 }
 PARAMETER_HELP: dict[str, str] = {
-    'regularization': '',
-    'max_iter': '',
-    'test_size': '',
-    'seed': '',
+    "regularization": "",
+    "max_iter": "",
+    "test_size": "",
+    "seed": "",
 }
 OPTIONAL_PARAMETERS: frozenset[str] = frozenset([])
 
@@ -59,44 +59,44 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step(
-        'load_data',
+        "load_data",
         steps.load_data,
         inputs=(),
-        outputs=('wine', 'data'),
+        outputs=("wine", "data"),
         cells=(3,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'preprocess',
+        "preprocess",
         steps.preprocess,
-        inputs=('data', 'seed', 'test_size'),
-        outputs=('x_test', 'x_train', 'y_test', 'y_train'),
+        inputs=("data", "seed", "test_size"),
+        outputs=("x_test", "x_train", "y_test", "y_train"),
         cells=(5,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'train',
+        "train",
         steps.train,
-        inputs=('max_iter', 'regularization', 'x_train', 'y_train'),
-        outputs=('clf',),
+        inputs=("max_iter", "regularization", "x_train", "y_train"),
+        outputs=("clf",),
         cells=(6,),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'evaluate',
+        "evaluate",
         steps.evaluate,
-        inputs=('clf', 'x_test', 'y_test', 'wine'),
-        outputs=('predicted', 'accuracy', 'f1_weighted', 'test_log_loss'),
+        inputs=("clf", "x_test", "y_test", "wine"),
+        outputs=("predicted", "accuracy", "f1_weighted", "test_log_loss"),
         cells=(7, 8),
-        kind='step',
+        kind="step",
     ),
     Step(
-        'compute_metrics',
+        "compute_metrics",
         steps.compute_metrics,
-        inputs=('accuracy', 'f1_weighted', 'test_log_loss'),
+        inputs=("accuracy", "f1_weighted", "test_log_loss"),
         outputs=(),
         cells=(9,),
-        kind='metrics',
+        kind="metrics",
     ),
 )
 
@@ -285,9 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
         help_text = f"{PARAMETER_TYPES[name]}, default {default!r}"
         if PARAMETER_HELP.get(name):
             help_text = f"{PARAMETER_HELP[name]} ({help_text})"
+        # argparse %-formats help text: a literal % must be doubled
+        help_text = help_text.replace("%", "%%")
         parser.add_argument(*flags, dest=name, metavar="VALUE", default=None, help=help_text)
     parser.add_argument(
-        "--experiment-name", default=None, help=f"MLflow experiment (default {EXPERIMENT_NAME!r})"
+        "--experiment-name", default=None, help=f"MLflow experiment (default {EXPERIMENT_NAME!r})".replace("%", "%%")
     )
     parser.add_argument("--run-name", default=None, help="MLflow run name")
     parser.add_argument(

@@ -82,4 +82,4 @@ def compute_metrics(accuracy, f1_weighted, test_log_loss):
     print(accuracy)
     print(f1_weighted)
     print(test_log_loss)
-    return {'accuracy': accuracy, 'f1_weighted': f1_weighted, 'test_log_loss': test_log_loss}
+    return {"accuracy": accuracy, "f1_weighted": f1_weighted, "test_log_loss": test_log_loss}
