@@ -9,6 +9,7 @@ import pickle
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -364,3 +365,49 @@ def test_property_a_perturbed_number_is_reported_with_its_path(
     assert len(found) == 1
     assert found[0].startswith(f"{path}: ")
     assert "in the notebook" in found[0] and "in the pipeline" in found[0]
+
+
+@pytest.mark.slow
+def test_parity_through_a_real_kernel_compares_notebook_objects_and_names_each_mismatch(
+    tmp_path: Path,
+) -> None:
+    from tests.converters.test_end_to_end import run_generated_tests
+
+    notebook = write_notebook(
+        tmp_path / "kernel_objects.ipynb",
+        [
+            (
+                "import dataclasses\nimport threading\nimport time\nimport numpy as np\nimport pandas as pd\n"
+                "import matplotlib.pyplot as plt\nimport statsmodels.formula.api as smf",
+                "imports",
+            ),
+            (
+                "@dataclasses.dataclass\nclass Box:\n    value: float\n    other: object = None\n\n\n"
+                "def double(v):\n    return 2 * v",
+                "functions",
+            ),
+            ("frame = pd.DataFrame({'x': np.random.rand(30)})\nframe['y'] = 3 * frame.x", "step:load"),
+            (
+                "results = smf.ols('y ~ x', frame).fit()\nresults.summary()\n"
+                "fig, ax = plt.subplots()\nax.plot(frame.x, frame.y, 'o')\nax.set_title('fit')\n"
+                "box = Box(1.5)\nbox.other = box\nsquares = (v * v for v in range(3))\n"
+                "guard = threading.Lock()\nhelpers = {'double': double, 'key': lambda row: row}\n"
+                "stamp = time.time()",
+                "step:fit",
+            ),
+        ],
+    )
+    out_dir = tmp_path / "out"
+    assert main([str(notebook), "-o", str(out_dir), "-q"]) == 0
+    completed = run_generated_tests(out_dir, "-s", "-k", "parity")
+    assert completed.returncode == 1, completed.stdout[-4000:]
+    output = completed.stdout
+    assert "load: equal — frame\n" in output
+    assert "fit: MISMATCH — results, ax, fig, box, helpers, stamp; not compared: squares, guard\n" in output
+    assert "step fit: stamp: " in output and " in the notebook, " in output  # wall-clock time differs
+    assert "step fit: helpers['key']: not compared, because a function defined inline" in output
+    assert "step fit: guard: not compared, because a lock holds no data" in output
+    assert "step fit: squares: not compared, because a generator yields its values once" in output
+    mismatches = output[output.index("the pipeline diverges from the notebook:") :]
+    assert "results" not in mismatches.split("\n")[1] and "box" not in mismatches.split("\n")[1]
+    assert "0x" not in output
