@@ -11,7 +11,13 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
-from converters.dataflow import CellFlow, analyse_cells, split_imports, unconditional_bindings
+from converters.dataflow import (
+    CellFlow,
+    analyse_cells,
+    imported_top_modules,
+    split_imports,
+    unconditional_bindings,
+)
 from converters.errors import HiddenStateError, ParameterError, TagError
 from converters.graph import order_steps
 from converters.metrics import MetricSpec, metric_specs
@@ -551,13 +557,9 @@ def build_plan(notebook: Notebook) -> Plan:
             requirements.extend(cell.code.requirements)
             uses_subprocess = uses_subprocess or cell.code.uses_subprocess
     for block in shared_imports:
-        for line in block.splitlines():
-            words = line.split()
-            if len(words) >= 2 and words[0] in ("import", "from"):
-                for module in words[1].split(","):
-                    module = module.strip().split(".")[0]
-                    if module and module not in imported_modules:
-                        imported_modules.append(module)
+        for module in imported_top_modules(block):
+            if module not in imported_modules:
+                imported_modules.append(module)
     return Plan(
         notebook=notebook,
         parameters=tuple(parameters),

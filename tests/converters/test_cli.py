@@ -258,3 +258,13 @@ def test_report_lists_every_translated_magic_and_shell_line(
         "- cell 3 line 1: `%pip install scikit-learn` → requirements.txt",
         "- requirement from `pip install`: scikit-learn",
     ]
+
+
+def test_requirements_list_every_module_of_a_multi_module_import(
+    run_cli: RunCli, make_notebook: MakeNotebook, tmp_path: Path
+) -> None:
+    notebook = make_notebook([("import numpy, pandas as pd", "imports"), ("x = numpy.ones(2)", "step:load")])
+    code, _, _ = run_cli(notebook, "-o", tmp_path / "out", "-q")
+    assert code == 0
+    requirements = (tmp_path / "out" / "requirements.txt").read_text().splitlines()
+    assert {"numpy", "pandas"} <= set(requirements)
