@@ -238,7 +238,7 @@ def build_plan(notebook: Notebook) -> Plan:
     """Group, analyse and check the notebook's cells; raise ConversionError subclasses on bad input."""
     grouping = _group_cells(notebook)
     warnings: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = list(notebook.notes)  # what reading changed (normalized, papermill's injection)
     for cell in notebook.cells:
         if cell.code is not None and cell.tags.role != "skip":
             notes.extend(cell.code.notes)

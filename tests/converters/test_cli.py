@@ -82,7 +82,8 @@ def test_bad_notebooks_exit_2_with_the_message_and_write_nothing(
             json.dumps(
                 {"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
             ).encode(),
-            "is not a valid nbformat 4 notebook at cells/0: 'id' is a required property",
+            # the missing id, outputs and execution_count are filled in as Jupyter does; no source is not
+            "is not a valid nbformat 4 notebook at cells/0: 'source' is a required property",
         ),
         (b"\xff\xfe", "is not UTF-8 text"),
     ],
