@@ -137,6 +137,12 @@ def _cell_ids(cells: list[Any]) -> tuple[list[Any], int]:
     return result, repaired
 
 
+def _unique_ids(cells: list[dict[str, Any]]) -> bool:
+    """Whether no two cells share an id (nbformat checks this beside the schema)."""
+    ids = [cell["id"] for cell in cells]
+    return len(ids) == len(set(ids))
+
+
 def _normalized(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """An nbformat 4.x notebook as Jupyter reads it, and what changed.
 
@@ -188,7 +194,8 @@ def _validated(path: Path, raw: bytes, document: dict[str, Any]) -> tuple[dict[s
     if document.get("nbformat") == 4 and isinstance(document.get("nbformat_minor"), int):
         try:
             _schema_validator(min(document["nbformat_minor"], LATEST_MINOR))(document)
-            return document, []
+            if document["nbformat_minor"] < LATEST_MINOR or _unique_ids(document["cells"]):
+                return document, []
         except fastjsonschema.JsonSchemaException:
             pass
         normalized, changes = _normalized(document)
@@ -238,6 +245,9 @@ def _jupytext_document(path: Path, raw: bytes) -> dict[str, Any]:
     document = json.loads(jupytext.writes(node, fmt="ipynb"))
     for cell in document.get("cells", []):
         cell.pop("id", None)  # jupytext draws random ids: number them instead, so output is deterministic
+    metadata = document.setdefault("metadata", {})
+    if "kernelspec" not in metadata:  # Jupyter opens it with the default Python kernel; papermill needs one
+        metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return document
 
 
