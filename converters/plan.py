@@ -113,5 +113,5 @@ def build_plan(notebook: Notebook) -> Plan:
         uses_display=resolved.uses_display or tests.uses_display,
         dropped=roles.dropped,
         warnings=sharing_warnings(roles, flow, resolved) + functions.warnings,
-        notes=roles.renamed + tuple(note for code in kept for note in code.notes),
+        notes=notebook.notes + roles.renamed + tuple(note for code in kept for note in code.notes),
     )
