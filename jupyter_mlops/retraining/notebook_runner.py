@@ -7,8 +7,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_mlops.core.session import TrackingSession, clip
 from jupyter_mlops.retraining.errors import RunFailedError
-from jupyter_mlops.retraining.mlflow_io import clip, ensure_experiment, log_batch, with_retries
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model
 from jupyter_mlops.retraining.notebook_exec import Execution, execute
 from jupyter_mlops.retraining.provenance import default_output_dir, git_commit, timestamp
@@ -75,13 +75,7 @@ def failure_tags(execution: Execution) -> dict[str, str]:
 
 
 def log_execution(
-    client: object,
-    run_id: str,
-    target: NotebookTarget,
-    execution: Execution,
-    *,
-    uri: str,
-    keep: str,
+    session: TrackingSession, run_id: str, target: NotebookTarget, execution: Execution, *, keep: str
 ) -> tuple[str | None, list[str]]:
     """Metrics, executed notebook and model of one execution into `run_id`; returns (model URI, warnings)."""
     warnings = list(execution.captured.problems)
@@ -92,19 +86,18 @@ def log_execution(
         tags.update(failure_tags(execution))
     if warnings:
         tags[f"{TAG_PREFIX}.capture.problems"] = "; ".join(warnings)
-    log_batch(client, run_id, uri=uri, metrics=metrics, tags=tags, keep=keep)
+    session.log_batch(run_id, metrics=metrics, tags=tags, keep=keep)
     if execution.output_path.exists():
-        with_retries(
-            lambda: client.log_artifact(run_id, str(execution.output_path), EXECUTED_ARTIFACT_DIR),  # type: ignore[attr-defined]
-            what=f"upload the executed notebook to run {run_id}",
-            uri=uri,
+        session.call(
+            f"upload the executed notebook to run {run_id}",
+            lambda client: client.log_artifact(run_id, str(execution.output_path), EXECUTED_ARTIFACT_DIR),
             keep=keep,
         )
     model_uri: str | None = None
     captured = execution.captured
     if execution.failure is None and captured.model_path:
         if captured.model_is_sklearn:
-            model_uri = log_sklearn_model(load_pickled(captured.model_path), run_id, uri=uri, keep=keep)
+            model_uri = log_sklearn_model(load_pickled(captured.model_path), run_id, session, keep=keep)
         else:
             warnings.append(
                 f"model variable {target.model_variable!r} holds a {captured.model_type}, not a scikit-learn "
@@ -113,34 +106,25 @@ def log_execution(
     return model_uri, warnings
 
 
-def run_notebook(target: NotebookTarget, parameters: dict[str, object], options: RunOptions) -> RunResult:
+def run_notebook(
+    target: NotebookTarget, parameters: dict[str, object], options: RunOptions, session: TrackingSession
+) -> RunResult:
     """Execute the notebook with papermill inside one MLflow run; raise RunFailedError if a cell fails."""
-    from mlflow import MlflowClient
-
-    uri = options.tracking_uri
-    client = MlflowClient(uri)
     experiment_name = options.experiment_name or target.default_experiment
-    experiment_id = ensure_experiment(client, experiment_name, uri=uri)
+    experiment_id = session.ensure_experiment(experiment_name)
     run_name = options.run_name or f"{target.display_name}-{timestamp()}"
     effective = {**target.spec.defaults(), **parameters}
-    run = with_retries(
-        lambda: client.create_run(
+    run = session.call(
+        f"create a run in experiment {experiment_name!r}",
+        lambda client: client.create_run(
             experiment_id, run_name=run_name, tags={**source_tags(target), **options.extra_tags}
         ),
-        what=f"create a run in experiment {experiment_name!r}",
-        uri=uri,
     )
     run_id = run.info.run_id
     output_dir = options.output_dir or default_output_dir()
     output_path = (output_dir / f"{target.path.stem}-{timestamp()}-{run_id[:8]}.ipynb").resolve()
     keep = f"the executed notebook is kept at {output_path}"
-    log_batch(
-        client,
-        run_id,
-        uri=uri,
-        params=effective,
-        tags={f"{TAG_PREFIX}.executed_notebook": str(output_path)},
-    )
+    session.log_batch(run_id, params=effective, tags={f"{TAG_PREFIX}.executed_notebook": str(output_path)})
     capture_folder = Path(tempfile.mkdtemp(prefix="jupyter-mlops-capture-"))
     try:
         execution = execute(
@@ -151,13 +135,10 @@ def run_notebook(target: NotebookTarget, parameters: dict[str, object], options:
             kernel_name=options.kernel_name,
             cell_timeout=options.cell_timeout,
         )
-        model_uri, warnings = log_execution(client, run_id, target, execution, uri=uri, keep=keep)
+        model_uri, warnings = log_execution(session, run_id, target, execution, keep=keep)
         status = "FINISHED" if execution.ok else "FAILED"
-        with_retries(
-            lambda: client.set_terminated(run_id, status),
-            what=f"mark run {run_id} {status}",
-            uri=uri,
-            keep=keep,
+        session.call(
+            f"mark run {run_id} {status}", lambda client: client.set_terminated(run_id, status), keep=keep
         )
     finally:
         shutil.rmtree(capture_folder, ignore_errors=True)
