@@ -11,15 +11,12 @@ set of each group (or all, or none). A failing set fails its own child run only.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -29,10 +26,11 @@ from jupyter_mlops.core.session import MAX_TAG_VALUE, TrackingSession, clip, qui
 from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model
 from jupyter_mlops.retraining.notebook_runner import EXECUTED_ARTIFACT_DIR, TAG_PREFIX, RunOptions
+from jupyter_mlops.retraining.outcome import ExecutionPlace
 from jupyter_mlops.retraining.parameter_sets import ParameterSets, read_grid, read_rows
 from jupyter_mlops.retraining.params import resolve
 from jupyter_mlops.retraining.provenance import default_output_dir, git_commit, timestamp
-from jupyter_mlops.retraining.target import NotebookTarget, PackageTarget, Target, load_target
+from jupyter_mlops.retraining.target import Target, load_target
 
 LOGGING_THREADS = 8  # overlaps the REST calls' latency; the server, not the threads, bounds throughput
 
@@ -112,14 +110,6 @@ def _init_worker(context: ModelKeeping, environment: dict[str, str]) -> None:
     _WORKER = _Worker(load_target(context.target_path), context)
 
 
-def _as_float(value: object) -> float | None:
-    import numbers
-
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
 def _keeps_model(worker: _Worker, outcome: SetOutcome) -> bool:
     """Whether this set's model may be needed at the end: all, or the best so far of its group here.
 
@@ -142,53 +132,32 @@ def _keeps_model(worker: _Worker, outcome: SetOutcome) -> bool:
     return True
 
 
-def _package_set(index: int, parameters: dict[str, object]) -> SetOutcome:
-    """Run one parameter set through the package's steps (the parent logs its child run)."""
+def _execute_set(index: int, parameters: dict[str, object], output_dir: str, capture_root: str) -> SetOutcome:
+    """Execute one parameter set through the target (the parent logs its child run); only a model that may be
+    the best of its group is written to a file, and the model object never crosses the process boundary."""
     worker = _WORKER
-    assert worker is not None and isinstance(worker.target, PackageTarget)
+    assert worker is not None
     target = worker.target
-    started = time.monotonic()
-    outcome = SetOutcome(index, parameters)
-    printed = io.StringIO()  # 200 sets printing at once would bury the progress bar; kept for failures
-    try:
-        with contextlib.redirect_stdout(printed):
-            outputs = target.pipeline.run_steps(**parameters)
-    except Exception as error:
-        outcome.error = f"{type(error).__name__}: {error}"
-        outcome.error_detail = printed.getvalue()[-2000:] + traceback.format_exc(limit=5)
-    else:
-        raw_metrics = outputs.get("metrics", {}) or {}
-        outcome.metrics = {
-            name: value for name, raw in raw_metrics.items() if (value := _as_float(raw)) is not None
-        }
-        model = outputs.get(target.model_variable) if target.model_variable else None
-        if model is not None and _keeps_model(worker, outcome):
-            path = Path(worker.context.model_dir) / f"set{index:04d}.pkl"
-            with path.open("wb") as handle:
-                pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            outcome.model_path = str(path)
-    outcome.duration_seconds = time.monotonic() - started
-    return outcome
-
-
-def _notebook_set(
-    index: int, parameters: dict[str, object], output_dir: str, capture_root: str
-) -> SetOutcome:
-    """Execute the notebook once for one parameter set (the parent logs its child run)."""
-    from jupyter_mlops.retraining.notebook_exec import execute
-
-    worker = _WORKER
-    assert worker is not None and isinstance(worker.target, NotebookTarget)
-    target = worker.target
-    output_path = Path(output_dir) / f"{target.path.stem}-set{index:04d}.ipynb"
-    execution = execute(target, parameters, output_path, Path(capture_root) / f"set{index:04d}")
-    outcome = SetOutcome(index, parameters, duration_seconds=execution.duration_seconds)
-    outcome.executed_notebook = str(output_path)
-    if execution.failure is not None:
-        outcome.error = execution.failure.describe(target.path)
-    else:
-        outcome.metrics = dict(execution.captured.metrics)
-        outcome.model_path = execution.captured.model_path if execution.captured.model_is_sklearn else None
+    place = ExecutionPlace(
+        output_path=Path(output_dir) / f"{target.path.stem}-set{index:04d}.ipynb",
+        capture_folder=Path(capture_root) / f"set{index:04d}",
+    )
+    result = target.execute(parameters, place)
+    outcome = SetOutcome(
+        index,
+        parameters,
+        metrics=result.metrics,
+        error=result.error,
+        error_detail=result.error_detail,
+        duration_seconds=result.duration_seconds,
+        model_path=result.model_path,
+        executed_notebook=result.executed_notebook,
+    )
+    if result.model is not None and result.error is None and _keeps_model(worker, outcome):
+        path = Path(worker.context.model_dir) / f"set{index:04d}.pkl"
+        with path.open("wb") as handle:
+            pickle.dump(result.model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        outcome.model_path = str(path)
     return outcome
 
 
@@ -349,19 +318,15 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     # write executed notebooks, start only once the tracking server has answered
     opened = (
         None
-        if isinstance(target, PackageTarget)
+        if target.computes_before_tracking
         else _open_parent_run(session, request, target, len(sets.sets))
     )
     try:
         with _pool(workers, keeping, session) as pool:
-            if isinstance(target, PackageTarget):
-                futures = [pool.submit(_package_set, index, one) for index, one in enumerate(sets.sets)]
-            else:
-                output_dir.mkdir(parents=True, exist_ok=True)
-                futures = [
-                    pool.submit(_notebook_set, index, one, str(output_dir), str(capture_root))
-                    for index, one in enumerate(sets.sets)
-                ]
+            futures = [
+                pool.submit(_execute_set, index, one, str(output_dir), str(capture_root))
+                for index, one in enumerate(sets.sets)
+            ]
             try:
                 context = opened or _open_parent_run(session, request, target, len(sets.sets))
             except BaseException:  # e.g. the server is unreachable: stop computing, keep nothing half-done

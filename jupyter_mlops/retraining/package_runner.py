@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from jupyter_mlops.core.error_kinds import is_unreachable
 from jupyter_mlops.core.session import TrackingSession, clip
@@ -12,7 +13,9 @@ from jupyter_mlops.retraining.errors import RetrainingError, RunFailedError, Tra
 from jupyter_mlops.retraining.models import model_uri_of_run
 from jupyter_mlops.retraining.notebook_runner import TAG_PREFIX, RunOptions, RunResult
 from jupyter_mlops.retraining.provenance import timestamp
-from jupyter_mlops.retraining.target import PackageTarget
+
+if TYPE_CHECKING:
+    from jupyter_mlops.retraining.target import PackageTarget
 
 
 def _failed_run_id() -> str | None:

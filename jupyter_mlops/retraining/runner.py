@@ -9,10 +9,9 @@ from pathlib import Path
 from jupyter_mlops.core.session import TrackingSession, quiet_mlflow_http_retries
 from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.gate import Decision, GateOptions, gate_run
-from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult, run_notebook
-from jupyter_mlops.retraining.package_runner import run_package
+from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult
 from jupyter_mlops.retraining.params import resolve
-from jupyter_mlops.retraining.target import NotebookTarget, load_target
+from jupyter_mlops.retraining.target import check_metric, load_target
 
 
 @dataclass
@@ -41,17 +40,9 @@ def run_once(request: RunRequest, echo: Callable[[str], None] = print) -> RunRep
     session = TrackingSession(request.options.tracking_uri, unavailable=TrackingUnavailableError)
     target = load_target(request.target)
     overrides = resolve(target.spec, request.parameters, where="-p")
-    if request.gate is not None and isinstance(target, NotebookTarget):
-        known = [spec.name for spec in target.metrics] + ["duration_seconds"]
-        if request.gate.metric not in known:
-            raise BadInputError(
-                f"--metric {request.gate.metric!r} is not a metric of {target.path.name}; "
-                f"its metrics cell names: {', '.join(known)}"
-            )
-    if isinstance(target, NotebookTarget):
-        result = run_notebook(target, overrides, request.options, session)
-    else:
-        result = run_package(target, overrides, request.options, session)
+    if request.gate is not None:
+        check_metric(target, request.gate.metric, listing="its metrics cell names")
+    result = target.run(overrides, request.options, session)
     echo(describe(result, request.options.tracking_uri))
     report = RunReport(result)
     if request.gate is not None:

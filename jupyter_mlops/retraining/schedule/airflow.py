@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyter_mlops.retraining.schedule import Job, write_file
+from jupyter_mlops.retraining.schedule import Job, register, write_file
 
 INSTALL_HINT = "pip install jupyter-mlops[airflow]"
 
@@ -71,3 +71,6 @@ def emit(job: Job, output_dir: Path) -> list[str]:
         f"wrote {dag_file} (dag_id {job.name!r}, schedule {job.cron!r})",
         f"copy it into your Airflow dags folder (needs {INSTALL_HINT})",
     ]
+
+
+register("airflow", emit)

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from jupyter_mlops.retraining.errors import RetrainingError
-from jupyter_mlops.retraining.schedule import Job, write_file
+from jupyter_mlops.retraining.schedule import Job, register, write_file
 
 LOCKED_EXIT_CODE = 75  # EX_TEMPFAIL: the previous run still holds the lock
 
@@ -121,3 +121,6 @@ def emit(job: Job, output_dir: Path, *, install: bool = False, uninstall: bool =
             "add it to your crontab: the same command with --install (or crontab -e and paste it)"
         )
     return messages
+
+
+register("cron", emit, edits_crontab=True)

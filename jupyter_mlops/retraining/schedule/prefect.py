@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyter_mlops.retraining.schedule import Job, write_file
+from jupyter_mlops.retraining.schedule import Job, register, write_file
 
 INSTALL_HINT = "pip install jupyter-mlops[prefect]"
 
@@ -96,3 +96,6 @@ def emit(job: Job, output_dir: Path) -> list[str]:
         f"wrote {output_dir / 'prefect.yaml'} (cron {job.cron!r}, UTC)",
         f"deploy: cd {output_dir} && prefect deploy --all   (needs {INSTALL_HINT})",
     ]
+
+
+register("prefect", emit)
