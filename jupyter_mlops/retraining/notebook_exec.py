@@ -4,43 +4,30 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import nbformat
 
+from converters.metrics import MetricSpec
 from jupyter_mlops.retraining.capture import capture_cell, read_captured
-from jupyter_mlops.retraining.outcome import ExecutionPlace, Outcome
-
-if TYPE_CHECKING:
-    from jupyter_mlops.retraining.target import NotebookTarget
+from jupyter_mlops.retraining.outcome import CellFailure, ExecutionPlace, Outcome
 
 PAPERMILL_PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 
 
-@dataclass
-class CellFailure:
-    """Where and how the notebook failed: cell index in the *source* notebook, error name and value."""
+class ExecutableNotebook(Protocol):
+    """What executing reads of a notebook target (target.NotebookTarget has it)."""
 
-    cell_index: int | None
-    execution_count: int | None
-    ename: str
-    evalue: str
-    in_capture_cell: bool = False
-
-    def describe(self, notebook: Path) -> str:
-        """`cell 4 of iris.ipynb raised ValueError: ...` (or the dead-kernel equivalent)."""
-        if self.ename == "DeadKernelError":
-            where = f"cell {self.cell_index}" if self.cell_index is not None else "a cell"
-            return f"the kernel died while running {where} of {notebook.name}: {self.evalue}"
-        if self.in_capture_cell:
-            return f"capturing the metrics/model of {notebook.name} failed: {self.ename}: {self.evalue}"
-        return f"cell {self.cell_index} of {notebook.name} raised {self.ename}: {self.evalue}"
+    path: Path
+    notebook: nbformat.NotebookNode
+    parameters_cell: int | None
+    metrics: list[MetricSpec]
+    model_variable: str | None
 
 
-def prepared_notebook(target: NotebookTarget, capture_folder: Path) -> nbformat.NotebookNode:
+def prepared_notebook(target: ExecutableNotebook, capture_folder: Path) -> nbformat.NotebookNode:
     """A copy with papermill's `parameters` tag on the parameters cell (Kale spells it differently) and the
     capture cell appended."""
     notebook = copy.deepcopy(target.notebook)
@@ -104,7 +91,9 @@ def _dead_kernel_failure(error: Exception, output_path: Path) -> CellFailure:
     )
 
 
-def execute_notebook(target: NotebookTarget, parameters: dict[str, object], place: ExecutionPlace) -> Outcome:
+def execute_notebook(
+    target: ExecutableNotebook, parameters: dict[str, object], place: ExecutionPlace
+) -> Outcome:
     """Run the notebook with papermill (parameters injected after the parameters cell) in its own folder;
     the metrics and model the capture cell handed out, or the failing cell."""
     import papermill

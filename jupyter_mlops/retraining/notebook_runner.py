@@ -6,17 +6,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from jupyter_mlops.core.session import TrackingSession, clip
 from jupyter_mlops.retraining.errors import RunFailedError
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model
-from jupyter_mlops.retraining.notebook_exec import CellFailure
-from jupyter_mlops.retraining.outcome import ExecutionPlace, Outcome
+from jupyter_mlops.retraining.outcome import CellFailure, ExecutionPlace, Outcome
+from jupyter_mlops.retraining.params import ParameterSpec
 from jupyter_mlops.retraining.provenance import default_output_dir, git_commit, timestamp
-
-if TYPE_CHECKING:
-    from jupyter_mlops.retraining.target import NotebookTarget
 
 TAG_PREFIX = "jupyter_mlops"
 EXECUTED_ARTIFACT_DIR = "executed_notebook"
@@ -48,7 +45,24 @@ class RunOptions:
     extra_tags: dict[str, str] = field(default_factory=dict)
 
 
-def source_tags(target: NotebookTarget) -> dict[str, str]:
+class NotebookToTrack(Protocol):
+    """What a tracked notebook run reads of its target (target.NotebookTarget has it)."""
+
+    path: Path
+    spec: ParameterSpec
+    source_sha256: str
+    model_variable: str | None
+
+    @property
+    def default_experiment(self) -> str: ...
+
+    @property
+    def display_name(self) -> str: ...
+
+    def execute(self, parameters: dict[str, object], place: ExecutionPlace) -> Outcome: ...
+
+
+def source_tags(target: NotebookToTrack) -> dict[str, str]:
     """Provenance tags of a notebook run (MLflow's reserved source tags plus ours)."""
     tags = {
         "mlflow.source.name": str(target.path),
@@ -77,7 +91,7 @@ def failure_tags(failure: CellFailure) -> dict[str, str]:
 
 
 def log_outcome(
-    session: TrackingSession, run_id: str, target: NotebookTarget, outcome: Outcome, *, keep: str
+    session: TrackingSession, run_id: str, target: NotebookToTrack, outcome: Outcome, *, keep: str
 ) -> tuple[str | None, list[str]]:
     """Metrics, executed notebook and model of one execution into `run_id`; returns (model URI, warnings)."""
     warnings = list(outcome.problems)
@@ -108,7 +122,7 @@ def log_outcome(
 
 
 def run_notebook(
-    target: NotebookTarget, parameters: dict[str, object], options: RunOptions, session: TrackingSession
+    target: NotebookToTrack, parameters: dict[str, object], options: RunOptions, session: TrackingSession
 ) -> RunResult:
     """Execute the notebook with papermill inside one MLflow run; raise RunFailedError if a cell fails."""
     experiment_name = options.experiment_name or target.default_experiment

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from jupyter_mlops.retraining.notebook_exec import CellFailure
+
+@dataclass
+class CellFailure:
+    """Where and how the notebook failed: cell index in the *source* notebook, error name and value."""
+
+    cell_index: int | None
+    execution_count: int | None
+    ename: str
+    evalue: str
+    in_capture_cell: bool = False
+
+    def describe(self, notebook: Path) -> str:
+        """`cell 4 of iris.ipynb raised ValueError: ...` (or the dead-kernel equivalent)."""
+        if self.ename == "DeadKernelError":
+            where = f"cell {self.cell_index}" if self.cell_index is not None else "a cell"
+            return f"the kernel died while running {where} of {notebook.name}: {self.evalue}"
+        if self.in_capture_cell:
+            return f"capturing the metrics/model of {notebook.name} failed: {self.ename}: {self.evalue}"
+        return f"cell {self.cell_index} of {notebook.name} raised {self.ename}: {self.evalue}"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from types import ModuleType
+from typing import Protocol
 
 from jupyter_mlops.core.error_kinds import is_unreachable
 from jupyter_mlops.core.session import TrackingSession, clip
@@ -14,8 +16,19 @@ from jupyter_mlops.retraining.models import model_uri_of_run
 from jupyter_mlops.retraining.notebook_runner import TAG_PREFIX, RunOptions, RunResult
 from jupyter_mlops.retraining.provenance import timestamp
 
-if TYPE_CHECKING:
-    from jupyter_mlops.retraining.target import PackageTarget
+
+class PackageToTrack(Protocol):
+    """What a tracked package run reads of its target (target.PackageTarget has it)."""
+
+    path: Path
+    name: str
+    pipeline: ModuleType
+
+    @property
+    def default_experiment(self) -> str: ...
+
+    @property
+    def display_name(self) -> str: ...
 
 
 def _failed_run_id() -> str | None:
@@ -47,7 +60,7 @@ def package_environment(session: TrackingSession) -> Iterator[None]:
 
 
 def _pipeline_failure(
-    target: PackageTarget, session: TrackingSession, error: Exception, failed: str | None
+    target: PackageToTrack, session: TrackingSession, error: Exception, failed: str | None
 ) -> RetrainingError:
     """The error to raise for a pipeline that raised; its failed run (if any) gets the error as tags."""
     if is_unreachable(error):
@@ -68,7 +81,7 @@ def _pipeline_failure(
 
 
 def run_package(
-    target: PackageTarget, parameters: dict[str, object], options: RunOptions, session: TrackingSession
+    target: PackageToTrack, parameters: dict[str, object], options: RunOptions, session: TrackingSession
 ) -> RunResult:
     """Run the package's pipeline once, tracked by its own `run()`; raise RunFailedError when a step fails."""
     experiment_name = options.experiment_name or target.default_experiment
