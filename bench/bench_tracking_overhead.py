@@ -1,9 +1,10 @@
 """Benchmark: tracking overhead of retraining's MLflow helpers vs raw MLflow `log_batch`, on a real server.
 
 One run = 10 params, 10 metrics x 100 steps, and a small scikit-learn model. "ours" goes through
-`jupyter_mlops.retraining.mlflow_io` / `models` (retries, batching, skops-trusted model logging); "raw" calls
-MlflowClient.create_run / log_batch / mlflow.sklearn.log_model directly with the same requirements and trusted
-types (so requirement inference does not make raw look slow). Runs alternate; medians and the ratio print.
+`jupyter_mlops.core.session` / `retraining.models` (retries, batching, skops-trusted model logging);
+"raw" calls MlflowClient.create_run / log_batch / mlflow.sklearn.log_model directly with the same
+requirements and trusted types (so requirement inference does not make raw look slow). Runs alternate;
+medians and the ratio print.
 
     python bench/bench_tracking_overhead.py [--repeats 7]
 """
@@ -32,17 +33,15 @@ def small_model() -> object:
 
 
 def ours(uri: str, experiment_id: str, model: object) -> float:
-    from mlflow import MlflowClient
-
-    from jupyter_mlops.retraining.mlflow_io import log_batch, with_retries
+    from jupyter_mlops.core.session import TrackingSession
     from jupyter_mlops.retraining.models import log_sklearn_model
 
     started = time.perf_counter()
-    client = MlflowClient(uri)
-    run_id = with_retries(lambda: client.create_run(experiment_id), what="create run", uri=uri).info.run_id
-    log_batch(client, run_id, uri=uri, params=PARAMS, history=HISTORY)
-    log_sklearn_model(model, run_id, uri=uri)
-    with_retries(lambda: client.set_terminated(run_id), what="end run", uri=uri)
+    session = TrackingSession(uri)
+    run_id = session.call("create run", lambda client: client.create_run(experiment_id)).info.run_id
+    session.log_batch(run_id, params=PARAMS, history=HISTORY)
+    log_sklearn_model(model, run_id, session)
+    session.call("end run", lambda client: client.set_terminated(run_id))
     return time.perf_counter() - started
 
 

@@ -59,6 +59,23 @@ def gate_options(function: F) -> F:
     return function
 
 
+class EngineChoice(click.Choice):  # type: ignore[type-arg]
+    """`--target`: a registered schedule engine; outside packages' entry points are read only when the
+    value is not a built-in."""
+
+    def __init__(self) -> None:
+        from jupyter_mlops.retraining.schedule import BUILT_IN_ENGINES
+
+        super().__init__(BUILT_IN_ENGINES)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from jupyter_mlops.retraining.schedule import engine_names
+
+        if value not in self.choices:
+            self.choices = engine_names()
+        return super().convert(value, param, ctx)
+
+
 def fail(error: RetrainingError) -> None:
     """Print a RetrainingError and exit with its code (no traceback)."""
     click.echo(f"jupyter-mlops: {error}", err=True)
@@ -192,7 +209,7 @@ def run(
 @click.option(
     "--target",
     "engine",
-    type=click.Choice(["cron", "prefect", "airflow"]),
+    type=EngineChoice(),
     default="cron",
     show_default=True,
     help="Scheduler that runs it.",

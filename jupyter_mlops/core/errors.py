@@ -11,11 +11,6 @@ import re
 
 from jupyter_mlops.core.contract import ErrorBody, ErrorCode
 
-UNREACHABLE_PATTERN = re.compile(
-    r"Max retries exceeded|Failed to establish a new connection|Connection refused|Connection aborted|"
-    r"Read timed out|Name or service not known|Temporary failure in name resolution|unable to open database",
-    re.IGNORECASE,
-)
 # `scheme://user:password@` anywhere in a text; greedy up to the last `@` of the authority, since a password
 # may itself contain an unencoded `@`.
 USERINFO_PATTERN = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s?#]*@")
@@ -104,22 +99,10 @@ def _first_line(text: str, limit: int = 600) -> str:
 
 
 def is_unreachable(error: BaseException) -> bool:
-    """True when an exception (or its cause chain) says the store could not be reached."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ConnectionError | TimeoutError):
-            return True
-        if type(seen).__name__ in {
-            "ConnectionError",
-            "ConnectTimeout",
-            "ReadTimeout",
-            "OperationalError",
-        } and (UNREACHABLE_PATTERN.search(str(seen))):
-            return True
-        if UNREACHABLE_PATTERN.search(str(seen)):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    """True when the store did not answer: by exception type and MLflow error_code (core.error_kinds)."""
+    from jupyter_mlops.core.error_kinds import is_unreachable as store_did_not_answer
+
+    return store_did_not_answer(error)
 
 
 def _mlflow_message(status: int, raw: str, store_uri: str) -> str:

@@ -11,35 +11,26 @@ set of each group (or all, or none). A failing set fails its own child run only.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_mlops.retraining.errors import BadInputError
-from jupyter_mlops.retraining.mlflow_io import (
-    MAX_TAG_VALUE,
-    clip,
-    ensure_experiment,
-    log_batch,
-    quiet_mlflow_http_retries,
-    with_retries,
-)
+from jupyter_mlops.core.session import MAX_TAG_VALUE, TrackingSession, clip, quiet_mlflow_http_retries
+from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model, require_sklearn_extra
 from jupyter_mlops.retraining.notebook_runner import EXECUTED_ARTIFACT_DIR, TAG_PREFIX, RunOptions
+from jupyter_mlops.retraining.outcome import ExecutionPlace
 from jupyter_mlops.retraining.parameter_sets import ParameterSets, read_grid, read_rows
 from jupyter_mlops.retraining.params import resolve
 from jupyter_mlops.retraining.provenance import default_output_dir, git_commit, timestamp
-from jupyter_mlops.retraining.target import NotebookTarget, PackageTarget, Target, load_target
+from jupyter_mlops.retraining.target import Target, load_target
 
 LOGGING_THREADS = 8  # overlaps the REST calls' latency; the server, not the threads, bounds throughput
 
@@ -94,7 +85,6 @@ class ModelKeeping:
 class ChildContext:
     """Where the parent logs child runs."""
 
-    uri: str
     experiment_id: str
     parent_id: str
     target_path: str
@@ -112,18 +102,12 @@ class _Worker:
 _WORKER: _Worker | None = None
 
 
-def _init_worker(context: ModelKeeping) -> None:
-    """Load the target once per worker process."""
+def _init_worker(context: ModelKeeping, environment: dict[str, str]) -> None:
+    """Load the target once per worker process; its own environment names the tracking store (for the
+    notebooks' kernels, which inherit it)."""
     global _WORKER
+    os.environ.update(environment)
     _WORKER = _Worker(load_target(context.target_path), context)
-
-
-def _as_float(value: object) -> float | None:
-    import numbers
-
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    return None
 
 
 def _keeps_model(worker: _Worker, outcome: SetOutcome) -> bool:
@@ -148,57 +132,36 @@ def _keeps_model(worker: _Worker, outcome: SetOutcome) -> bool:
     return True
 
 
-def _package_set(index: int, parameters: dict[str, object]) -> SetOutcome:
-    """Run one parameter set through the package's steps (the parent logs its child run)."""
+def _execute_set(index: int, parameters: dict[str, object], output_dir: str, capture_root: str) -> SetOutcome:
+    """Execute one parameter set through the target (the parent logs its child run); only a model that may be
+    the best of its group is written to a file, and the model object never crosses the process boundary."""
     worker = _WORKER
-    assert worker is not None and isinstance(worker.target, PackageTarget)
+    assert worker is not None
     target = worker.target
-    started = time.monotonic()
-    outcome = SetOutcome(index, parameters)
-    printed = io.StringIO()  # 200 sets printing at once would bury the progress bar; kept for failures
-    try:
-        with contextlib.redirect_stdout(printed):
-            outputs = target.pipeline.run_steps(**parameters)
-    except Exception as error:
-        outcome.error = f"{type(error).__name__}: {error}"
-        outcome.error_detail = printed.getvalue()[-2000:] + traceback.format_exc(limit=5)
-    else:
-        raw_metrics = outputs.get("metrics", {}) or {}
-        outcome.metrics = {
-            name: value for name, raw in raw_metrics.items() if (value := _as_float(raw)) is not None
-        }
-        model = outputs.get(target.model_variable) if target.model_variable else None
-        if model is not None and _keeps_model(worker, outcome):
-            path = Path(worker.context.model_dir) / f"set{index:04d}.pkl"
-            with path.open("wb") as handle:
-                pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            outcome.model_path = str(path)
-    outcome.duration_seconds = time.monotonic() - started
+    place = ExecutionPlace(
+        output_path=Path(output_dir) / f"{target.path.stem}-set{index:04d}.ipynb",
+        capture_folder=Path(capture_root) / f"set{index:04d}",
+    )
+    result = target.execute(parameters, place)
+    outcome = SetOutcome(
+        index,
+        parameters,
+        metrics=result.metrics,
+        error=result.error,
+        error_detail=result.error_detail,
+        duration_seconds=result.duration_seconds,
+        model_path=result.model_path,
+        executed_notebook=result.executed_notebook,
+    )
+    if result.model is not None and result.error is None and _keeps_model(worker, outcome):
+        path = Path(worker.context.model_dir) / f"set{index:04d}.pkl"
+        with path.open("wb") as handle:
+            pickle.dump(result.model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        outcome.model_path = str(path)
     return outcome
 
 
-def _notebook_set(
-    index: int, parameters: dict[str, object], output_dir: str, capture_root: str
-) -> SetOutcome:
-    """Execute the notebook once for one parameter set (the parent logs its child run)."""
-    from jupyter_mlops.retraining.notebook_exec import execute
-
-    worker = _WORKER
-    assert worker is not None and isinstance(worker.target, NotebookTarget)
-    target = worker.target
-    output_path = Path(output_dir) / f"{target.path.stem}-set{index:04d}.ipynb"
-    execution = execute(target, parameters, output_path, Path(capture_root) / f"set{index:04d}")
-    outcome = SetOutcome(index, parameters, duration_seconds=execution.duration_seconds)
-    outcome.executed_notebook = str(output_path)
-    if execution.failure is not None:
-        outcome.error = execution.failure.describe(target.path)
-    else:
-        outcome.metrics = dict(execution.captured.metrics)
-        outcome.model_path = execution.captured.model_path if execution.captured.model_is_sklearn else None
-    return outcome
-
-
-def log_child(client: object, context: ChildContext, outcome: SetOutcome) -> SetOutcome:
+def log_child(session: TrackingSession, context: ChildContext, outcome: SetOutcome) -> SetOutcome:
     """Log one finished set as a child run: create (with all tags), one log_batch, end (FINISHED/FAILED)."""
     tags: dict[str, object] = {
         "mlflow.parentRunId": context.parent_id,
@@ -209,36 +172,28 @@ def log_child(client: object, context: ChildContext, outcome: SetOutcome) -> Set
         tags[f"{TAG_PREFIX}.error"] = clip(outcome.error, MAX_TAG_VALUE)
         if outcome.error_detail:
             tags[f"{TAG_PREFIX}.error.detail"] = clip(outcome.error_detail, MAX_TAG_VALUE)
-    run = with_retries(
-        lambda: client.create_run(  # type: ignore[attr-defined]
+    run = session.call(
+        "create a child run",
+        lambda client: client.create_run(
             context.experiment_id,
             run_name=f"{context.display_name}-set{outcome.index:04d}",
             tags={key: str(value) for key, value in tags.items()},
         ),
-        what="create a child run",
-        uri=context.uri,
     )
     outcome.run_id = run_id = run.info.run_id
-    log_batch(
-        client,
+    session.log_batch(
         run_id,
-        uri=context.uri,
         params={**context.defaults, **outcome.parameters},
         metrics={**outcome.metrics, "duration_seconds": round(outcome.duration_seconds, 4)},
     )
     notebook = outcome.executed_notebook
     if notebook and Path(notebook).exists():
-        with_retries(
-            lambda: client.log_artifact(run_id, notebook, EXECUTED_ARTIFACT_DIR),  # type: ignore[attr-defined]
-            what="upload an executed notebook",
-            uri=context.uri,
+        session.call(
+            "upload an executed notebook",
+            lambda client: client.log_artifact(run_id, notebook, EXECUTED_ARTIFACT_DIR),
         )
     status = "FAILED" if outcome.error else "FINISHED"
-    with_retries(
-        lambda: client.set_terminated(run_id, status),  # type: ignore[attr-defined]
-        what="end a child run",
-        uri=context.uri,
-    )
+    session.call("end a child run", lambda client: client.set_terminated(run_id, status))
     return outcome
 
 
@@ -323,13 +278,13 @@ def summary_table(
     return "\n".join(lines)
 
 
-def _pool(workers: int, context: ModelKeeping) -> ProcessPoolExecutor:
+def _pool(workers: int, context: ModelKeeping, session: TrackingSession) -> ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_init_worker,
-        initargs=(context,),
+        initargs=(context, session.child_environment()),
     )
 
 
@@ -337,6 +292,8 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     """Run every parameter set; return the number of sets that failed."""
     from tqdm import tqdm
 
+    quiet_mlflow_http_retries()
+    session = TrackingSession(request.options.tracking_uri, unavailable=TrackingUnavailableError)
     target = load_target(request.target)
     sets = load_sets(request, target)
     if request.metric is None and request.log_models == "best":
@@ -361,23 +318,23 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     # package sets start computing first (the workers need no MLflow): importing MLflow and opening the
     # experiment and parent run (seconds on a loaded box) overlap with the first sets; notebook sets, which
     # write executed notebooks, start only once the tracking server has answered
-    opened = None if isinstance(target, PackageTarget) else _open_parent_run(request, target, len(sets.sets))
+    opened = (
+        None
+        if target.computes_before_tracking
+        else _open_parent_run(session, request, target, len(sets.sets))
+    )
     try:
-        with _pool(workers, keeping) as pool:
-            if isinstance(target, PackageTarget):
-                futures = [pool.submit(_package_set, index, one) for index, one in enumerate(sets.sets)]
-            else:
-                output_dir.mkdir(parents=True, exist_ok=True)
-                futures = [
-                    pool.submit(_notebook_set, index, one, str(output_dir), str(capture_root))
-                    for index, one in enumerate(sets.sets)
-                ]
+        with _pool(workers, keeping, session) as pool:
+            futures = [
+                pool.submit(_execute_set, index, one, str(output_dir), str(capture_root))
+                for index, one in enumerate(sets.sets)
+            ]
             try:
-                client, context = opened or _open_parent_run(request, target, len(sets.sets))
+                context = opened or _open_parent_run(session, request, target, len(sets.sets))
             except BaseException:  # e.g. the server is unreachable: stop computing, keep nothing half-done
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
-            uri, parent_id = context.uri, context.parent_id
+            parent_id = context.parent_id
             echo(
                 f"parent run {parent_id}: {len(sets.sets)} parameter sets on {workers} worker(s), "
                 f"experiment {request.options.experiment_name or target.default_experiment!r}"
@@ -394,13 +351,13 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
                         except Exception as error:  # a worker process died: that set failed, the rest go on
                             index = futures.index(future)
                             outcome = SetOutcome(index, sets.sets[index], error=f"worker died: {error}")
-                        logged.append(logging.submit(log_child, client, context, outcome))
+                        logged.append(logging.submit(log_child, session, context, outcome))
                         progress.update(1)
                 outcomes = sorted((future.result() for future in logged), key=lambda outcome: outcome.index)
             finally:
                 logging.shutdown(wait=True, cancel_futures=True)
         best = best_per_group(outcomes, request.metric, sets.group_by, request.greater_is_better)
-        _log_models(outcomes, best, request, target, uri)
+        _log_models(session, outcomes, best, request)
         failed = sum(1 for outcome in outcomes if outcome.error)
         parent_metrics = {
             "sets_total": len(outcomes),
@@ -412,8 +369,8 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
             parent_metrics[f"best_{request.metric}"] = (
                 max(values) if request.greater_is_better else min(values)
             )
-        log_batch(client, parent_id, uri=uri, metrics=parent_metrics, params=_common_params(outcomes))
-        with_retries(lambda: client.set_terminated(parent_id, "FINISHED"), what="end the parent run", uri=uri)
+        session.log_batch(parent_id, metrics=parent_metrics, params=_common_params(outcomes))
+        session.call("end the parent run", lambda client: client.set_terminated(parent_id, "FINISHED"))
     finally:
         shutil.rmtree(capture_root, ignore_errors=True)
     echo(summary_table(outcomes, best, request.metric, sets.group_by))
@@ -421,16 +378,12 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     return failed
 
 
-def _open_parent_run(request: FanoutRequest, target: Target, count: int) -> tuple[object, ChildContext]:
-    """Import MLflow, open the experiment and create the parent run; the client and where children go."""
-    from mlflow import MlflowClient
-
-    quiet_mlflow_http_retries()
-    uri = request.options.tracking_uri
-    os.environ["MLFLOW_TRACKING_URI"] = uri
-    client = MlflowClient(uri)
+def _open_parent_run(
+    session: TrackingSession, request: FanoutRequest, target: Target, count: int
+) -> ChildContext:
+    """Import MLflow, open the experiment and create the parent run; where the children go."""
     experiment_name = request.options.experiment_name or target.default_experiment
-    experiment_id = ensure_experiment(client, experiment_name, uri=uri)
+    experiment_id = session.ensure_experiment(experiment_name)
     parent_tags = {
         f"{TAG_PREFIX}.runner": "jupyter-mlops run (fan-out)",
         f"{TAG_PREFIX}.target": str(target.path),
@@ -439,24 +392,21 @@ def _open_parent_run(request: FanoutRequest, target: Target, count: int) -> tupl
     commit = git_commit(target.path)
     if commit:
         parent_tags["mlflow.source.git.commit"] = commit
-    parent = with_retries(
-        lambda: client.create_run(
+    parent = session.call(
+        f"create the parent run in experiment {experiment_name!r}",
+        lambda client: client.create_run(
             experiment_id,
             run_name=request.options.run_name or f"{target.display_name}-fanout-{timestamp()}",
             tags=parent_tags,
         ),
-        what=f"create the parent run in experiment {experiment_name!r}",
-        uri=uri,
     )
-    context = ChildContext(
-        uri=uri,
+    return ChildContext(
         experiment_id=experiment_id,
         parent_id=parent.info.run_id,
         target_path=str(target.path),
         display_name=target.display_name,
         defaults=target.spec.defaults(),
     )
-    return client, context
 
 
 def _warm_up_model_logging() -> None:
@@ -476,16 +426,12 @@ def _common_params(outcomes: list[SetOutcome]) -> dict[str, object]:
 
 
 def _log_models(
+    session: TrackingSession,
     outcomes: list[SetOutcome],
     best: dict[object, SetOutcome],
     request: FanoutRequest,
-    target: Target,
-    uri: str,
 ) -> None:
     """Log the models `--log-models` asks for and mark the best child runs."""
-    from mlflow import MlflowClient
-
-    client = MlflowClient(uri)
     chosen = (
         outcomes
         if request.log_models == "all"
@@ -499,9 +445,9 @@ def _log_models(
         assert outcome.run_id is not None
         model = load_pickled(outcome.model_path) if outcome.model_path else None
         if model is not None and not outcome.error:
-            log_sklearn_model(model, outcome.run_id, uri=uri)
+            log_sklearn_model(model, outcome.run_id, session)
         if outcome.index in best_ids:
-            log_batch(client, outcome.run_id, uri=uri, tags={f"{TAG_PREFIX}.fanout.best": "true"})
+            session.log_batch(outcome.run_id, tags={f"{TAG_PREFIX}.fanout.best": "true"})
 
     with ThreadPoolExecutor(4) as threads:
         list(threads.map(log_one, [outcome for outcome in chosen if not outcome.error]))

@@ -13,15 +13,22 @@ import fcntl
 import hashlib
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
+from jupyter_mlops.core.error_kinds import ErrorKind, classify
+from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.errors import RetrainingError
-from jupyter_mlops.retraining.mlflow_io import with_retries
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
 
 TAG = "jupyter_mlops.gate"
 MAX_ROUNDS = 10
+T = TypeVar("T")
 
 
 class GateError(RetrainingError):
@@ -102,29 +109,28 @@ def local_lock(options: GateOptions) -> Iterator[None]:
 class Gate:
     """One promotion attempt of one registered version."""
 
-    def __init__(self, client: object, uri: str, options: GateOptions) -> None:
-        self.client = client
-        self.uri = uri
+    def __init__(self, session: TrackingSession, options: GateOptions) -> None:
+        self.session = session
         self.options = options
 
-    def _call(self, what: str, action):  # type: ignore[no-untyped-def]
-        return with_retries(action, what=what, uri=self.uri)
+    def _call(self, what: str, action: Callable[[MlflowClient], T]) -> T:
+        return self.session.call(what, action)
 
     def metric_of_run(self, run_id: str) -> float | None:
         """The run's latest value of the gate metric."""
-        run = self._call(f"read run {run_id}", lambda: self.client.get_run(run_id))
+        run = self._call(f"read run {run_id}", lambda client: client.get_run(run_id))
         return run.data.metrics.get(self.options.metric)
 
-    def metric_of_version(self, version: object) -> float | None:
+    def metric_of_version(self, version: ModelVersion) -> float | None:
         """A version's metric: from its source run, else from its LoggedModel's metrics."""
-        run_id = getattr(version, "run_id", None)
+        run_id = version.run_id
         if run_id:
             value = self.metric_of_run(run_id)
             if value is not None:
                 return value
-        model_id = getattr(version, "model_id", None)
+        model_id = version.model_id
         if model_id:
-            logged = self._call(f"read model {model_id}", lambda: self.client.get_logged_model(model_id))
+            logged = self._call(f"read model {model_id}", lambda client: client.get_logged_model(model_id))
             for metric in logged.metrics or []:
                 if metric.key == self.options.metric:
                     return float(metric.value)
@@ -132,15 +138,14 @@ class Gate:
 
     def holder(self) -> Holder | None:
         """The version holding the alias now, or None."""
-        from mlflow.exceptions import MlflowException
-
         name, alias = self.options.model_name, self.options.alias
 
-        def read() -> object | None:
+        def read(client: MlflowClient) -> ModelVersion | None:
             try:
-                return self.client.get_model_version_by_alias(name, alias)
-            except MlflowException as error:
-                if "RESOURCE_DOES_NOT_EXIST" in str(error) or "not found" in str(error).lower():
+                return client.get_model_version_by_alias(name, alias)
+            except Exception as error:
+                # MLflow answers INVALID_PARAMETER_VALUE for an alias no version holds, NOT_FOUND for no model
+                if classify(error) in (ErrorKind.NOT_FOUND, ErrorKind.BAD_REQUEST):
                     return None
                 raise
 
@@ -150,14 +155,26 @@ class Gate:
         return Holder(str(version.version), self.metric_of_version(version))
 
     def register(self, model_uri: str, run_id: str) -> str:
-        """Register the model as a new version of the registered model and wait until it is READY."""
-        import mlflow
+        """Register the model as a new version of the registered model and wait until it is READY.
 
-        mlflow.set_tracking_uri(self.uri)
-        mlflow.set_registry_uri(self.uri)
+        What `mlflow.register_model("models:/m-<id>", NAME)` does, through the session's client.
+        """
+        name = self.options.model_name
+
+        def create_model(client: MlflowClient) -> None:
+            try:
+                client.create_registered_model(name)
+            except Exception as error:
+                if classify(error) is not ErrorKind.ALREADY_EXISTS:
+                    raise
+
+        self._call(f"create registered model {name}", create_model)
+        model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
         version = self._call(
-            f"register {model_uri} as {self.options.model_name}",
-            lambda: mlflow.register_model(model_uri, self.options.model_name, await_registration_for=300),
+            f"register {model_uri} as {name}",
+            lambda client: client.create_model_version(
+                name, model_uri, model_id=model_id, await_creation_for=300
+            ),
         )
         return str(version.version)
 
@@ -165,7 +182,8 @@ class Gate:
         """Point the alias at `version`."""
         name, alias = self.options.model_name, self.options.alias
         self._call(
-            f"move alias {name}@{alias}", lambda: self.client.set_registered_model_alias(name, alias, version)
+            f"move alias {name}@{alias}",
+            lambda client: client.set_registered_model_alias(name, alias, version),
         )
 
     def tag_version(self, version: str, values: dict[str, str]) -> None:
@@ -174,7 +192,7 @@ class Gate:
         for key, value in values.items():
             self._call(
                 f"tag {name} version {version}",
-                lambda k=key, v=value: self.client.set_model_version_tag(name, version, k, v),
+                lambda client, k=key, v=value: client.set_model_version_tag(name, version, k, v),
             )
 
     def record(self, decision: Decision) -> None:
@@ -260,14 +278,14 @@ class Gate:
         )
 
 
-def gate_run(client: object, uri: str, run_id: str, model_uri: str | None, options: GateOptions) -> Decision:
+def gate_run(session: TrackingSession, run_id: str, model_uri: str | None, options: GateOptions) -> Decision:
     """Register the run's model and promote it if it wins; the decision is recorded on the new version."""
-    gate = Gate(client, uri, options)
+    gate = Gate(session, options)
     if model_uri is None:
         raise GateError(f"run {run_id} logged no model (tag a cell `model:VAR`), so nothing was registered")
     value = gate.metric_of_run(run_id)
     if value is None:
-        run = client.get_run(run_id)  # type: ignore[attr-defined]
+        run = gate.session.call(f"read run {run_id}", lambda client: client.get_run(run_id))
         known = ", ".join(sorted(run.data.metrics)) or "none"
         raise GateError(
             f"run {run_id} has no metric {options.metric!r} to gate on (its metrics: {known}); "

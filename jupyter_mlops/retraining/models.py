@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import importlib.util
 import pickle
-import threading
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.errors import MissingExtraError
-from jupyter_mlops.retraining.mlflow_io import with_retries
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 MODEL_NAME = "model"
 SKLEARN_EXTRA_MODULES = {"sklearn": "scikit-learn", "skops": "skops"}
-_FLUENT_LOCK = threading.Lock()
 
 
 def require_sklearn_extra() -> None:
@@ -57,52 +60,63 @@ def load_pickled(path: str | Path) -> object:
         return pickle.load(handle)
 
 
-def log_sklearn_model(model: object, run_id: str, *, uri: str, keep: str = "") -> str:
-    """Log `model` (sklearn flavor) into run `run_id`; return its `models:/m-<id>` URI."""
-    require_sklearn_extra()
-    import mlflow
-    import mlflow.sklearn
+def log_sklearn_model(model: object, run_id: str, session: TrackingSession, *, keep: str = "") -> str:
+    """Log `model` (sklearn flavor) as a LoggedModel of run `run_id`; return its `models:/m-<id>` URI.
 
-    def log() -> str:
-        with _FLUENT_LOCK:
-            mlflow.set_tracking_uri(uri)
-            client = mlflow.MlflowClient(uri)
-            experiment_id = client.get_run(run_id).info.experiment_id
-            logged = client.create_logged_model(
-                experiment_id=experiment_id, name=MODEL_NAME, source_run_id=run_id
-            )
-            try:
-                info = mlflow.sklearn.log_model(
-                    model,
-                    name=MODEL_NAME,
+    Client calls with explicit ids (what `mlflow.sklearn.log_model(model_id=...)` does, without reading the
+    process-wide tracking URI): create the LoggedModel, save the flavor locally, upload, finalize.
+    """
+    require_sklearn_extra()
+    import mlflow.sklearn
+    from mlflow.models import Model
+
+    def log(client: MlflowClient) -> str:
+        experiment_id = client.get_run(run_id).info.experiment_id
+        logged = client.create_logged_model(
+            experiment_id=experiment_id, name=MODEL_NAME, source_run_id=run_id
+        )
+        try:
+            with tempfile.TemporaryDirectory(prefix="jupyter-mlops-model-") as folder:
+                local_path = Path(folder) / MODEL_NAME
+                description = Model(
+                    artifact_path=logged.artifact_location,
+                    model_uuid=logged.model_id,
                     model_id=logged.model_id,
+                )
+                mlflow.sklearn.save_model(
+                    model,
+                    str(local_path),
+                    mlflow_model=description,
                     pip_requirements=pip_requirements(),
                     skops_trusted_types=trusted_types(model),
                 )
-            except Exception:
-                client.finalize_logged_model(logged.model_id, "FAILED")
-                raise
-            return str(info.model_uri)
+                client.log_model_artifacts(logged.model_id, str(local_path))
+        except Exception:
+            client.finalize_logged_model(logged.model_id, "FAILED")
+            raise
+        client.finalize_logged_model(logged.model_id, "READY")
+        return f"models:/{logged.model_id}"
 
-    return with_retries(log, what=f"log the model of run {run_id}", uri=uri, keep=keep)
+    return session.call(f"log the model of run {run_id}", log, keep=keep)
 
 
-def model_uri_of_run(client: object, run_id: str, *, uri: str) -> str | None:
+def model_uri_of_run(session: TrackingSession, run_id: str) -> str | None:
     """The LoggedModel a run produced (MLflow 3 `source_run_id`), newest first; None if it logged none."""
 
-    def search() -> str | None:
-        run = client.get_run(run_id)  # type: ignore[attr-defined]
-        found = client.search_logged_models(  # type: ignore[attr-defined]
-            experiment_ids=[run.info.experiment_id],
-            filter_string=f"source_run_id = '{run_id}'",
-            max_results=10,
+    def search(client: MlflowClient) -> str | None:
+        run = client.get_run(run_id)
+        models = list(
+            client.search_logged_models(
+                experiment_ids=[run.info.experiment_id],
+                filter_string=f"source_run_id = '{run_id}'",
+                max_results=10,
+            )
         )
-        models = list(found)
         if not models:
-            outputs = getattr(run, "outputs", None)
-            model_outputs = getattr(outputs, "model_outputs", None) or []
+            outputs = run.outputs
+            model_outputs = outputs.model_outputs if outputs is not None else []
             return f"models:/{model_outputs[0].model_id}" if model_outputs else None
         models.sort(key=lambda model: model.creation_timestamp, reverse=True)
         return f"models:/{models[0].model_id}"
 
-    return with_retries(search, what=f"find the model of run {run_id}", uri=uri)
+    return session.call(f"find the model of run {run_id}", search)

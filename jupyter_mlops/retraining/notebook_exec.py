@@ -4,53 +4,30 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import nbformat
 
-from jupyter_mlops.retraining.capture import Captured, capture_cell, read_captured
-from jupyter_mlops.retraining.target import PAPERMILL_PARAMETERS_TAG, NotebookTarget
+from converters.metrics import MetricSpec
+from jupyter_mlops.retraining.capture import capture_cell, read_captured
+from jupyter_mlops.retraining.outcome import CellFailure, ExecutionPlace, Outcome
 
+PAPERMILL_PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 
 
-@dataclass
-class CellFailure:
-    """Where and how the notebook failed: cell index in the *source* notebook, error name and value."""
+class ExecutableNotebook(Protocol):
+    """What executing reads of a notebook target (target.NotebookTarget has it)."""
 
-    cell_index: int | None
-    execution_count: int | None
-    ename: str
-    evalue: str
-    in_capture_cell: bool = False
-
-    def describe(self, notebook: Path) -> str:
-        """`cell 4 of iris.ipynb raised ValueError: ...` (or the dead-kernel equivalent)."""
-        if self.ename == "DeadKernelError":
-            where = f"cell {self.cell_index}" if self.cell_index is not None else "a cell"
-            return f"the kernel died while running {where} of {notebook.name}: {self.evalue}"
-        if self.in_capture_cell:
-            return f"capturing the metrics/model of {notebook.name} failed: {self.ename}: {self.evalue}"
-        return f"cell {self.cell_index} of {notebook.name} raised {self.ename}: {self.evalue}"
+    path: Path
+    notebook: nbformat.NotebookNode
+    parameters_cell: int | None
+    metrics: list[MetricSpec]
+    model_variable: str | None
 
 
-@dataclass
-class Execution:
-    """The outcome of one papermill execution."""
-
-    output_path: Path
-    duration_seconds: float
-    failure: CellFailure | None = None
-    captured: Captured = field(default_factory=Captured)
-
-    @property
-    def ok(self) -> bool:
-        """Whether every cell ran."""
-        return self.failure is None
-
-
-def prepared_notebook(target: NotebookTarget, capture_folder: Path) -> nbformat.NotebookNode:
+def prepared_notebook(target: ExecutableNotebook, capture_folder: Path) -> nbformat.NotebookNode:
     """A copy with papermill's `parameters` tag on the parameters cell (Kale spells it differently) and the
     capture cell appended."""
     notebook = copy.deepcopy(target.notebook)
@@ -114,20 +91,16 @@ def _dead_kernel_failure(error: Exception, output_path: Path) -> CellFailure:
     )
 
 
-def execute(
-    target: NotebookTarget,
-    parameters: dict[str, object],
-    output_path: Path,
-    capture_folder: Path,
-    *,
-    kernel_name: str | None = None,
-    cell_timeout: float | None = None,
-) -> Execution:
-    """Run the notebook with papermill (parameters injected after the parameters cell) in its own folder."""
+def execute_notebook(
+    target: ExecutableNotebook, parameters: dict[str, object], place: ExecutionPlace
+) -> Outcome:
+    """Run the notebook with papermill (parameters injected after the parameters cell) in its own folder;
+    the metrics and model the capture cell handed out, or the failing cell."""
     import papermill
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    output_path, capture_folder = place.output_path, place.capture_folder
     capture_folder.mkdir(parents=True, exist_ok=True)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     notebook = prepared_notebook(target, capture_folder)
@@ -138,17 +111,23 @@ def execute(
             notebook,
             str(output_path),
             parameters=parameters or None,
-            kernel_name=kernel_name,
+            kernel_name=place.kernel_name,
             cwd=str(target.path.parent),
             progress_bar=False,
-            execution_timeout=cell_timeout,
+            execution_timeout=place.cell_timeout,
         )
     except PapermillExecutionError as error:
         failure = _failure_from_papermill(error, output_path)
     except DeadKernelError as error:
         failure = _dead_kernel_failure(error, output_path)
-    duration = time.monotonic() - started
-    captured = read_captured(capture_folder) if failure is None else None
-    return Execution(
-        output_path=output_path, duration_seconds=duration, failure=failure, captured=captured or Captured()
-    )
+    outcome = Outcome(duration_seconds=time.monotonic() - started, executed_notebook=str(output_path))
+    if failure is not None:
+        outcome.failure, outcome.error = failure, failure.describe(target.path)
+        return outcome
+    captured = read_captured(capture_folder)
+    outcome.metrics, outcome.problems = dict(captured.metrics), list(captured.problems)
+    if captured.model_path and captured.model_is_sklearn:
+        outcome.model_path = captured.model_path
+    elif captured.model_path:
+        outcome.model_type = captured.model_type
+    return outcome

@@ -6,13 +6,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from jupyter_mlops.core.session import TrackingSession, clip
 from jupyter_mlops.retraining.errors import RunFailedError
-from jupyter_mlops.retraining.mlflow_io import clip, ensure_experiment, log_batch, with_retries
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model
-from jupyter_mlops.retraining.notebook_exec import Execution, execute
+from jupyter_mlops.retraining.outcome import CellFailure, ExecutionPlace, Outcome
+from jupyter_mlops.retraining.params import ParameterSpec
 from jupyter_mlops.retraining.provenance import default_output_dir, git_commit, timestamp
-from jupyter_mlops.retraining.target import NotebookTarget
 
 TAG_PREFIX = "jupyter_mlops"
 EXECUTED_ARTIFACT_DIR = "executed_notebook"
@@ -44,7 +45,24 @@ class RunOptions:
     extra_tags: dict[str, str] = field(default_factory=dict)
 
 
-def source_tags(target: NotebookTarget) -> dict[str, str]:
+class NotebookToTrack(Protocol):
+    """What a tracked notebook run reads of its target (target.NotebookTarget has it)."""
+
+    path: Path
+    spec: ParameterSpec
+    source_sha256: str
+    model_variable: str | None
+
+    @property
+    def default_experiment(self) -> str: ...
+
+    @property
+    def display_name(self) -> str: ...
+
+    def execute(self, parameters: dict[str, object], place: ExecutionPlace) -> Outcome: ...
+
+
+def source_tags(target: NotebookToTrack) -> dict[str, str]:
     """Provenance tags of a notebook run (MLflow's reserved source tags plus ours)."""
     tags = {
         "mlflow.source.name": str(target.path),
@@ -59,10 +77,8 @@ def source_tags(target: NotebookTarget) -> dict[str, str]:
     return tags
 
 
-def failure_tags(execution: Execution) -> dict[str, str]:
+def failure_tags(failure: CellFailure) -> dict[str, str]:
     """The cell number and error of a failed execution, as run tags."""
-    failure = execution.failure
-    assert failure is not None
     tags = {
         f"{TAG_PREFIX}.error.ename": failure.ename,
         f"{TAG_PREFIX}.error.evalue": clip(failure.evalue, 5000),
@@ -74,97 +90,70 @@ def failure_tags(execution: Execution) -> dict[str, str]:
     return tags
 
 
-def log_execution(
-    client: object,
-    run_id: str,
-    target: NotebookTarget,
-    execution: Execution,
-    *,
-    uri: str,
-    keep: str,
+def log_outcome(
+    session: TrackingSession, run_id: str, target: NotebookToTrack, outcome: Outcome, *, keep: str
 ) -> tuple[str | None, list[str]]:
     """Metrics, executed notebook and model of one execution into `run_id`; returns (model URI, warnings)."""
-    warnings = list(execution.captured.problems)
-    metrics = dict(execution.captured.metrics)
-    metrics["duration_seconds"] = round(execution.duration_seconds, 3)
-    tags: dict[str, object] = {f"{TAG_PREFIX}.duration_seconds": f"{execution.duration_seconds:.3f}"}
-    if execution.failure is not None:
-        tags.update(failure_tags(execution))
+    warnings = list(outcome.problems)
+    metrics = dict(outcome.metrics)
+    metrics["duration_seconds"] = round(outcome.duration_seconds, 3)
+    tags: dict[str, object] = {f"{TAG_PREFIX}.duration_seconds": f"{outcome.duration_seconds:.3f}"}
+    if outcome.failure is not None:
+        tags.update(failure_tags(outcome.failure))
     if warnings:
         tags[f"{TAG_PREFIX}.capture.problems"] = "; ".join(warnings)
-    log_batch(client, run_id, uri=uri, metrics=metrics, tags=tags, keep=keep)
-    if execution.output_path.exists():
-        with_retries(
-            lambda: client.log_artifact(run_id, str(execution.output_path), EXECUTED_ARTIFACT_DIR),  # type: ignore[attr-defined]
-            what=f"upload the executed notebook to run {run_id}",
-            uri=uri,
+    session.log_batch(run_id, metrics=metrics, tags=tags, keep=keep)
+    notebook = outcome.executed_notebook
+    if notebook and Path(notebook).exists():
+        session.call(
+            f"upload the executed notebook to run {run_id}",
+            lambda client: client.log_artifact(run_id, notebook, EXECUTED_ARTIFACT_DIR),
             keep=keep,
         )
     model_uri: str | None = None
-    captured = execution.captured
-    if execution.failure is None and captured.model_path:
-        if captured.model_is_sklearn:
-            model_uri = log_sklearn_model(load_pickled(captured.model_path), run_id, uri=uri, keep=keep)
-        else:
-            warnings.append(
-                f"model variable {target.model_variable!r} holds a {captured.model_type}, not a scikit-learn "
-                "estimator; it was not logged"
-            )
+    if outcome.model_path:
+        model_uri = log_sklearn_model(load_pickled(outcome.model_path), run_id, session, keep=keep)
+    elif outcome.model_type:
+        warnings.append(
+            f"model variable {target.model_variable!r} holds a {outcome.model_type}, not a scikit-learn "
+            "estimator; it was not logged"
+        )
     return model_uri, warnings
 
 
-def run_notebook(target: NotebookTarget, parameters: dict[str, object], options: RunOptions) -> RunResult:
+def run_notebook(
+    target: NotebookToTrack, parameters: dict[str, object], options: RunOptions, session: TrackingSession
+) -> RunResult:
     """Execute the notebook with papermill inside one MLflow run; raise RunFailedError if a cell fails."""
-    from mlflow import MlflowClient
-
-    uri = options.tracking_uri
-    client = MlflowClient(uri)
     experiment_name = options.experiment_name or target.default_experiment
-    experiment_id = ensure_experiment(client, experiment_name, uri=uri)
+    experiment_id = session.ensure_experiment(experiment_name)
     run_name = options.run_name or f"{target.display_name}-{timestamp()}"
     effective = {**target.spec.defaults(), **parameters}
-    run = with_retries(
-        lambda: client.create_run(
+    run = session.call(
+        f"create a run in experiment {experiment_name!r}",
+        lambda client: client.create_run(
             experiment_id, run_name=run_name, tags={**source_tags(target), **options.extra_tags}
         ),
-        what=f"create a run in experiment {experiment_name!r}",
-        uri=uri,
     )
     run_id = run.info.run_id
     output_dir = options.output_dir or default_output_dir()
     output_path = (output_dir / f"{target.path.stem}-{timestamp()}-{run_id[:8]}.ipynb").resolve()
     keep = f"the executed notebook is kept at {output_path}"
-    log_batch(
-        client,
-        run_id,
-        uri=uri,
-        params=effective,
-        tags={f"{TAG_PREFIX}.executed_notebook": str(output_path)},
-    )
+    session.log_batch(run_id, params=effective, tags={f"{TAG_PREFIX}.executed_notebook": str(output_path)})
     capture_folder = Path(tempfile.mkdtemp(prefix="jupyter-mlops-capture-"))
+    place = ExecutionPlace(output_path, capture_folder, options.kernel_name, options.cell_timeout)
     try:
-        execution = execute(
-            target,
-            parameters,
-            output_path,
-            capture_folder,
-            kernel_name=options.kernel_name,
-            cell_timeout=options.cell_timeout,
-        )
-        model_uri, warnings = log_execution(client, run_id, target, execution, uri=uri, keep=keep)
-        status = "FINISHED" if execution.ok else "FAILED"
-        with_retries(
-            lambda: client.set_terminated(run_id, status),
-            what=f"mark run {run_id} {status}",
-            uri=uri,
-            keep=keep,
+        outcome = target.execute(parameters, place)
+        model_uri, warnings = log_outcome(session, run_id, target, outcome, keep=keep)
+        status = "FINISHED" if outcome.error is None else "FAILED"
+        session.call(
+            f"mark run {run_id} {status}", lambda client: client.set_terminated(run_id, status), keep=keep
         )
     finally:
         shutil.rmtree(capture_folder, ignore_errors=True)
-    if execution.failure is not None:
+    if outcome.error is not None:
         raise RunFailedError(
-            f"{execution.failure.describe(target.path)}\n"
-            f"run {run_id} marked FAILED; executed notebook: {output_path}",
+            f"{outcome.error}\nrun {run_id} marked FAILED; executed notebook: {output_path}",
             run_id=run_id,
             executed_notebook=str(output_path),
         )
@@ -172,7 +161,7 @@ def run_notebook(target: NotebookTarget, parameters: dict[str, object], options:
         run_id=run_id,
         experiment_id=experiment_id,
         experiment_name=experiment_name,
-        metrics=dict(execution.captured.metrics),
+        metrics=dict(outcome.metrics),
         model_uri=model_uri,
         executed_notebook=str(output_path),
         warnings=warnings,

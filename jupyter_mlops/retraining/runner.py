@@ -6,13 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jupyter_mlops.retraining.errors import BadInputError
+from jupyter_mlops.core.session import TrackingSession, quiet_mlflow_http_retries
+from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.gate import Decision, GateOptions, gate_run
-from jupyter_mlops.retraining.mlflow_io import quiet_mlflow_http_retries
-from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult, run_notebook
-from jupyter_mlops.retraining.package_runner import run_package
+from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult
 from jupyter_mlops.retraining.params import resolve
-from jupyter_mlops.retraining.target import NotebookTarget, load_target
+from jupyter_mlops.retraining.target import check_metric, load_target
 
 
 @dataclass
@@ -38,43 +37,26 @@ class RunReport:
 def run_once(request: RunRequest, echo: Callable[[str], None] = print) -> RunReport:
     """Validate the parameters before anything starts, run once, print and gate."""
     quiet_mlflow_http_retries()
+    session = TrackingSession(request.options.tracking_uri, unavailable=TrackingUnavailableError)
     target = load_target(request.target)
     overrides = resolve(target.spec, request.parameters, where="-p")
-    if request.gate is not None and isinstance(target, NotebookTarget):
-        known = [spec.name for spec in target.metrics] + ["duration_seconds"]
-        if request.gate.metric not in known:
-            raise BadInputError(
-                f"--metric {request.gate.metric!r} is not a metric of {target.path.name}; "
-                f"its metrics cell names: {', '.join(known)}"
-            )
-    if isinstance(target, NotebookTarget):
-        result = run_notebook(target, overrides, request.options)
-    else:
-        result = run_package(target, overrides, request.options)
+    if request.gate is not None:
+        check_metric(target, request.gate.metric, listing="its metrics cell names")
+    result = target.run(overrides, request.options, session)
     echo(describe(result, request.options.tracking_uri))
     report = RunReport(result)
     if request.gate is not None:
-        from mlflow import MlflowClient
-
-        decision = gate_run(
-            MlflowClient(request.options.tracking_uri),
-            request.options.tracking_uri,
-            result.run_id,
-            result.model_uri,
-            request.gate,
-        )
+        decision = gate_run(session, result.run_id, result.model_uri, request.gate)
         echo(decision.summary())
         report.decision = decision
     elif request.register_only:
-        report.registered_version = register_only(request, result)
+        report.registered_version = register_only(request, result, session)
         echo(f"registered {result.model_uri} as {request.register_only} version {report.registered_version}")
     return report
 
 
-def register_only(request: RunRequest, result: RunResult) -> str:
+def register_only(request: RunRequest, result: RunResult, session: TrackingSession) -> str:
     """`--register NAME` without `--promote`: a new version, no alias moved."""
-    from mlflow import MlflowClient
-
     from jupyter_mlops.retraining.gate import Gate, GateError
 
     if result.model_uri is None:
@@ -83,9 +65,7 @@ def register_only(request: RunRequest, result: RunResult) -> str:
         )
     assert request.register_only is not None
     options = GateOptions(model_name=request.register_only, alias="", metric="")
-    return Gate(MlflowClient(request.options.tracking_uri), request.options.tracking_uri, options).register(
-        result.model_uri, result.run_id
-    )
+    return Gate(session, options).register(result.model_uri, result.run_id)
 
 
 def describe(result: RunResult, tracking_uri: str) -> str:

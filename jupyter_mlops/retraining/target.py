@@ -1,13 +1,24 @@
-"""What `jupyter-mlops run` is pointed at: a tagged notebook, or a package written by nb2prod (contract 2)."""
+"""What `jupyter-mlops run` is pointed at: a tagged notebook, or a package written by nb2prod (contract 2).
+
+Both kinds implement one protocol, `Target` (like papermill's engines): `execute(parameters, place)` computes
+one parameter set without MLflow and returns an `Outcome` (fan-out workers call it; so does the notebook's
+tracked run), and `run(parameters, options, session)` makes one tracked run. Callers never ask which kind.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import io
+import numbers
 import sys
+import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import nbformat
 
@@ -18,9 +29,51 @@ from converters.parameters import parse_parameters_cell
 from converters.tags import parse_cell_tags
 from jupyter_mlops.core.experiments import experiment_name_for
 from jupyter_mlops.retraining.errors import BadInputError
+from jupyter_mlops.retraining.notebook_exec import execute_notebook
+from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult, run_notebook
+from jupyter_mlops.retraining.outcome import ExecutionPlace, Outcome
+from jupyter_mlops.retraining.package_runner import run_package
 from jupyter_mlops.retraining.params import ParameterSpec, spec_from_package
 
-PAPERMILL_PARAMETERS_TAG = "parameters"
+if TYPE_CHECKING:
+    from jupyter_mlops.core.session import TrackingSession
+
+
+class Target(Protocol):
+    """A notebook or a package, as `jupyter-mlops run` drives it."""
+
+    kind: ClassVar[str]
+    path: Path
+    spec: ParameterSpec
+    # whether fan-out may start computing before the tracking server has answered (nothing written to disk)
+    computes_before_tracking: ClassVar[bool]
+
+    @property
+    def default_experiment(self) -> str: ...
+
+    @property
+    def display_name(self) -> str: ...
+
+    @property
+    def model_variable(self) -> str | None: ...
+
+    def known_metrics(self) -> list[str] | None:
+        """The metric names a run will have, or None when only running it tells."""
+
+    def execute(self, parameters: dict[str, object], place: ExecutionPlace) -> Outcome:
+        """Compute one parameter set, no MLflow involved."""
+
+    def run(self, parameters: dict[str, object], options: RunOptions, session: TrackingSession) -> RunResult:
+        """One tracked run; raise RunFailedError when it fails (its run is marked FAILED)."""
+
+
+def check_metric(target: Target, metric: str, *, listing: str) -> None:
+    """Refuse `--metric` naming no metric of the target (when the target knows its metrics)."""
+    known = target.known_metrics()
+    if known is not None and metric not in known:
+        raise BadInputError(
+            f"--metric {metric!r} is not a metric of {target.path.name}; {listing}: {', '.join(known)}"
+        )
 
 
 @dataclass
@@ -35,7 +88,8 @@ class NotebookTarget:
     model_variable: str | None
     source_sha256: str
 
-    kind = "notebook"
+    kind: ClassVar[str] = "notebook"
+    computes_before_tracking: ClassVar[bool] = False  # writes executed notebooks: waits for tracking
 
     @property
     def default_experiment(self) -> str:
@@ -47,6 +101,18 @@ class NotebookTarget:
         """Short name for run names and messages."""
         return self.path.stem
 
+    def known_metrics(self) -> list[str]:
+        """The `metrics` cell's names, plus the duration every run logs."""
+        return [spec.name for spec in self.metrics] + ["duration_seconds"]
+
+    def execute(self, parameters: dict[str, object], place: ExecutionPlace) -> Outcome:
+        """papermill in the notebook's folder; metrics and model handed out by the capture cell."""
+        return execute_notebook(self, parameters, place)
+
+    def run(self, parameters: dict[str, object], options: RunOptions, session: TrackingSession) -> RunResult:
+        """One MLflow run around `execute` (notebook_runner.py)."""
+        return run_notebook(self, parameters, options, session)
+
 
 @dataclass
 class PackageTarget:
@@ -57,7 +123,8 @@ class PackageTarget:
     pipeline: ModuleType = field(repr=False)
     spec: ParameterSpec
 
-    kind = "package"
+    kind: ClassVar[str] = "package"
+    computes_before_tracking: ClassVar[bool] = True  # run_steps makes no MLflow call and writes nothing
 
     @property
     def default_experiment(self) -> str:
@@ -74,8 +141,41 @@ class PackageTarget:
         """Short name for run names and messages."""
         return self.name
 
+    def known_metrics(self) -> None:
+        """A package's metrics are known once it ran."""
+        return None
 
-Target = NotebookTarget | PackageTarget
+    def execute(self, parameters: dict[str, object], place: ExecutionPlace) -> Outcome:
+        """`pipeline.run_steps(**parameters)` in this process; its prints are kept for a failure's detail."""
+        started = time.monotonic()
+        printed = io.StringIO()  # 200 sets printing at once would bury the progress bar
+        try:
+            with contextlib.redirect_stdout(printed):
+                outputs = self.pipeline.run_steps(**parameters)
+        except Exception as error:
+            return Outcome(
+                duration_seconds=time.monotonic() - started,
+                error=f"{type(error).__name__}: {error}",
+                error_detail=printed.getvalue()[-2000:] + traceback.format_exc(limit=5),
+            )
+        raw_metrics = outputs.get("metrics", {}) or {}
+        metrics = {name: value for name, raw in raw_metrics.items() if (value := _as_float(raw)) is not None}
+        return Outcome(
+            duration_seconds=time.monotonic() - started,
+            metrics=metrics,
+            model=outputs.get(self.model_variable) if self.model_variable else None,
+        )
+
+    def run(self, parameters: dict[str, object], options: RunOptions, session: TrackingSession) -> RunResult:
+        """The package's own tracked `run()` (package_runner.py)."""
+        return run_package(self, parameters, options, session)
+
+
+def _as_float(value: object) -> float | None:
+    """A real number as float (bools and non-numbers are not metrics)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 def file_sha256(path: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.errors import MissingExtraError
 from jupyter_mlops.retraining.models import log_sklearn_model, require_sklearn_extra
 from tests.retraining.conftest import IRIS_NOTEBOOK
@@ -19,7 +20,7 @@ def test_logging_a_model_without_the_sklearn_extra_names_the_extra(monkeypatch: 
     require_sklearn_extra()  # installed here: no error
     monkeypatch.setitem(sys.modules, "skops", None)  # what `import skops` sees when skops is not installed
     with pytest.raises(MissingExtraError, match=r"^" + MESSAGE.replace("[", r"\[").replace("]", r"\]") + "$"):
-        log_sklearn_model(object(), "no-run", uri="http://127.0.0.1:9")
+        log_sklearn_model(object(), "no-run", TrackingSession("http://127.0.0.1:9"))
     assert MissingExtraError(MESSAGE).exit_code == 2
 
 

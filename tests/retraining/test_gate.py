@@ -9,6 +9,7 @@ import pytest
 from mlflow import MlflowClient
 from sklearn.dummy import DummyClassifier
 
+from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.gate import GateError, GateOptions, gate_run
 from jupyter_mlops.retraining.models import log_sklearn_model
 
@@ -26,7 +27,9 @@ def challenger(
     if value is not None:
         client.log_metric(run_id, "auc", value)
     model_uri = (
-        log_sklearn_model(DummyClassifier().fit([[0], [1]], [0, 1]), run_id, uri=uri) if with_model else None
+        log_sklearn_model(DummyClassifier().fit([[0], [1]], [0, 1]), run_id, TrackingSession(uri))
+        if with_model
+        else None
     )
     client.set_terminated(run_id)
     return run_id, model_uri
@@ -45,15 +48,21 @@ def version_tags(uri: str, name: str, version: str) -> dict[str, str]:
 def test_first_version_is_promoted_then_only_better_ones(tracking_uri: str, tmp_path: Path) -> None:
     client = MlflowClient(tracking_uri)
     name = f"gate-{tmp_path.name}"
-    first = gate_run(client, tracking_uri, *challenger(tracking_uri, name, 0.70), options(name, tmp_path))
+    first = gate_run(
+        TrackingSession(tracking_uri), *challenger(tracking_uri, name, 0.70), options(name, tmp_path)
+    )
     assert first.promoted and first.reason == "no version held @champion: the first version is promoted"
-    worse = gate_run(client, tracking_uri, *challenger(tracking_uri, name, 0.65), options(name, tmp_path))
+    worse = gate_run(
+        TrackingSession(tracking_uri), *challenger(tracking_uri, name, 0.65), options(name, tmp_path)
+    )
     assert worse.decision == "rejected"
     assert worse.summary() == (
         f"{name} version 2: rejected (auc 0.65 does not beat champion version 1's 0.7 "
         "(higher is better, min delta 0))"
     )
-    better = gate_run(client, tracking_uri, *challenger(tracking_uri, name, 0.80), options(name, tmp_path))
+    better = gate_run(
+        TrackingSession(tracking_uri), *challenger(tracking_uri, name, 0.80), options(name, tmp_path)
+    )
     assert better.promoted and better.champion_version == "1" and better.champion_value == 0.70
     assert client.get_model_version_by_alias(name, "champion").version == "3"
     tags = version_tags(tracking_uri, name, "3")
@@ -67,26 +76,26 @@ def test_first_version_is_promoted_then_only_better_ones(tracking_uri: str, tmp_
 
 
 def test_min_delta_and_lower_is_better(tracking_uri: str, tmp_path: Path) -> None:
-    client = MlflowClient(tracking_uri)
     name = f"gate-loss-{tmp_path.name}"
     lower = options(name, tmp_path, greater_is_better=False, min_delta=0.05)
-    assert gate_run(client, tracking_uri, *challenger(tracking_uri, name, 0.50), lower).promoted
-    small_gain = gate_run(client, tracking_uri, *challenger(tracking_uri, name, 0.47), lower)
+    assert gate_run(TrackingSession(tracking_uri), *challenger(tracking_uri, name, 0.50), lower).promoted
+    small_gain = gate_run(TrackingSession(tracking_uri), *challenger(tracking_uri, name, 0.47), lower)
     assert small_gain.decision == "rejected" and "lower is better, min delta 0.05" in small_gain.reason
-    assert gate_run(client, tracking_uri, *challenger(tracking_uri, name, 0.40), lower).promoted
+    assert gate_run(TrackingSession(tracking_uri), *challenger(tracking_uri, name, 0.40), lower).promoted
 
 
 def test_run_without_metric_or_model_registers_nothing(tracking_uri: str, tmp_path: Path) -> None:
     client = MlflowClient(tracking_uri)
     name = f"gate-missing-{tmp_path.name}"
     with pytest.raises(GateError, match=r"has no metric 'auc' to gate on \(its metrics: none\); nothing"):
-        gate_run(client, tracking_uri, *challenger(tracking_uri, name, None), options(name, tmp_path))
+        gate_run(
+            TrackingSession(tracking_uri), *challenger(tracking_uri, name, None), options(name, tmp_path)
+        )
     with pytest.raises(
         GateError, match=r"logged no model \(tag a cell `model:VAR`\), so nothing was registered"
     ):
         gate_run(
-            client,
-            tracking_uri,
+            TrackingSession(tracking_uri),
             *challenger(tracking_uri, name, 0.9, with_model=False),
             options(name, tmp_path),
         )
@@ -95,7 +104,7 @@ def test_run_without_metric_or_model_registers_nothing(tracking_uri: str, tmp_pa
 
 def _promote_at_once(uri: str, run_id: str, model_uri: str, gate: GateOptions, barrier, results) -> None:  # type: ignore[no-untyped-def]
     barrier.wait(timeout=120)
-    decision = gate_run(MlflowClient(uri), uri, run_id, model_uri, gate)
+    decision = gate_run(TrackingSession(uri), run_id, model_uri, gate)
     results.put((decision.version, decision.decision, decision.challenger_value))
 
 
@@ -103,7 +112,7 @@ def _promote_at_once(uri: str, run_id: str, model_uri: str, gate: GateOptions, b
 def test_two_concurrent_promoters_do_not_both_win(tracking_uri: str, tmp_path: Path, lock: str) -> None:
     name = f"gate-race-{lock}-{tmp_path.name}"
     client = MlflowClient(tracking_uri)
-    gate_run(client, tracking_uri, *challenger(tracking_uri, name, 0.50), options(name, tmp_path))
+    gate_run(TrackingSession(tracking_uri), *challenger(tracking_uri, name, 0.50), options(name, tmp_path))
     gate = options(name, tmp_path, lock_dir=tmp_path if lock == "file-lock" else None)
     contenders = [challenger(tracking_uri, name, value) for value in (0.80, 0.90)]
     context = multiprocessing.get_context("spawn")

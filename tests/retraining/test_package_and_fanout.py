@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.errors import TrackingUnavailableError
 from jupyter_mlops.retraining.fanout import (
     ChildContext,
@@ -173,9 +174,13 @@ def test_register_without_promote_adds_a_version_and_moves_no_alias(
     assert registered.aliases == {}
 
 
-def _context(uri: str, experiment_id: str, parent_id: str) -> ChildContext:
+def _context(experiment_id: str, parent_id: str) -> ChildContext:
     defaults: dict[str, object] = {"n_estimators": 10, "max_depth": 3}
-    return ChildContext(uri, experiment_id, parent_id, "/somewhere/pkg", "pkg", defaults)
+    return ChildContext(experiment_id, parent_id, "/somewhere/pkg", "pkg", defaults)
+
+
+def _session(uri: str) -> TrackingSession:
+    return TrackingSession(uri, unavailable=TrackingUnavailableError)
 
 
 def test_child_run_is_logged_in_three_calls_with_tags_params_metrics_and_status(
@@ -184,10 +189,11 @@ def test_child_run_is_logged_in_three_calls_with_tags_params_metrics_and_status(
     client = MlflowClient(tracking_uri)
     experiment_id = client.create_experiment(f"child-{tmp_path.name}")
     parent = client.create_run(experiment_id)
-    context = _context(tracking_uri, experiment_id, parent.info.run_id)
-    good = log_child(client, context, SetOutcome(0, {"max_depth": 5}, metrics={"accuracy": 0.9}))
+    context = _context(experiment_id, parent.info.run_id)
+    session = _session(tracking_uri)
+    good = log_child(session, context, SetOutcome(0, {"max_depth": 5}, metrics={"accuracy": 0.9}))
     bad = log_child(
-        client, context, SetOutcome(1, {"max_depth": 7}, error="ValueError: no", error_detail="line 3")
+        session, context, SetOutcome(1, {"max_depth": 7}, error="ValueError: no", error_detail="line 3")
     )
     finished = client.get_run(good.run_id)
     assert finished.info.status == "FINISHED"
@@ -205,9 +211,9 @@ def test_child_run_is_logged_in_three_calls_with_tags_params_metrics_and_status(
 def test_child_logging_with_the_server_gone_names_the_uri(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     uri = f"http://127.0.0.1:{free_port()}"
-    context = _context(uri, "1", "parent")
+    context = _context("1", "parent")
     with pytest.raises(TrackingUnavailableError) as raised:
-        log_child(MlflowClient(uri), context, SetOutcome(0, {}))
+        log_child(_session(uri), context, SetOutcome(0, {}))
     assert f"MLflow tracking server {uri} did not answer while trying to create a child run" in str(
         raised.value
     )

@@ -5,19 +5,26 @@ wrote the schedule), so a schedule never depends on a Jupyter server, and switch
 nb2prod package changes one path. The engines themselves are optional extras, imported only by the files
 written here when they run. A schedule never overwrites: files with other content, and a deployment of the
 same name in an existing prefect.yaml, are replaced only with `force` (schedule/files.py).
+
+Engines sit in a small registry: each built-in module calls `register()` at its end, and an outside package
+adds one through the entry point group `jupyter_mlops.schedule_engines` (name = `--target` value, object =
+its `emit(job, output_dir, *, force) -> lines` function), loaded only when that name is asked for.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from jupyter_mlops.retraining.errors import BadInputError
 
-ENGINES = ("cron", "prefect", "airflow")
+BUILT_IN_ENGINES = ("cron", "prefect", "airflow")
+ENTRY_POINT_GROUP = "jupyter_mlops.schedule_engines"
 
 
 @dataclass
@@ -54,6 +61,42 @@ class Job:
     target: Path
 
 
+@dataclass(frozen=True)
+class ScheduleEngine:
+    """A scheduler `--target NAME` writes files for: `emit(job, output_dir)` writes them and returns the lines
+    to print; an engine that `edits_crontab` also takes `install=` / `uninstall=`."""
+
+    name: str
+    emit: Callable[..., list[str]]
+    edits_crontab: bool = False
+
+
+_ENGINES: dict[str, ScheduleEngine] = {}
+
+
+def register(name: str, emit: Callable[..., list[str]], *, edits_crontab: bool = False) -> None:
+    """Add (or replace) the engine `--target NAME` selects."""
+    _ENGINES[name] = ScheduleEngine(name, emit, edits_crontab)
+
+
+def engine_names() -> list[str]:
+    """The built-in engines, then those outside packages declare (not imported yet)."""
+    outside = [entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)]
+    return list(dict.fromkeys([*BUILT_IN_ENGINES, *outside]))
+
+
+def get_engine(name: str) -> ScheduleEngine:
+    """The engine registered as `name`: a built-in module or an entry point is imported on first use."""
+    if name not in _ENGINES and name in BUILT_IN_ENGINES:
+        importlib.import_module(f"{__name__}.{name}")
+    if name not in _ENGINES:
+        for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
+            register(name, entry.load())
+    if name not in _ENGINES:
+        raise BadInputError(f"--target {name!r}: choose one of {', '.join(engine_names())}")
+    return _ENGINES[name]
+
+
 def check_cron(expression: str) -> str:
     """The expression if croniter accepts it (5 fields); BadInputError naming it otherwise."""
     from croniter import croniter
@@ -80,20 +123,14 @@ def build_job(request: ScheduleRequest) -> Job:
     """Validate everything (target, parameters, cron, gate options) and build the command; writes nothing."""
     from jupyter_mlops.core.experiments import default_tracking_uri
     from jupyter_mlops.retraining.params import resolve
-    from jupyter_mlops.retraining.target import NotebookTarget, load_target
+    from jupyter_mlops.retraining.target import check_metric, load_target
 
-    if request.engine not in ENGINES:
-        raise BadInputError(f"--target {request.engine!r}: choose one of {', '.join(ENGINES)}")
+    get_engine(request.engine)
     cron = check_cron(request.cron)
     target = load_target(request.target)
     resolve(target.spec, request.parameters, where="-p")
-    if request.metric and isinstance(target, NotebookTarget):
-        known = [spec.name for spec in target.metrics] + ["duration_seconds"]
-        if request.metric not in known:
-            raise BadInputError(
-                f"--metric {request.metric!r} is not a metric of {target.path.name}; "
-                f"its metrics: {', '.join(known)}"
-            )
+    if request.metric:
+        check_metric(target, request.metric, listing="its metrics")
     workdir = Path.cwd().resolve()
     command = [request.python, "-m", "jupyter_mlops.cli", "run", str(target.path)]
     for name, value in request.parameters:
@@ -117,35 +154,18 @@ def build_job(request: ScheduleRequest) -> Job:
 
 def write_schedule(request: ScheduleRequest) -> list[str]:
     """Write the engine's files; return the lines to print (what was written, how to start it)."""
-    if (request.install or request.uninstall) and request.engine != "cron":
+    engine = get_engine(request.engine)
+    if (request.install or request.uninstall) and not engine.edits_crontab:
         raise BadInputError("--install/--uninstall edit your crontab; they only go with --target cron")
     if request.install and request.uninstall:
         raise BadInputError("give --install or --uninstall, not both")
     job = build_job(request)
     output_dir = request.output_dir.resolve()
-    if request.engine == "cron":
-        from jupyter_mlops.retraining.schedule import cron
-
-        if request.uninstall:
-            return cron.uninstall(job, output_dir)
-        emit = cron.emit
-    elif request.engine == "prefect":
-        from jupyter_mlops.retraining.schedule import prefect
-
-        emit = prefect.emit
-    else:
-        from jupyter_mlops.retraining.schedule import airflow
-
-        emit = airflow.emit
     from jupyter_mlops.retraining.schedule.files import folder_lock
 
     with folder_lock(output_dir):
-        lines = emit(job, output_dir, force=request.force)
-    if request.engine == "cron":
-        if request.install:
-            lines.append(cron.install(job, output_dir))
-        else:
-            lines.append(
-                "add it to your crontab: the same command with --install (or crontab -e and paste it)"
+        if engine.edits_crontab:
+            return engine.emit(
+                job, output_dir, force=request.force, install=request.install, uninstall=request.uninstall
             )
-    return lines
+        return engine.emit(job, output_dir, force=request.force)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyter_mlops.retraining.schedule import Job
+from jupyter_mlops.retraining.schedule import Job, register
 from jupyter_mlops.retraining.schedule.files import PlannedFile, write_all
 
 INSTALL_HINT = "pip install jupyter-mlops[airflow]"
@@ -81,3 +81,6 @@ def emit(job: Job, output_dir: Path, *, force: bool = False) -> list[str]:
         f"wrote {dag_file} (dag_id {job.name!r}, schedule {job.cron!r})",
         f"copy it into your Airflow dags folder (needs {INSTALL_HINT})",
     ]
+
+
+register("airflow", emit)

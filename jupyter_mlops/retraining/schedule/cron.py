@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from jupyter_mlops.retraining.errors import BadInputError, RetrainingError
-from jupyter_mlops.retraining.schedule import Job
+from jupyter_mlops.retraining.schedule import Job, register
 from jupyter_mlops.retraining.schedule.files import PlannedFile, write_all
 
 LOCKED_EXIT_CODE = 75  # EX_TEMPFAIL: the previous run still holds the lock
@@ -140,15 +140,32 @@ def emit(job: Job, output_dir: Path, *, force: bool = False) -> list[str]:
     return [f"wrote {script}", f"wrote {crontab_file}:", f"  {line}"]
 
 
-def install(job: Job, output_dir: Path) -> str:
+def add_to_crontab(job: Job, output_dir: Path) -> str:
     """Add this schedule's line to the user's crontab (after its files are written); the line to print."""
     script = output_dir / f"{job.name}.sh"
     changed = install_line(crontab_line(job, script), script)
     return "installed in your crontab" if changed else "already in your crontab (unchanged)"
 
 
-def uninstall(job: Job, output_dir: Path) -> list[str]:
+def remove_from_crontab(job: Job, output_dir: Path) -> list[str]:
     """Remove this schedule's line from the user's crontab; writes no file."""
     script = output_dir / f"{job.name}.sh"
     removed = remove_line(script)
     return [f"removed {script} from your crontab" if removed else f"{script} was not in your crontab"]
+
+
+def emit_and_install(
+    job: Job, output_dir: Path, *, force: bool = False, install: bool = False, uninstall: bool = False
+) -> list[str]:
+    """The cron engine: write the wrapper and crontab line, then add it to (or remove it from) the crontab."""
+    if uninstall:
+        return remove_from_crontab(job, output_dir)
+    lines = emit(job, output_dir, force=force)
+    if install:
+        lines.append(add_to_crontab(job, output_dir))
+    else:
+        lines.append("add it to your crontab: the same command with --install (or crontab -e and paste it)")
+    return lines
+
+
+register("cron", emit_and_install, edits_crontab=True)

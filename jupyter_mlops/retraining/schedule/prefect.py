@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from jupyter_mlops.retraining.errors import BadInputError
-from jupyter_mlops.retraining.schedule import Job
+from jupyter_mlops.retraining.schedule import Job, register
 from jupyter_mlops.retraining.schedule.files import PlannedFile, read_existing, refuse_overwrites, write_all
 
 INSTALL_HINT = "pip install jupyter-mlops[prefect]"
@@ -146,3 +146,6 @@ def emit(job: Job, output_dir: Path, *, force: bool = False) -> list[str]:
         f"{len(config['deployments'])} deployment(s) in it)",
         f"deploy: cd {output_dir} && prefect deploy --all   (needs {INSTALL_HINT})",
     ]
+
+
+register("prefect", emit)
