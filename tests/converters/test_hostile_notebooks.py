@@ -185,7 +185,10 @@ def run_nb2prod(arguments: list[str]) -> tuple[int, str]:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=40,
+    deadline=None,
+    database=None,  # no .hypothesis/ folder in the work tree; a failure prints its reproduction
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(hostile_notebooks())
 def test_hostile_notebook_converts_to_safe_code_or_one_line_of_error(case: HostileNotebook) -> None:
