@@ -210,6 +210,8 @@ def test_hostile_notebook_converts_to_safe_code_or_one_line_of_error(case: Hosti
             assert stderr.endswith("\n")
             assert not out_dir.exists()
             return
+        check_code, check_stderr = run_nb2prod([*arguments, "--check"])
+        assert check_code == 0, check_stderr  # byte-for-byte the same output on a second conversion
         package = next(path.parent.name for path in out_dir.glob("*/pipeline.py"))
         for path in out_dir.rglob("*.py"):
             compile(path.read_bytes(), str(path), "exec")
