@@ -193,6 +193,7 @@ def test_a_tag_with_a_line_break_is_one_line_of_error(tag: str, tmp_path: Path, 
         ("!echo 'unclosed", "`echo 'unclosed` cannot be split into words like a shell would"),
         ("%pip install 'numpy\nx'", "line 2: syntax error: unterminated string literal"),
         ("%pip install numpy;rm", "'numpy;rm' is not a requirement specifier"),
+        ("!echo \x00", "`echo \\x00` holds a control character; a shell line cannot pass it on"),
     ],
 )
 def test_unbalanced_quotes_in_shell_and_pip_lines(
