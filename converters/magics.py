@@ -72,6 +72,13 @@ def parse_cell(text: str, *, cell_index: int, tag: str | None) -> ast.Module:
 
 
 def _shell_words(command: str, *, cell_index: int, tag: str | None, line: int) -> list[str]:
+    if not command.replace("\t", " ").isprintable():
+        raise MagicError(
+            f"`{command}` holds a control character; a shell line cannot pass it on",
+            cell_index=cell_index,
+            tag=tag,
+            line=line,
+        )
     try:
         return shlex.split(command)
     except ValueError as error:  # "No closing quotation", "No escaped character"
@@ -137,9 +144,9 @@ def _shell_call(command: str, *, cell_index: int, tag: str | None, line: int) ->
             tag=tag,
             line=line,
         )
+    words = _shell_words(command, cell_index=cell_index, tag=tag, line=line)
     if _SHELL_SYNTAX & set(command):
         return f"subprocess.run({command!r}, shell=True, check=True)"
-    words = _shell_words(command, cell_index=cell_index, tag=tag, line=line)
     return f"subprocess.run({words!r}, check=True)"
 
 

@@ -10,6 +10,7 @@ from importlib import metadata
 
 import yaml
 
+from converters.errors import one_line
 from converters.plan import Plan
 
 KNOWN_DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "PIL": "pillow", "cv2": "opencv-python"}
@@ -181,7 +182,8 @@ def conversion_report(plan: Plan, package: str) -> str:
     parts += [f"- {line}\n" for line in translations] if translations else ["None.\n"]
     parts.append("\n## Warnings\n\n")
     parts += [f"- {line}\n" for line in plan.warnings] if plan.warnings else ["None.\n"]
-    return "".join(parts)
+    # printed on the terminal too: escape controls (ANSI escapes, U+2028 ...) a file name or magic may hold
+    return "\n".join(one_line(line) for line in "".join(parts).split("\n"))
 
 
 def package_readme(plan: Plan, package: str) -> str:

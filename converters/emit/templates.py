@@ -23,10 +23,17 @@ NOTEBOOK_PLACEHOLDER = "nb2prod_notebook"
 
 
 @cache
-def template_module(name: str) -> cst.Module:
-    """The parsed template `converters/templates/NAME` (nodes are immutable: safe to share)."""
+def template_module(name: str) -> tuple[cst.Module, frozenset[int]]:
+    """The parsed template `converters/templates/NAME` (nodes are immutable: safe to share), and the
+    positions of its top-level statements that hold a placeholder (only those are visited per render)."""
     text = resources.files("converters").joinpath("templates", name).read_text(encoding="utf-8")
-    return cst.parse_module(text)
+    module = cst.parse_module(text)
+    marked = frozenset(
+        position
+        for position, statement in enumerate(module.body)
+        if "nb2prod_" in module.code_for_node(statement)
+    )
+    return module, marked
 
 
 class _Filler(cst.CSTTransformer):
@@ -87,7 +94,12 @@ def render(
 ) -> str:
     """The source of template NAME for `package`, with `values` in place of its placeholders."""
     filler = _Filler(package, notebook, values or {})
-    module = template_module(name).visit(filler)
+    template, marked = template_module(name)
+    body = [
+        statement.visit(filler) if position in marked else statement
+        for position, statement in enumerate(template.body)
+    ]
+    module = template.with_changes(body=body)
     unused = set(filler.values) - filler.filled
     if unused:
         raise KeyError(f"template {name} has no place for {', '.join(sorted(unused))}")

@@ -71,6 +71,13 @@ def test_an_import_in_a_comment_adds_no_requirement(tmp_path: Path, run_cli: Run
     assert "evil" not in (out_dir / "requirements.txt").read_text(encoding="utf-8")
 
 
+def test_the_report_escapes_terminal_control_characters(tmp_path: Path, run_cli: RunCli) -> None:
+    notebook = write_notebook(tmp_path / "nb.ipynb", [("x = 1\n%matplotlib inline\x1b[2J", "step:a")])
+    code_, out, err = run_cli(notebook, "-o", tmp_path / "out", "--name", "pkg")
+    assert code_ == 0, err
+    assert "\x1b" not in out and "`%matplotlib inline\\x1b[2J` dropped" in out
+
+
 def test_python_lines_split_where_the_tokenizer_does() -> None:
     assert python_lines("a\u2028b\x0cc\r\nd\re\nf\n") == ["a\u2028b\x0cc", "d", "e", "f"]
 
@@ -186,6 +193,7 @@ def test_a_tag_with_a_line_break_is_one_line_of_error(tag: str, tmp_path: Path, 
         ("!echo 'unclosed", "`echo 'unclosed` cannot be split into words like a shell would"),
         ("%pip install 'numpy\nx'", "line 2: syntax error: unterminated string literal"),
         ("%pip install numpy;rm", "'numpy;rm' is not a requirement specifier"),
+        ("!echo \x00", "`echo \\x00` holds a control character; a shell line cannot pass it on"),
     ],
 )
 def test_unbalanced_quotes_in_shell_and_pip_lines(
