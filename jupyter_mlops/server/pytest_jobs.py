@@ -160,7 +160,7 @@ class PytestJobs:
             job.counts = read_counts(junit)
         if code == 0:
             self._end(job, "passed", code, None)
-        elif code == PYTEST_EXIT_TESTS_FAILED:
+        elif code == PYTEST_EXIT_TESTS_FAILED and job.counts is not None:  # no report: pytest itself failed
             self._end(job, "failed", code, None)
         else:
             self._end(job, "error", code, f"pytest stopped with exit code {code} (see its output).")

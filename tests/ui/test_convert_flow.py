@@ -96,8 +96,8 @@ def test_convert_report_tests_and_refusal(browser, convert_lab: JupyterLab, scre
         page.screenshot(path=screenshot_dir / f"convert-{label}-3-tests.png")
 
         # A refused notebook, converted from its toolbar button: message, then the cell and line.
-        page.goto(convert_lab.page_url("lab/tree/hidden.ipynb"))
-        notebook = page.locator(".jp-NotebookPanel:visible")
+        page.goto(convert_lab.page_url("lab/tree/hidden.ipynb") + "&reset")  # only this notebook open
+        notebook = page.locator(".jp-NotebookPanel:visible").filter(has_text="valuez")
         notebook.locator(".jp-Cell").nth(5).wait_for()
         notebook.locator("[data-jp-item-name='jupyter-mlops-convert'] button").click()
         dialog = page.get_by_role("dialog")

@@ -37,7 +37,7 @@ function Lines({
 function Report({ report }: { report: ConversionReport }): JSX.Element {
   return (
     <>
-      <table className="jp-mlops-kv" aria-label="Steps">
+      <table className="jp-mlops-kv jp-mlops-steps" aria-label="Steps">
         <thead>
           <tr>
             <th>Step</th>
