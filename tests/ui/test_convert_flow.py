@@ -49,9 +49,17 @@ def convert_lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Jupy
 
 
 def run_from_palette(page, label: str) -> None:  # type: ignore[no-untyped-def]
-    page.keyboard.press("Control+Shift+C")
+    """Open the command palette (Ctrl+Shift+C; again while the lab may still be settling) and run `label`."""
     palette = page.locator(".lm-CommandPalette-input")
-    palette.wait_for()
+    for _attempt in range(5):
+        page.locator(".jp-NotebookPanel:visible .jp-Cell").first.click()
+        page.keyboard.press("Control+Shift+C")
+        try:
+            palette.wait_for(state="visible", timeout=3_000)
+            break
+        except Exception:
+            continue
+    palette.wait_for(state="visible", timeout=5_000)
     palette.fill(label)
     page.locator(".lm-CommandPalette-item", has_text=label).first.click()
 
