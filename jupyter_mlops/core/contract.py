@@ -27,6 +27,7 @@ ErrorCode = Literal[
     "internal_error",
 ]
 ModelVersionStatus = Literal["PENDING_REGISTRATION", "FAILED_REGISTRATION", "READY"]
+PytestJobStatus = Literal["running", "passed", "failed", "error"]
 
 
 def to_json(value: Any) -> Any:
@@ -427,6 +428,140 @@ class PermissionsResponse:
     reason: str | None
 
 
+# ---------------------------------------------------------------- convert to production
+
+
+@dataclass
+class ConvertRequest:
+    """Body of POST convert: run nb2prod on a notebook (contents-API path) into `output`.
+
+    `output` is a folder relative to the Jupyter root; omitted, `<stem>_prod` next to the notebook. With
+    `force`, an existing output folder nb2prod wrote before is updated (files nb2prod did not write are
+    kept and make it refuse).
+    """
+
+    notebook: str
+    output: str | None = None
+    force: bool | None = None
+
+
+@dataclass
+class ConvertedStep:
+    """One step of the generated pipeline: its function, the notebook cells it comes from, its inputs
+    (parameters or earlier steps' outputs) and its outputs (metrics, for a metrics step)."""
+
+    name: str
+    function_name: str
+    kind: str
+    cells: list[int]
+    inputs: list[str]
+    outputs: list[str]
+
+
+@dataclass
+class ConvertedParameter:
+    """A parameter of the `parameters` cell: name, Python type name and default (as Python source)."""
+
+    name: str
+    type: str
+    default: str
+
+
+@dataclass
+class DroppedCell:
+    """A cell the package leaves out, and why."""
+
+    cell_index: int
+    reason: str
+
+
+@dataclass
+class ConversionReport:
+    """What nb2prod wrote: the package, steps in execution order, parameters, the model variable,
+    translations (magics, `pip install`, renamed names), warnings, and the files written (paths relative
+    to `output`). `report_path` is CONVERSION_REPORT.md's contents-API path."""
+
+    package: str
+    steps: list[ConvertedStep]
+    parameters: list[ConvertedParameter]
+    model_variable: str | None
+    dropped: list[DroppedCell]
+    translations: list[str]
+    warnings: list[str]
+    files: list[str]
+    report_path: str
+
+
+@dataclass
+class ConversionRefusal:
+    """Why nb2prod refused: its one-line message, and where (cell index from 0, tag, line in the cell)
+    when the cause is in the notebook. `kind` is nb2prod's error class (TagError, HiddenStateError, ...)."""
+
+    message: str
+    kind: str
+    cell_index: int | None
+    tag: str | None
+    line: int | None
+
+
+@dataclass
+class ConvertResponse:
+    """The converter's answer: `converted` with a `report`, or not, with the `refusal` (nothing written)."""
+
+    notebook: str
+    output: str
+    converted: bool
+    report: ConversionReport | None
+    refusal: ConversionRefusal | None
+
+
+@dataclass
+class PytestJobRequest:
+    """Body of POST convert/tests: run the tests of the package nb2prod wrote in `output` (under the root)."""
+
+    output: str
+
+
+@dataclass
+class PytestJobQuery:
+    """Query of GET convert/tests: a job, and the number of output lines already read (`since`)."""
+
+    job_id: str
+    since: int | None = None
+
+
+@dataclass
+class PytestCounts:
+    """pytest's final counts (from its JUnit XML)."""
+
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+
+
+@dataclass
+class PytestJob:
+    """A `python -m pytest OUTPUT` run in a subprocess of the Jupyter server.
+
+    `lines` are the output lines from `first_line` on (0-based; all of them when the query had no
+    `since`), `line_count` how many there are so far. `counts` and `exit_code` are set when it ended.
+    """
+
+    job_id: str
+    output: str
+    status: PytestJobStatus
+    command: list[str]
+    started: int
+    finished: int | None
+    exit_code: int | None
+    counts: PytestCounts | None
+    first_line: int
+    line_count: int
+    lines: list[str]
+    message: str | None
+
+
 # ---------------------------------------------------------------- endpoint table
 
 
@@ -577,6 +712,33 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PermissionsResponse,
         query=PermissionsQuery,
         errors=(400, 403, 502, 503),
+    ),
+    Endpoint(
+        "convertNotebook",
+        "POST",
+        "convert",
+        "Run nb2prod on a notebook into a folder under the root: its report, or the refusal",
+        ConvertResponse,
+        body=ConvertRequest,
+        errors=(400, 403, 404, 409),
+    ),
+    Endpoint(
+        "startTestJob",
+        "POST",
+        "convert/tests",
+        "Start `pytest` on a generated package (one job per folder at a time)",
+        PytestJob,
+        body=PytestJobRequest,
+        errors=(400, 403, 404, 409),
+    ),
+    Endpoint(
+        "getTestJob",
+        "GET",
+        "convert/tests",
+        "A test job's status, its output lines from `since`, and its result",
+        PytestJob,
+        query=PytestJobQuery,
+        errors=(400, 403, 404),
     ),
 )
 

@@ -28,6 +28,7 @@ from jupyter_mlops.server.kernel_env import (
     KERNEL_ENV_TRACKING_URI,
     add_to_kernel_env,
 )
+from jupyter_mlops.server.pytest_jobs import PytestJobs
 from jupyter_mlops.server.routes import route_table
 
 Result = TypeVar("Result")
@@ -76,6 +77,7 @@ class JupyterMLOps(ExtensionApp):
         self.executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="jupyter-mlops")
         self._client: MlflowClient | None = None
         self._client_lock = threading.Lock()
+        self.pytest_jobs = PytestJobs()
         # MLflow reads its HTTP policy only from the environment (no per-client setting); unset, its
         # default retries for minutes. setdefault: a value the user set wins.
         os.environ.setdefault(MLFLOW_RETRIES_VARIABLE, str(self.http_max_retries))
@@ -89,8 +91,9 @@ class JupyterMLOps(ExtensionApp):
         self.handlers.extend(route_table())
 
     async def stop_extension(self) -> None:
-        """Let running MLflow calls finish; start no new ones."""
+        """Let running MLflow calls finish; start no new ones; end running test jobs."""
         self.executor.shutdown(wait=False, cancel_futures=True)
+        await self.pytest_jobs.stop_all()
 
     # ------------------------------------------------------------ used by handlers
 

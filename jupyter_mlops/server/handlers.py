@@ -21,9 +21,15 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
-from jupyter_mlops.core import contract, registry, tracking
+from jupyter_mlops.core import contract, production, registry, tracking
 from jupyter_mlops.core.errors import BadRequest, PanelError, error_body, scrub_text
-from jupyter_mlops.server.paths import notebook_experiment_name
+from jupyter_mlops.server.paths import (
+    api_path,
+    disk_root,
+    notebook_experiment_name,
+    notebook_file,
+    os_path_in_root,
+)
 
 if typing.TYPE_CHECKING:
     from jupyter_mlops.server.extension import JupyterMLOps
@@ -38,7 +44,8 @@ READ_REFUSED = (
 )
 WRITE_REFUSED = (
     f"Jupyter's authorizer does not let this user change MLflow from the MLOps panel ({WRITE!r} on "
-    f"resource {AUTH_RESOURCE!r}): registering models, moving aliases and creating experiments need it."
+    f"resource {AUTH_RESOURCE!r}): registering models, moving aliases, creating experiments, converting "
+    "notebooks to production and running their tests need it."
 )
 
 
@@ -63,6 +70,10 @@ def _coerce(name: str, raw: Any, annotation: Any, where: str) -> Any:
             return int(raw)
         except (TypeError, ValueError):
             raise BadRequest(f"{where} {name!r} must be an integer; got {raw!r}.") from None
+    if kind is bool:
+        if not isinstance(raw, bool):
+            raise BadRequest(f"{where} {name!r} must be true or false; got {raw!r}.")
+        return raw
     if kind is str:
         if not isinstance(raw, str):
             raise BadRequest(f"{where} {name!r} must be a string; got {raw!r}.")
@@ -339,3 +350,47 @@ class PermissionsHandler(MLOpsHandler):
         uri, user = self.extension.tracking_uri, self.extension.mlflow_username
         may_write = await self.may(WRITE)
         await self.respond(lambda: registry.permissions(uri, name, user, may_write))
+
+
+class ConvertHandler(MLOpsHandler):
+    """POST convert: nb2prod on the thread pool; the report, or the refusal with its cell and line."""
+
+    @tornado.web.authenticated
+    @authorized(WRITE, message=WRITE_REFUSED)
+    async def post(self) -> None:
+        b = self.body(contract.ConvertRequest)
+        contents = self.extension.contents_manager
+        notebook = api_path(b.notebook)
+        output = api_path(b.output or production.default_output(notebook), "output")
+        root = disk_root(contents)
+        source = await notebook_file(contents, notebook)
+        target = os_path_in_root(root, output, "output")
+        if target == root:
+            raise BadRequest("Output path must be a folder below the Jupyter root, not the root itself.")
+        force = bool(b.force)
+        await self.respond(
+            lambda: production.convert_notebook(
+                source, target, root=root, notebook=notebook, output=output, force=force
+            )
+        )
+
+
+class PytestJobsHandler(MLOpsHandler):
+    """POST convert/tests (start pytest on a generated package) and GET convert/tests?job_id= (follow it)."""
+
+    @tornado.web.authenticated
+    @authorized(WRITE, message=WRITE_REFUSED)
+    async def post(self) -> None:
+        output = api_path(self.body(contract.PytestJobRequest).output, "output")
+        folder = os_path_in_root(disk_root(self.extension.contents_manager), output, "output")
+        if not production.is_generated_package(folder):
+            raise BadRequest(f"{output} is not a package nb2prod wrote; convert the notebook first.")
+        job = self.extension.pytest_jobs.start(output, folder)
+        self.finish(json.dumps(contract.to_json(job.view(0))))
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def get(self) -> None:
+        q = self.query(contract.PytestJobQuery)
+        job = self.extension.pytest_jobs.get(q.job_id)
+        self.finish(json.dumps(contract.to_json(job.view(q.since))))

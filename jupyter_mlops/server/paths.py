@@ -18,17 +18,52 @@ if typing.TYPE_CHECKING:
     from jupyter_server.services.contents.manager import ContentsManager
 
 
-def api_path(relative: str | None) -> str:
+def api_path(relative: str | None, field: str = "notebook") -> str:
     """The normalised contents-API path of `relative`; BadRequest when it is absolute or leaves the root."""
     if relative is None or not relative.strip():
-        raise BadRequest("notebook (a path relative to the Jupyter root) is required.")
+        raise BadRequest(f"{field} (a path relative to the Jupyter root) is required.")
     cleaned = relative.strip().replace("\\", "/")
+    label = f"{field.capitalize()} path"
     if cleaned.startswith("/") or Path(cleaned).is_absolute() or "\x00" in cleaned:
-        raise BadRequest(f"Notebook path {relative!r} must be relative to the Jupyter root.")
+        raise BadRequest(f"{label} {relative!r} must be relative to the Jupyter root.")
     normalised = posixpath.normpath(cleaned)
     if normalised == ".." or normalised.startswith("../"):
-        raise BadRequest(f"Notebook path {relative!r} points outside the Jupyter root; refused.")
+        raise BadRequest(f"{label} {relative!r} points outside the Jupyter root; refused.")
     return normalised
+
+
+def disk_root(contents_manager: ContentsManager) -> Path:
+    """The folder on disk the contents manager serves (resolved); BadRequest for a manager that keeps
+    notebooks elsewhere (nb2prod reads and writes files)."""
+    root = getattr(contents_manager, "root_dir", None)
+    if not hasattr(contents_manager, "_get_os_path") or not root:
+        raise BadRequest(
+            "Convert to Production reads and writes files on the server's disk; this server's contents "
+            f"manager ({type(contents_manager).__name__}) keeps notebooks elsewhere. Download the notebook "
+            "and run nb2prod on it."
+        )
+    return Path(root).resolve()
+
+
+def os_path_in_root(root: Path, path: str, field: str) -> Path:
+    """The file-system path of API `path` under `root`, symlinks resolved; BadRequest when a symlink
+    leads out of the root."""
+    resolved = (root / path).resolve()
+    if not resolved.is_relative_to(root):
+        raise BadRequest(f"{field.capitalize()} path {path!r} points outside the Jupyter root; refused.")
+    return resolved
+
+
+async def notebook_file(contents_manager: ContentsManager, path: str) -> Path:
+    """The file on disk of the notebook at API `path` (NotFound when missing)."""
+    root = disk_root(contents_manager)
+    try:
+        is_file = await ensure_async(contents_manager.file_exists(path))
+    except HTTPError:
+        is_file = False
+    if not is_file:
+        raise NotFound(f"Notebook {path!r} does not exist under the Jupyter root.")
+    return os_path_in_root(root, path, "notebook")
 
 
 def checked_metadata(metadata: Any, notebook: str) -> dict[str, Any]:

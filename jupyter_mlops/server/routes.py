@@ -24,6 +24,8 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
     "register": handlers.RegisterHandler,
     "aliases": handlers.AliasesHandler,
     "permissions": handlers.PermissionsHandler,
+    "convert": handlers.ConvertHandler,
+    "convert/tests": handlers.PytestJobsHandler,
 }
 
 

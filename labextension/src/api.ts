@@ -11,10 +11,12 @@ import {
   ArtifactList,
   CompareResponse,
   ConfigResponse,
+  ConvertResponse,
   MetricHistory,
   ModelVersionsPage,
   NotebookExperimentResponse,
   PermissionsResponse,
+  PytestJob,
   RegisteredModelsPage,
   RegisterResponse,
   RunDetail,
@@ -167,5 +169,21 @@ export class MlopsClient {
 
   getPermissions(name: string): Promise<PermissionsResponse> {
     return this.call('getPermissions', { query: { name } });
+  }
+
+  convertNotebook(
+    notebook: string,
+    output: string | null,
+    force: boolean
+  ): Promise<ConvertResponse> {
+    return this.call('convertNotebook', { body: { notebook, output, force } });
+  }
+
+  startTestJob(output: string): Promise<PytestJob> {
+    return this.call('startTestJob', { body: { output } });
+  }
+
+  getTestJob(jobId: string, since: number): Promise<PytestJob> {
+    return this.call('getTestJob', { query: { job_id: jobId, since } });
   }
 }

@@ -29,6 +29,8 @@ export type ModelVersionStatus =
   | 'FAILED_REGISTRATION'
   | 'READY';
 
+export type PytestJobStatus = 'running' | 'passed' | 'failed' | 'error';
+
 /**
  * Every non-2xx answer: what went wrong for the user (`message`) and for a developer (`detail`).
  */
@@ -398,6 +400,135 @@ export interface PermissionsResponse {
   reason: string | null;
 }
 
+/**
+ * Body of POST convert: run nb2prod on a notebook (contents-API path) into `output`.
+ *
+ * `output` is a folder relative to the Jupyter root; omitted, `<stem>_prod` next to the notebook. With
+ * `force`, an existing output folder nb2prod wrote before is updated (files nb2prod did not write are
+ * kept and make it refuse).
+ */
+export interface ConvertRequest {
+  notebook: string;
+  output?: string | null;
+  force?: boolean | null;
+}
+
+/**
+ * One step of the generated pipeline: its function, the notebook cells it comes from, its inputs
+ * (parameters or earlier steps' outputs) and its outputs (metrics, for a metrics step).
+ */
+export interface ConvertedStep {
+  name: string;
+  function_name: string;
+  kind: string;
+  cells: number[];
+  inputs: string[];
+  outputs: string[];
+}
+
+/**
+ * A parameter of the `parameters` cell: name, Python type name and default (as Python source).
+ */
+export interface ConvertedParameter {
+  name: string;
+  type: string;
+  default: string;
+}
+
+/**
+ * A cell the package leaves out, and why.
+ */
+export interface DroppedCell {
+  cell_index: number;
+  reason: string;
+}
+
+/**
+ * What nb2prod wrote: the package, steps in execution order, parameters, the model variable,
+ * translations (magics, `pip install`, renamed names), warnings, and the files written (paths relative
+ * to `output`). `report_path` is CONVERSION_REPORT.md's contents-API path.
+ */
+export interface ConversionReport {
+  package: string;
+  steps: ConvertedStep[];
+  parameters: ConvertedParameter[];
+  model_variable: string | null;
+  dropped: DroppedCell[];
+  translations: string[];
+  warnings: string[];
+  files: string[];
+  report_path: string;
+}
+
+/**
+ * Why nb2prod refused: its one-line message, and where (cell index from 0, tag, line in the cell)
+ * when the cause is in the notebook. `kind` is nb2prod's error class (TagError, HiddenStateError, ...).
+ */
+export interface ConversionRefusal {
+  message: string;
+  kind: string;
+  cell_index: number | null;
+  tag: string | null;
+  line: number | null;
+}
+
+/**
+ * The converter's answer: `converted` with a `report`, or not, with the `refusal` (nothing written).
+ */
+export interface ConvertResponse {
+  notebook: string;
+  output: string;
+  converted: boolean;
+  report: ConversionReport | null;
+  refusal: ConversionRefusal | null;
+}
+
+/**
+ * Body of POST convert/tests: run the tests of the package nb2prod wrote in `output` (under the root).
+ */
+export interface PytestJobRequest {
+  output: string;
+}
+
+/**
+ * Query of GET convert/tests: a job, and the number of output lines already read (`since`).
+ */
+export interface PytestJobQuery {
+  job_id: string;
+  since?: number | null;
+}
+
+/**
+ * pytest's final counts (from its JUnit XML).
+ */
+export interface PytestCounts {
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+}
+
+/**
+ * A `python -m pytest OUTPUT` run in a subprocess of the Jupyter server.
+ *
+ * `lines` are the output lines from `first_line` on (0-based; all of them when the query had no
+ * `since`), `line_count` how many there are so far. `counts` and `exit_code` are set when it ended.
+ */
+export interface PytestJob {
+  job_id: string;
+  output: string;
+  status: PytestJobStatus;
+  command: string[];
+  started: number;
+  finished: number | null;
+  exit_code: number | null;
+  counts: PytestCounts | null;
+  first_line: number;
+  line_count: number;
+  lines: string[];
+  message: string | null;
+}
+
 /** Every endpoint: method, path (relative to `<base_url>jupyter-mlops/`) and types. */
 export interface EndpointTypes {
   /** The store the server is connected to and panel settings */
@@ -520,6 +651,30 @@ export interface EndpointTypes {
     body: null;
     response: PermissionsResponse;
   };
+  /** Run nb2prod on a notebook into a folder under the root: its report, or the refusal */
+  convertNotebook: {
+    method: 'POST';
+    pathParams: Record<string, never>;
+    query: null;
+    body: ConvertRequest;
+    response: ConvertResponse;
+  };
+  /** Start `pytest` on a generated package (one job per folder at a time) */
+  startTestJob: {
+    method: 'POST';
+    pathParams: Record<string, never>;
+    query: null;
+    body: PytestJobRequest;
+    response: PytestJob;
+  };
+  /** A test job's status, its output lines from `since`, and its result */
+  getTestJob: {
+    method: 'GET';
+    pathParams: Record<string, never>;
+    query: PytestJobQuery;
+    body: null;
+    response: PytestJob;
+  };
 }
 
 export type EndpointName = keyof EndpointTypes;
@@ -546,6 +701,9 @@ export const ENDPOINTS: {
   setAlias: { method: 'POST', path: 'aliases' },
   deleteAlias: { method: 'DELETE', path: 'aliases' },
   getPermissions: { method: 'GET', path: 'permissions' },
+  convertNotebook: { method: 'POST', path: 'convert' },
+  startTestJob: { method: 'POST', path: 'convert/tests' },
+  getTestJob: { method: 'GET', path: 'convert/tests' },
 };
 
 /** Fill an endpoint's path template with URL-encoded path parameters. */

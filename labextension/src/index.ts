@@ -1,5 +1,6 @@
 /**
- * JupyterLab plugin: the MLOps sidebar that follows the active notebook.
+ * JupyterLab plugin: the MLOps sidebar that follows the active notebook, and the Convert to
+ * Production command.
  */
 import {
   ILabShell,
@@ -7,11 +8,17 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { MlopsClient } from './api';
 import { chartRendererFrom } from './charts';
+import {
+  addConvertCommand,
+  CONVERT_COMMAND,
+  revealCell
+} from './convertCommand';
 import { mlopsIcon } from './icon';
 import { PanelModel } from './models/panel';
 import { labNotifier } from './notifications';
@@ -24,16 +31,24 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     'A side panel listing, comparing, registering and promoting the active notebook’s MLflow runs.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [ILabShell, ILayoutRestorer],
+  optional: [ILabShell, ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     rendermime: IRenderMimeRegistry,
     labShell: ILabShell | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
   ) => {
-    const model = new PanelModel(new MlopsClient(requestAPI), labNotifier);
-    const panel = new MlopsPanel(model, chartRendererFrom(rendermime));
+    const model = new PanelModel(
+      new MlopsClient(requestAPI),
+      labNotifier,
+      (path, index, line) => revealCell(app, notebooks, path, index, line)
+    );
+    addConvertCommand(app, notebooks, model, palette);
+    const panel = new MlopsPanel(model, chartRendererFrom(rendermime), () => {
+      void app.commands.execute(CONVERT_COMMAND);
+    });
     panel.title.icon = mlopsIcon;
     panel.title.caption =
       'MLOps: runs, models and registry of the active notebook';

@@ -14,7 +14,8 @@ export const PANEL_ID = 'jupyter-mlops-panel';
 export class MlopsPanel extends ReactWidget {
   constructor(
     readonly model: PanelModel,
-    private readonly renderChart: ChartRenderer
+    private readonly renderChart: ChartRenderer,
+    private readonly onConvert: () => void
   ) {
     super();
     this.id = PANEL_ID;
@@ -24,7 +25,13 @@ export class MlopsPanel extends ReactWidget {
   protected render(): JSX.Element {
     return (
       <UseSignal signal={this.model.changed}>
-        {() => <Panel model={this.model} renderChart={this.renderChart} />}
+        {() => (
+          <Panel
+            model={this.model}
+            renderChart={this.renderChart}
+            onConvert={this.onConvert}
+          />
+        )}
       </UseSignal>
     );
   }

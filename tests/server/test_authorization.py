@@ -71,6 +71,9 @@ def requests_for(seeded: SeededExperiment, target: Guarded) -> dict[str, tuple[s
         "setAlias": ("POST", "aliases", {"name": target.model, "alias": "production", "version": "1"}),
         "deleteAlias": ("DELETE", "aliases", {"name": target.model, "alias": "staging"}),
         "getPermissions": ("GET", "permissions", {"name": target.model}),
+        "convertNotebook": ("POST", "convert", {"notebook": target.notebook}),
+        "startTestJob": ("POST", "convert/tests", {"output": "authz_prod"}),
+        "getTestJob": ("GET", "convert/tests", {"job_id": "no-such-job"}),
     }
 
 
@@ -117,9 +120,16 @@ async def test_read_only_user_reads_everything_and_changes_nothing(
     assert set(requests) == {endpoint.name for endpoint in ENDPOINTS}
     answers = {name: await call(jp_fetch, *request) for name, request in requests.items()}
     reads = {name: status for name, (status, _) in answers.items() if requests[name][0] == "GET"}
-    assert reads == dict.fromkeys(reads, 200)
+    assert reads == {**dict.fromkeys(reads, 200), "getTestJob": 404}  # allowed; the job id is unknown
     writes = {name: answer for name, answer in answers.items() if requests[name][0] != "GET"}
-    assert set(writes) == {"createNotebookExperiment", "registerModel", "setAlias", "deleteAlias"}
+    assert set(writes) == {
+        "createNotebookExperiment",
+        "registerModel",
+        "setAlias",
+        "deleteAlias",
+        "convertNotebook",
+        "startTestJob",
+    }
     for status, body in writes.values():
         assert (status, body["code"], body["message"]) == (403, "permission_denied", WRITE_REFUSED)
     assert_nothing_changed(mlflow_server.uri, guarded)

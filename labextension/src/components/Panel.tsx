@@ -6,6 +6,7 @@ import React from 'react';
 import type { PanelModel } from '../models/panel';
 import type { ChartRenderer } from './Chart';
 import { CompareView } from './Compare';
+import { ConvertView } from './Convert';
 import { RegistryView } from './Registry';
 import { RunDetailView } from './RunDetail';
 import { RunsTable } from './RunsTable';
@@ -132,12 +133,16 @@ function RunsArea({
 
 export function Panel({
   model,
-  renderChart
+  renderChart,
+  onConvert
 }: {
   model: PanelModel;
   renderChart: ChartRenderer;
+  /** Run the Convert to Production command (its dialog, then this panel's convert view). */
+  onConvert: () => void;
 }): JSX.Element {
   const onRegistry = model.view === 'registry';
+  const onProduction = model.view === 'convert';
   return (
     <div className="jp-mlops-panel-body">
       <header className="jp-mlops-header-bar">
@@ -146,7 +151,7 @@ export function Panel({
         <nav className="jp-mlops-tabs" role="tablist" aria-label="MLOps views">
           <button
             role="tab"
-            aria-selected={!onRegistry}
+            aria-selected={!onRegistry && !onProduction}
             className="jp-mlops-tab"
             onClick={() => model.showRuns()}
           >
@@ -162,10 +167,20 @@ export function Panel({
           >
             Registry
           </button>
+          <button
+            role="tab"
+            aria-selected={onProduction}
+            className="jp-mlops-tab"
+            onClick={() => model.showConvert()}
+          >
+            Production
+          </button>
         </nav>
       </header>
       <div className="jp-mlops-content">
-        {onRegistry ? (
+        {onProduction ? (
+          <ConvertView model={model} onConvert={onConvert} />
+        ) : onRegistry ? (
           <RegistryView model={model} />
         ) : (
           <RunsArea model={model} renderChart={renderChart} />

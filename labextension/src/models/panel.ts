@@ -1,6 +1,6 @@
 /**
  * The panel as a whole: the server configuration, the notebook it follows, which view shows, and the
- * view models (runs, run detail, compare, registry) that components render.
+ * view models (runs, run detail, compare, registry, convert to production) that components render.
  */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -9,24 +9,30 @@ import type { MlopsClient } from '../api';
 import type { ConfigResponse } from '../contract';
 import { AsyncState } from './asyncState';
 import { CompareModel } from './compare';
+import { ConvertModel, RevealCell } from './convert';
 import { RunsRefresh } from './refresh';
 import { RegistryModel } from './registry';
 import { INotifier, Reporter } from './report';
 import { RunDetailModel } from './runDetail';
 import { RunsModel } from './runs';
 
-export type View = 'runs' | 'detail' | 'compare' | 'registry';
+export type View = 'runs' | 'detail' | 'compare' | 'registry' | 'convert';
 
 const DEFAULT_ALIASES = ['staging', 'production'];
 
 export class PanelModel implements IDisposable {
-  constructor(client: MlopsClient, notifier: INotifier) {
+  constructor(
+    client: MlopsClient,
+    notifier: INotifier,
+    revealCell: RevealCell | null = null
+  ) {
     this._reporter = new Reporter(notifier);
     this.config = new AsyncState<ConfigResponse>();
     this.runs = new RunsModel(client, this._reporter);
     this.detail = new RunDetailModel(client, this._reporter);
     this.compare = new CompareModel(client, this._reporter);
     this.registry = new RegistryModel(client, this._reporter);
+    this.convert = new ConvertModel(client, this._reporter, revealCell);
     this._client = client;
     this._refresh = new RunsRefresh({
       check: () => this.runs.checkForChanges(),
@@ -38,7 +44,8 @@ export class PanelModel implements IDisposable {
       this.runs,
       this.detail,
       this.compare,
-      this.registry
+      this.registry,
+      this.convert
     ]) {
       part.changed.connect(this._emit, this);
     }
@@ -50,6 +57,8 @@ export class PanelModel implements IDisposable {
   readonly detail: RunDetailModel;
   readonly compare: CompareModel;
   readonly registry: RegistryModel;
+  /** Convert to Production: the last conversion's report or refusal, and its test job. */
+  readonly convert: ConvertModel;
 
   /** Emitted after every change of the panel or one of its views. */
   get changed(): ISignal<this, void> {
@@ -87,7 +96,7 @@ export class PanelModel implements IDisposable {
     this.runs.setNotebook(path);
     this.detail.reset();
     this.compare.reset();
-    if (this._view !== 'registry') {
+    if (this._view !== 'registry' && this._view !== 'convert') {
       this._view = 'runs';
     }
     this._stale = true;
@@ -135,12 +144,31 @@ export class PanelModel implements IDisposable {
     await this.registry.load(name);
   }
 
+  /** Show the Convert to Production view (its report, refusal and tests). */
+  showConvert(): void {
+    this._setView('convert');
+  }
+
+  /**
+   * Convert `notebook` into `output` (empty: next to the notebook) and show the report or the
+   * refusal in the panel.
+   */
+  async convertNotebook(
+    notebook: string,
+    output: string,
+    force: boolean
+  ): Promise<void> {
+    this._setView('convert');
+    await this.convert.convert(notebook, output, force);
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
     }
     this._isDisposed = true;
     this._refresh.dispose();
+    this.convert.dispose();
     this.config.dispose();
     this.runs.dispose();
     this.detail.dispose();
