@@ -23,6 +23,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from jupyter_mlops.core import contract, production, registry, tracking
 from jupyter_mlops.core.errors import BadRequest, PanelError, error_body, scrub_text
+from jupyter_mlops.server.app_state import ExtensionState
 from jupyter_mlops.server.paths import (
     api_path,
     disk_root,
@@ -30,9 +31,6 @@ from jupyter_mlops.server.paths import (
     notebook_file,
     os_path_in_root,
 )
-
-if typing.TYPE_CHECKING:
-    from jupyter_mlops.server.extension import JupyterMLOps
 
 RequestType = TypeVar("RequestType")
 AUTH_RESOURCE = "mlops"
@@ -105,9 +103,9 @@ class MLOpsHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = AUTH_RESOURCE
 
     @property
-    def extension(self) -> JupyterMLOps:
+    def extension(self) -> ExtensionState:
         """The extension app (store client, executor, settings), from the web app's settings."""
-        return typing.cast("JupyterMLOps", self.extensionapp)
+        return typing.cast("ExtensionState", self.extensionapp)
 
     async def may(self, action: str) -> bool:
         """Whether Jupyter's authorizer lets the current user do `action` on the `mlops` resource."""

@@ -4,7 +4,6 @@
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
-import type { ChartRenderer } from './components/Chart';
 import type { MetricHistory } from './contract';
 
 /** The Vega-Lite MIME type JupyterLab's vega5 extension renders. */
@@ -12,6 +11,12 @@ export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 
 /** A Vega-Lite spec as plain JSON. */
 export type VegaLiteSpec = { [key: string]: unknown };
+
+/** Draws `spec` into `host` (synchronously attached); the returned function removes the chart. */
+export type ChartRenderer = (
+  spec: VegaLiteSpec,
+  host: HTMLElement
+) => () => void;
 
 /** A line per run of one metric's (sampled) history, by step; one run gives a single line. */
 export function metricHistorySpec(

@@ -3,14 +3,10 @@
  */
 import React, { useLayoutEffect, useMemo, useRef } from 'react';
 
-import { metricHistorySpec, VegaLiteSpec } from '../charts';
-import type { MetricHistory } from '../contract';
+import { ChartRenderer, metricHistorySpec, VegaLiteSpec } from '../charts';
 
-/** Draws `spec` into `host` (synchronously attached); the returned function removes the chart. */
-export type ChartRenderer = (
-  spec: VegaLiteSpec,
-  host: HTMLElement
-) => () => void;
+export type { ChartRenderer };
+import type { MetricHistory } from '../contract';
 
 export interface IChartProps {
   spec: VegaLiteSpec;
