@@ -67,6 +67,8 @@ setup(
             "pytest-timeout>=2.3,<3",
             "playwright>=1.65,<2",
             "jupytext>=1.19,<2",
+            "hypothesis>=6.170,<7",  # property tests of the generated parity comparison
+            "statsmodels>=0.15,<0.16",  # real statsmodels results in the comparison tests
             "ruff>=0.17,<0.18",
         ],
         # prefect 3.9 needs certifi>=2026.10.19 (not on this index yet);

@@ -18,7 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nb2prod",
         description="Turn a tagged notebook into a tested production package (steps, pipeline, tests).",
     )
-    parser.add_argument("notebook", nargs="?", type=Path, help="the .ipynb file to convert")
+    parser.add_argument(
+        "notebook",
+        nargs="?",
+        type=Path,
+        help="the notebook to convert: .ipynb, or a Jupytext .py/.md file (needs jupytext)",
+    )
     parser.add_argument("-o", "--output", type=Path, help="the directory to write (OUTDIR)")
     parser.add_argument("--name", help="package name (default: from the notebook's file name)")
     parser.add_argument("--force", action="store_true", help="replace an existing OUTDIR")

@@ -61,7 +61,7 @@ def convert(
     say(f"analysing {len(notebook.cells)} cells")
     plan = build_plan(notebook)
     experiment = experiment_name_for(notebook_path, notebook.metadata)
-    notebook_file = notebook_path.name
+    notebook_file = notebook.ipynb_name  # a Jupytext .py/.md notebook travels as .ipynb
     say(f"emitting {len(plan.steps)} steps as package {name}")
     report = project.conversion_report(plan, name)
     text_files = {
@@ -82,5 +82,5 @@ def convert(
         "CONVERSION_REPORT.md": report,
     }
     files = {path: text.encode("utf-8") for path, text in text_files.items()}
-    files[f"{name}/{notebook_file}"] = notebook.raw
+    files[f"{name}/{notebook_file}"] = notebook.ipynb or notebook.raw
     return Conversion(plan=plan, package=name, files=dict(sorted(files.items())), report=report)

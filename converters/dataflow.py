@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 
 import libcst as cst
+import libcst.helpers
 from libcst.metadata import BuiltinAssignment, GlobalScope, MetadataWrapper, ScopeProvider
 
 # Methods that change their receiver in place (lists, dicts, sets, ndarrays, DataFrames).
@@ -318,6 +319,27 @@ def split_imports(source: str) -> tuple[str, str]:
     imports_code = module.with_changes(body=imports, header=[], footer=[]).code if imports else ""
     rest_code = module.with_changes(body=rest).code if rest else ""
     return imports_code, rest_code
+
+
+def imported_top_modules(source: str) -> tuple[str, ...]:
+    """Top-level module names of the import statements in `source`, from libcst's import nodes.
+
+    `import numpy, pandas as pd` gives numpy and pandas; `from sklearn.model_selection import x` gives
+    sklearn; relative imports (`from . import x`) name no installable module and are left out.
+    """
+    names: dict[str, None] = {}
+    for statement in parse_module(source).body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                dotted = [cst.helpers.get_full_name_for_node(alias.name) for alias in small.names]
+            elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+                dotted = [cst.helpers.get_full_name_for_node(small.module)]
+            else:
+                continue
+            names.update((name.split(".")[0], None) for name in dotted if name)
+    return tuple(names)
 
 
 def _target_names(target: ast.expr) -> list[str]:

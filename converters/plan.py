@@ -11,7 +11,13 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
-from converters.dataflow import CellFlow, analyse_cells, split_imports, unconditional_bindings
+from converters.dataflow import (
+    CellFlow,
+    analyse_cells,
+    imported_top_modules,
+    split_imports,
+    unconditional_bindings,
+)
 from converters.errors import HiddenStateError, ParameterError, TagError
 from converters.graph import order_steps
 from converters.metrics import MetricSpec, metric_specs
@@ -232,7 +238,7 @@ def build_plan(notebook: Notebook) -> Plan:
     """Group, analyse and check the notebook's cells; raise ConversionError subclasses on bad input."""
     grouping = _group_cells(notebook)
     warnings: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = list(notebook.notes)  # what reading changed (normalized, papermill's injection)
     for cell in notebook.cells:
         if cell.code is not None and cell.tags.role != "skip":
             notes.extend(cell.code.notes)
@@ -551,13 +557,9 @@ def build_plan(notebook: Notebook) -> Plan:
             requirements.extend(cell.code.requirements)
             uses_subprocess = uses_subprocess or cell.code.uses_subprocess
     for block in shared_imports:
-        for line in block.splitlines():
-            words = line.split()
-            if len(words) >= 2 and words[0] in ("import", "from"):
-                for module in words[1].split(","):
-                    module = module.strip().split(".")[0]
-                    if module and module not in imported_modules:
-                        imported_modules.append(module)
+        for module in imported_top_modules(block):
+            if module not in imported_modules:
+                imported_modules.append(module)
     return Plan(
         notebook=notebook,
         parameters=tuple(parameters),

@@ -82,7 +82,8 @@ def test_bad_notebooks_exit_2_with_the_message_and_write_nothing(
             json.dumps(
                 {"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
             ).encode(),
-            "is not a valid nbformat 4 notebook at cells/0: 'id' is a required property",
+            # the missing id, outputs and execution_count are filled in as Jupyter does; no source is not
+            "is not a valid nbformat 4 notebook at cells/0: 'source' is a required property",
         ),
         (b"\xff\xfe", "is not UTF-8 text"),
     ],
@@ -258,3 +259,13 @@ def test_report_lists_every_translated_magic_and_shell_line(
         "- cell 3 line 1: `%pip install scikit-learn` → requirements.txt",
         "- requirement from `pip install`: scikit-learn",
     ]
+
+
+def test_requirements_list_every_module_of_a_multi_module_import(
+    run_cli: RunCli, make_notebook: MakeNotebook, tmp_path: Path
+) -> None:
+    notebook = make_notebook([("import numpy, pandas as pd", "imports"), ("x = numpy.ones(2)", "step:load")])
+    code, _, _ = run_cli(notebook, "-o", tmp_path / "out", "-q")
+    assert code == 0
+    requirements = (tmp_path / "out" / "requirements.txt").read_text().splitlines()
+    assert {"numpy", "pandas"} <= set(requirements)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from converters.dataflow import Mutation, NameUse, analyse_cell, split_imports
+from converters.dataflow import Mutation, NameUse, analyse_cell, imported_top_modules, split_imports
 
 
 def test_reads_are_names_used_before_this_cell_binds_them() -> None:
@@ -47,3 +47,14 @@ def test_mutations_and_aliases() -> None:
 
 def test_dynamic_namespace_access_is_reported() -> None:
     assert [use.name for use in analyse_cell("exec('x = 1')\n").dynamic] == ["exec"]
+
+
+def test_imported_modules_come_from_import_nodes_not_text() -> None:
+    source = (
+        "import numpy, pandas as pd\n"
+        "import os.path as osp, scipy.stats\n"
+        "from sklearn.model_selection import (\n    train_test_split,\n)\n"
+        "from . import local\n"
+        "import numpy as np; import matplotlib.pyplot as plt\n"
+    )
+    assert imported_top_modules(source) == ("numpy", "pandas", "os", "scipy", "sklearn", "matplotlib")

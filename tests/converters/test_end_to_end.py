@@ -243,9 +243,17 @@ def test_parity_compares_values_nothing_reads_and_says_when_there_is_nothing(tmp
     assert "- step 'show' (cell 3) binds no value at top level that the parity test could compare" in report
     completed = run_generated_tests(out_dir, "-s")
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    assert "load: equal — x, double (type only)\n" in completed.stdout  # a function of the notebook
+    assert "load: equal — x; not compared: double\n" in completed.stdout
+    assert (  # the package defines `double` inside the step function `load`
+        "step load: double: not compared, because it refers to 'double' of the notebook, "
+        "which untagged.steps does not define at top level"
+    ) in completed.stdout
     assert "show: nothing to compare (the step returns no value; it only ran)\n" in completed.stdout
-    assert "total: equal — total, squares (type only)\n" in completed.stdout
+    assert "total: equal — total; not compared: squares\n" in completed.stdout
+    assert (
+        "step total: squares: not compared, because a generator yields its values once and holds none"
+    ) in completed.stdout
+    assert "NotComparedWarning" in completed.stdout
 
 
 def test_parity_names_the_notebook_cell_that_fails_by_itself(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """Parity: the original notebook (papermill, fresh kernel) and the generated pipeline agree step by step.
 
 Both sides run on the same parameters; both seed Python's and NumPy's global generators with the same
-seed right before each step, so unseeded randomness draws alike. Each step's outputs are pickled right
-after the step on both sides and compared with `differences` (PACKAGE.testing; floats within a tolerance).
+seed right before each step, so unseeded randomness draws alike. Each step's outputs are captured right
+after the step on both sides by the same function (`PACKAGE.testing.capture`, which the notebook's kernel
+runs too) and compared by what they hold (`PACKAGE.testing.compare`; floats within a tolerance). Values
+that hold nothing comparable are listed as *not compared, because ...* in the report and as warnings.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ import papermill
 import pytest
 
 from diabetes_regression import pipeline
-from diabetes_regression.testing import TYPE_ONLY, differences, freeze, seeded_run, step_seed
+from diabetes_regression.testing import (
+    Comparison,
+    NotCompared,
+    capture_source,
+    compare,
+    freeze,
+    seeded_run,
+    step_seed,
+    thaw,
+    warn_not_compared,
+)
 
 PARAMETERS_CELL: int | None = 2
 METRIC_EXPRESSIONS: dict[str, dict[str, str]] = {
@@ -26,6 +38,9 @@ METRIC_EXPRESSIONS: dict[str, dict[str, str]] = {
 SETUP = '''
 import pickle as _nb2prod_pickle
 import random as _nb2prod_random
+
+_nb2prod_capture = {}
+exec(_NB2PROD_CAPTURE_SOURCE, _nb2prod_capture)  # PACKAGE.testing.capture: the pipeline side's own
 
 
 def _nb2prod_seed(seed):
@@ -38,17 +53,8 @@ def _nb2prod_seed(seed):
 
 
 def _nb2prod_snapshot(step, values):
-    frozen = {}
-    for name, value in values.items():
-        try:
-            data = _nb2prod_pickle.dumps(value)
-        except Exception:
-            data = None
-        if data is None or b"__main__" in data:  # unpicklable, or refers to code defined in the notebook
-            data = _nb2prod_pickle.dumps(f"<type only: {type(value).__qualname__}>")
-        frozen[name] = data
-    with open(SNAPSHOTS + "/" + step + ".pkl", "wb") as handle:
-        _nb2prod_pickle.dump(frozen, handle)
+    with open(_NB2PROD_SNAPSHOTS + "/" + step + ".pkl", "wb") as handle:
+        _nb2prod_pickle.dump(_nb2prod_capture["capture"](values), handle)
 '''
 
 
@@ -71,20 +77,39 @@ def instrumented_notebook(snapshot_dir: Path) -> nbformat.NotebookNode:
         cell.metadata["nb2prod_cell"] = index  # the notebook's own numbering, for error messages
     for position, _, source in sorted(insertions, reverse=True):
         notebook.cells.insert(position, nbformat.v4.new_code_cell(source))
-    setup = f"SNAPSHOTS = {str(snapshot_dir)!r}\n" + SETUP
+    constants = (
+        f"_NB2PROD_SNAPSHOTS = {str(snapshot_dir)!r}\n_NB2PROD_CAPTURE_SOURCE = {capture_source()!r}\n"
+    )
+    setup = constants + SETUP
     notebook.cells.insert(0, nbformat.v4.new_code_cell(setup))
     return notebook
 
 
-def verdict(expected: dict[str, object], found: list[str]) -> str:
-    """One report line: what was compared (by value, or by type only: see testing.freeze), the outcome."""
+def verdict(expected: dict[str, object], comparison: Comparison) -> str:
+    """One report line: what was compared, what was not (wholly), the outcome."""
     if not expected:
         return "nothing to compare (the step returns no value; it only ran)"
-    compared = ", ".join(
-        f"{name} (type only)" if isinstance(value, str) and value.startswith(TYPE_ONLY) else name
-        for name, value in expected.items()
-    )
-    return f"{'MISMATCH' if found else 'equal'} — {compared}"
+    skipped = [name for name, value in expected.items() if isinstance(value, NotCompared)]
+    compared = [name for name in expected if name not in skipped]
+    outcome = "MISMATCH" if comparison.mismatches else "equal"
+    line = f"{outcome} — {', '.join(compared)}" if compared else "nothing compared"
+    return line + (f"; not compared: {', '.join(skipped)}" if skipped else "")
+
+
+def compare_step(step_name: str, expected: dict[str, object], actual: dict[str, object]) -> Comparison:
+    """Each output of one step, named `step NAME: VARIABLE` in every message."""
+    comparison = Comparison()
+    for name in sorted(set(expected) | set(actual)):
+        where = f"step {step_name}: {name}"
+        if name not in expected or name not in actual:
+            side = "the notebook" if name in expected else "the pipeline"
+            comparison.mismatch(f"{where}: produced only in {side}")
+            continue
+        found = compare(expected[name], actual[name], where)
+        comparison.mismatches.extend(found.mismatches)
+        comparison.more_mismatches += found.more_mismatches
+        comparison.not_compared.extend(found.not_compared)
+    return comparison
 
 
 def test_pipeline_reproduces_the_notebook_step_by_step(tmp_path: Path, monkeypatch) -> None:
@@ -121,15 +146,21 @@ def test_pipeline_reproduces_the_notebook_step_by_step(tmp_path: Path, monkeypat
 
     lines = [f"parity of {pipeline.NOTEBOOK_FILE} (rtol 1e-9, atol 1e-12)"]
     mismatches: list[str] = []
+    not_compared = Comparison()
     for step in pipeline.STEPS:
         snapshot = tmp_path / "notebook" / f"{step.name}.pkl"
         with snapshot.open("rb") as handle:
-            expected = {name: pickle.loads(data) for name, data in pickle.load(handle).items()}
-        actual = produced[step.name]
-        found = differences(expected, actual, step.name)
-        lines.append(f"{step.name}: {verdict(expected, found)}")
-        mismatches.extend(found)
+            expected = {name: thaw(entry) for name, entry in pickle.load(handle).items()}
+        comparison = compare_step(step.name, expected, produced[step.name])
+        lines.append(f"{step.name}: {verdict(expected, comparison)}")
+        mismatches.extend(comparison.lines())
+        not_compared.not_compared.extend(comparison.not_compared)
+    if not_compared.not_compared:
+        lines += ["not compared (neither equal nor different):"]
+        lines += [f"  {line}" for line in not_compared.not_compared]
     report = "\n".join(lines)
     (tmp_path / "parity-report.txt").write_text(report + "\n", encoding="utf-8")
     print(report)
-    assert not mismatches, "the pipeline diverges from the notebook:\n" + "\n".join(mismatches)
+    warn_not_compared(not_compared)
+    if mismatches:  # one message, no traceback (whose reprs would show memory addresses)
+        pytest.fail("the pipeline diverges from the notebook:\n" + "\n".join(mismatches), pytrace=False)
