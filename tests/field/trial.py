@@ -79,10 +79,17 @@ def run_nb2prod(notebook: Path, outdir: Path) -> tuple[bool, str]:
 
 
 def first_failure(output: str) -> str:
-    """The first `E   ...` line of a pytest run (the assertion or exception), else its summary line."""
-    for line in output.splitlines():
+    """The first `E   ...` line of a pytest run (the assertion or exception), else the first line under the
+    first failure's header (a `pytest.fail` message), else its summary line."""
+    lines = output.splitlines()
+    for line in lines:
         if line.startswith("E   "):
             return line[4:].strip()[:300]
+    headers = [index for index, line in enumerate(lines) if re.match(r"^_{3,} \S.* _{3,}$", line)]
+    if headers:
+        body = [line.strip() for line in lines[headers[0] + 1 :] if line.strip()]
+        if body and not body[0].startswith("-"):
+            return " ".join(body[:2])[:300] if body[0].endswith(":") else body[0][:300]
     return last_error_line(output)
 
 
