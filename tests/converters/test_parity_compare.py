@@ -192,6 +192,42 @@ def test_figures_compare_by_the_data_they_show(testing: ModuleType) -> None:
         plt.close("all")
 
 
+def test_a_legend_compares_by_its_texts_not_as_an_axes(testing: ModuleType) -> None:
+    def legend(label: str) -> Any:
+        _, axes = plt.subplots()
+        axes.plot([1, 2], [3, 4], label=label)
+        return axes.legend()
+
+    try:
+        first = legend("fit")
+        assert testing.compare(first, round_trip(testing, first), "legend") == testing.Comparison()
+        assert testing.differences(first, legend("other"), "step plot: legend") == [
+            "step plot: legend.texts[0]: 'fit' in the notebook, 'other' in the pipeline"
+        ]
+    finally:
+        plt.close("all")
+
+
+def test_3d_axes_compare_by_their_data_with_no_address_in_any_message(testing: ModuleType) -> None:
+    def axes3d(top: float) -> Any:
+        axes = plt.figure().add_subplot(projection="3d")
+        axes.plot([0, 1], [0, 1], [0, top])
+        axes.set_zlabel("height")
+        return axes
+
+    try:
+        first = axes3d(1.0)
+        assert testing.compare(first, round_trip(testing, first), "ax") == testing.Comparison()
+        messages = testing.differences(first, axes3d(2.0), "step plot: ax")
+        assert messages[0] == (
+            "step plot: ax.lines[0].data_3d[2][1]: 1.0 in the notebook, 2.0 in the pipeline"
+            " (1 of 2 elements differ)"
+        )
+        assert not [message for message in messages if "0x" in message or "_parents" in message]
+    finally:
+        plt.close("all")
+
+
 def test_cycles_compare_by_value_and_report_the_attribute_path(testing: ModuleType) -> None:
     first = Node(1.0)
     first.next = Node(2.0, first)

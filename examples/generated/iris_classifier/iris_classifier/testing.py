@@ -324,8 +324,23 @@ def _figure_facts(figure: Any) -> _Facts:
     )
 
 
+_PLOT_MODULES = ("matplotlib", "mpl_toolkits")  # mpl_toolkits: 3D Axes (Axes3D) and axes_grid
+
+
+def _is_axes(value: object) -> bool:
+    """A matplotlib Axes (2D or 3D) — not a Legend, which also has lines and a title but no axis labels."""
+    return all(callable(getattr(value, name, None)) for name in ("get_lines", "get_xlabel", "get_xlim"))
+
+
 def _axes_facts(axes: Any) -> _Facts:
     """What a matplotlib Axes shows: titles, labels, limits, lines, bars/patches, points, images, texts."""
+    facts = _axes_plane_facts(axes)
+    if callable(getattr(axes, "get_zlabel", None)):  # a 3D Axes: its third axis too
+        facts.update(zlabel=axes.get_zlabel(), zlim=tuple(float(value) for value in axes.get_zlim()))
+    return facts
+
+
+def _axes_plane_facts(axes: Any) -> _Facts:
     return _Facts(
         title=axes.get_title(),
         xlabel=axes.get_xlabel(),
@@ -343,6 +358,7 @@ def _axes_facts(axes: Any) -> _Facts:
 
 _ARTIST_GETTERS = (
     "get_xydata",
+    "get_data_3d",
     "get_offsets",
     "get_array",
     "get_xy",
@@ -533,7 +549,7 @@ class _Comparer:
         if _is_tensor(expected):
             self.compare(_as_array(expected), _as_array(actual), f"{where}.numpy()", depth)
             return
-        if module.startswith("matplotlib") and self._compare_plot(expected, actual, where, depth):
+        if module.startswith(_PLOT_MODULES) and self._compare_plot(expected, actual, where, depth):
             return
         if self._compare_weights(expected, actual, where, depth):
             return
@@ -663,9 +679,7 @@ class _Comparer:
         """Figures, Axes and artists by the data they show; False for other matplotlib objects."""
         if callable(getattr(expected, "get_axes", None)) and hasattr(expected, "savefig"):
             self._compare_facts(_figure_facts(expected), _figure_facts(actual), where, depth)
-        elif callable(getattr(expected, "get_lines", None)) and callable(
-            getattr(expected, "get_title", None)
-        ):
+        elif _is_axes(expected):
             self._compare_facts(_axes_facts(expected), _axes_facts(actual), where, depth)
         elif callable(getattr(expected, "get_children", None)) and callable(
             getattr(expected, "get_visible", None)
