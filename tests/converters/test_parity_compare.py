@@ -212,17 +212,25 @@ def test_3d_axes_compare_by_their_data_with_no_address_in_any_message(testing: M
     def axes3d(top: float) -> Any:
         axes = plt.figure().add_subplot(projection="3d")
         axes.plot([0, 1], [0, 1], [0, top])
+        axes.scatter3D([0.5, 1.5], [2.0, 3.0], [top, top])
         axes.set_zlabel("height")
         return axes
 
     try:
         first = axes3d(1.0)
         assert testing.compare(first, round_trip(testing, first), "ax") == testing.Comparison()
+        drawn = axes3d(1.0)
+        drawn.figure.canvas.draw()  # Jupyter's inline backend draws: 3D points get their 2D projection
+        assert testing.compare(first, drawn, "ax") == testing.Comparison()
         messages = testing.differences(first, axes3d(2.0), "step plot: ax")
         assert messages[0] == (
+            "step plot: ax.collections[0].offsets_3d[2][0]: 1.0 in the notebook, 2.0 in the pipeline"
+            " (2 of 2 elements differ)"
+        )
+        assert (
             "step plot: ax.lines[0].data_3d[2][1]: 1.0 in the notebook, 2.0 in the pipeline"
             " (1 of 2 elements differ)"
-        )
+        ) in messages
         assert not [message for message in messages if "0x" in message or "_parents" in message]
     finally:
         plt.close("all")

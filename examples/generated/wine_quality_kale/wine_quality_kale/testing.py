@@ -369,19 +369,33 @@ _ARTIST_GETTERS = (
 )
 
 
+_PROJECTED_GETTERS = ("get_xydata", "get_offsets")  # of a 3D artist: its 2D projection, set when drawn
+
+
+def _masked_filled(value: Any) -> Any:
+    """A numpy masked array as a plain one (its fill value where masked); anything else as it is."""
+    return value.filled() if _module(value) == "numpy.ma.core" else value
+
+
 def _artist_facts(artist: Any) -> _Facts:
     """The data of a line, patch, collection, image or text (whichever getters it has)."""
     facts = _Facts(kind=type(artist).__name__)
+    # A 3D artist's 2D data is its projection, computed when the figure is drawn (Jupyter's inline backend
+    # draws, a headless pipeline may not): compare the 3D data it was given instead.
+    projected = getattr(artist, "_offsets3d", None)
+    if projected is not None:
+        facts["offsets_3d"] = [_masked_filled(coordinates) for coordinates in projected]
+    three_d = projected is not None or callable(getattr(artist, "get_data_3d", None))
     for getter in _ARTIST_GETTERS:
+        if three_d and getter in _PROJECTED_GETTERS:
+            continue
         method = getattr(artist, getter, None)
         if callable(method):
             try:
                 value = method()
             except Exception:
                 continue
-            if _module(value) == "numpy.ma.core":
-                value = value.filled()
-            facts[getter.removeprefix("get_")] = value
+            facts[getter.removeprefix("get_")] = _masked_filled(value)
     if callable(getattr(artist, "get_texts", None)):
         facts["texts"] = [text.get_text() for text in artist.get_texts()]
     return facts
