@@ -46,7 +46,14 @@ browser:
 	.venv-airflow/bin/python -m pip install -q 'apache-airflow>=3.3,<4'
 	touch $@
 
-engines: .venv-prefect/.installed .venv-airflow/.installed
+# MLServer (Seldon's inference server) pins FastAPI older than MLflow's server: `jupyter-mlops serve` runs it
+# from here. scikit-learn matches the main venv's, so the served model unpickles as it was trained.
+.venv-mlserver/.installed:
+	$(PYTHON) -m venv .venv-mlserver
+	.venv-mlserver/bin/python -m pip install -q 'mlserver==1.7.1' 'mlserver-mlflow==1.7.1' 'scikit-learn>=1.9,<1.10'
+	touch $@
+
+engines: .venv-prefect/.installed .venv-airflow/.installed .venv-mlserver/.installed
 
 setup: venv labextension
 
@@ -70,4 +77,4 @@ lab: setup
 	  PATH=$(abspath $(BIN)):$$PATH $(BIN)/jupyter lab
 
 clean:
-	rm -rf $(VENV) .venv-prefect .venv-airflow node_modules jupyter_mlops/labextension lib $(DEMO_DIR)
+	rm -rf $(VENV) .venv-prefect .venv-airflow .venv-mlserver node_modules jupyter_mlops/labextension lib $(DEMO_DIR)
