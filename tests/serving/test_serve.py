@@ -1,0 +1,107 @@
+"""`jupyter-mlops serve` against a real MLflow server, real MLServer and real `mlflow models serve`."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import mlflow.pyfunc
+import numpy as np
+import pytest
+from mlflow import MlflowClient
+
+from tests.serving.conftest import JsonClient, RegisteredIris, v2_predictions, v2_request
+
+pytestmark = pytest.mark.slow
+SWITCH_TIMEOUT_SECONDS = 240.0
+
+
+def pyfunc_predictions(registered: RegisteredIris, version: str, rows: np.ndarray) -> list[int]:
+    """What MLflow's own loader predicts for these rows (the reference the servers must match)."""
+    mlflow.set_tracking_uri(registered.tracking_uri)
+    model = mlflow.pyfunc.load_model(f"models:/{registered.name}/{version}")
+    return [int(value) for value in np.asarray(model.predict(rows)).ravel()]
+
+
+def test_mlserver_serves_the_alias_version_over_v2(
+    registered_iris: RegisteredIris, iris_rows: np.ndarray, start_serve
+) -> None:
+    server = start_serve(
+        f"models:/{registered_iris.name}@champion", "--tracking-uri", registered_iris.tracking_uri
+    )
+    assert f"serving {registered_iris.name} version 1 with MLServer" in server.output()
+    client = JsonClient(server.port)
+    status, answer = client.post("/v2/models/iris-serving/infer", v2_request(iris_rows))
+    client.close()
+    assert status == 200, answer
+    assert answer["model_name"] == "iris-serving" and answer["model_version"] == "1"
+    assert v2_predictions(answer) == pyfunc_predictions(registered_iris, "1", iris_rows)
+    assert server.stop() == 0
+    assert "stopping the server" in server.output()
+
+
+def test_follow_moves_to_the_new_version_without_failed_requests(
+    registered_iris: RegisteredIris, iris_rows: np.ndarray, start_serve
+) -> None:
+    expected = {version: pyfunc_predictions(registered_iris, version, iris_rows) for version in ("1", "2")}
+    assert expected["1"] != expected["2"], "the two versions must disagree for this test to show anything"
+    registry = MlflowClient(registered_iris.tracking_uri)
+    registry.set_registered_model_alias(registered_iris.name, "champion", "1")
+    server = start_serve(
+        f"models:/{registered_iris.name}@champion",
+        "--follow",
+        "--poll-interval",
+        "0.5",
+        "--tracking-uri",
+        registered_iris.tracking_uri,
+    )
+    answers: list[tuple[int, dict]] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        client = JsonClient(server.port)
+        while not stop.is_set():
+            answers.append(client.post("/v2/models/iris-serving/infer", v2_request(iris_rows)))
+        client.close()
+
+    asker = threading.Thread(target=keep_asking)
+    asker.start()
+    try:
+        while not answers:
+            time.sleep(0.05)
+        registry.set_registered_model_alias(registered_iris.name, "champion", "2")
+        server.wait_for_line("moved to version 2", timeout=SWITCH_TIMEOUT_SECONDS)
+        seen = len(answers)
+        while len(answers) < seen + 3:  # answers after the switch
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        asker.join()
+        registry.set_registered_model_alias(registered_iris.name, "champion", "1")
+    failed = [answer for status, answer in answers if status != 200]
+    assert failed == []
+    versions = [answer["model_version"] for _, answer in answers]
+    assert versions[0] == "1" and versions[-1] == "2"
+    assert versions == sorted(versions), "once version 2 answers, version 1 never answers again"
+    for _, answer in answers:
+        assert v2_predictions(answer) == expected[answer["model_version"]]
+
+
+def test_mlflow_engine_gives_the_same_predictions(
+    registered_iris: RegisteredIris, iris_rows: np.ndarray, start_serve
+) -> None:
+    server = start_serve(
+        f"models:/{registered_iris.name}/2",
+        "--engine",
+        "mlflow",
+        "--tracking-uri",
+        registered_iris.tracking_uri,
+    )
+    assert "with mlflow models serve" in server.output()
+    client = JsonClient(server.port)
+    status, answer = client.post("/invocations", {"inputs": iris_rows.tolist()})
+    client.close()
+    assert status == 200, answer
+    assert [int(value) for value in answer["predictions"]] == pyfunc_predictions(
+        registered_iris, "2", iris_rows
+    )
