@@ -17,7 +17,7 @@ from jupyter_mlops.serving.errors import EngineMissingError
 MLSERVER_VARIABLE = "JUPYTER_MLOPS_MLSERVER"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MLSERVER = PROJECT_ROOT / ".venv-mlserver" / "bin" / "mlserver"
-MLSERVER_PINS = "mlserver==1.7.1 mlserver-mlflow==1.7.1"
+MLSERVER_PINS = "mlserver==1.7.1 mlserver-mlflow==1.7.1 'uvloop<0.22'"
 ENGINES = ("mlserver", "mlflow")
 
 

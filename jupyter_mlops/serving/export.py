@@ -43,11 +43,18 @@ def served_name(registered_name: str) -> str:
 
 
 def model_settings(version: ResolvedVersion, uri: str) -> dict[str, Any]:
-    """MLServer `model-settings.json`: the mlserver-mlflow runtime loading the artifacts at `uri`."""
+    """MLServer `model-settings.json`: the mlserver-mlflow runtime loading the artifacts at `uri`.
+
+    The registry version goes in `versions` (the model's metadata, `GET /v2/models/NAME`), not in
+    `parameters.version`: MLServer makes a newly loaded *version* the default before it is ready, so
+    requests would fail during a switch; an unversioned model is reloaded in place instead (the new copy
+    loads while the old one answers).
+    """
     return {
         "name": served_name(version.name),
         "implementation": MLFLOW_RUNTIME,
-        "parameters": {"uri": uri, "version": version.version},
+        "versions": [version.version],
+        "parameters": {"uri": uri},
     }
 
 

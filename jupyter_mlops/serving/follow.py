@@ -58,10 +58,10 @@ class AliasFollower:
 
 
 def mlserver_load(host: str, port: int, served_name: str) -> None:
-    """MLServer's repository API: load what model-settings.json names now, then unload the stale version.
+    """MLServer's repository API: reload the model from what model-settings.json names now.
 
-    MLServer loads the new version while the old one still answers, then unloads the old one (its
-    `ModelRepositoryHandlers.load`), so no request finds the model missing.
+    The model is unversioned, so MLServer's registry reloads it in place (`_reload_model`): the new copy
+    loads while the old one still answers, then replaces it and the old one is unloaded.
     """
     connection = http.client.HTTPConnection(connect_host(host), port, timeout=LOAD_TIMEOUT_SECONDS)
     try:
