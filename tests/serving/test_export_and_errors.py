@@ -14,6 +14,7 @@ from mlflow import MlflowClient
 
 from jupyter_mlops.serving.engines import DEFAULT_MLSERVER, MLSERVER_VARIABLE
 from tests.serving.conftest import RegisteredIris, run_cli
+from tests.support.mlflow_server import free_port
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).parent / "data"
@@ -179,3 +180,15 @@ def test_mlserver_not_installed_anywhere_names_the_install(
         "mlserver-mlflow==1.7.1 'uvloop<0.22'` and set JUPYTER_MLOPS_MLSERVER to its bin/mlserver"
     )
     assert raised.value.exit_code == 5
+
+
+def test_unreachable_registry_is_exit_3(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    quick = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "5"}
+    for args in (["--export", str(tmp_path / "deploy")], []):
+        completed = run_cli(
+            "serve", "models:/iris_serving@champion", "--tracking-uri", dead, *args, env=quick
+        )
+        assert completed.returncode == 3, completed.stderr
+        assert completed.stderr.strip() == f"jupyter-mlops: the MLflow registry at {dead} does not answer"
+    assert not (tmp_path / "deploy").exists()

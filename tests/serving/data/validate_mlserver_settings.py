@@ -12,7 +12,13 @@ from mlserver.settings import ModelParameters, ModelSettings, Settings
 
 
 def field_names(model: type) -> set[str]:
-    return {field.alias or name for name, field in model.model_fields.items()} | set(model.model_fields)
+    """The keys a model accepts: field names, aliases and validation aliases (`implementation`)."""
+    names = set(model.model_fields)
+    for field in model.model_fields.values():
+        names |= {field.alias} if field.alias else set()
+        choices = getattr(field.validation_alias, "choices", [field.validation_alias])
+        names |= {choice for choice in choices if isinstance(choice, str)}
+    return names
 
 
 def unknown_keys(document: dict, model: type, where: str) -> list[str]:
