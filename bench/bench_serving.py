@@ -148,11 +148,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as folder:
         store = f"sqlite:///{folder}/mlflow.db"
         register_model(store)
-        servers = {
-            engine: start_serve(store, engine, Path(folder) / f"{engine}.log")
-            for engine in ("mlserver", "mlflow")
-        }
+        servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
         try:
+            for engine in ("mlserver", "mlflow"):
+                servers[engine] = start_serve(store, engine, Path(folder) / f"{engine}.log")
             ports = {engine: port for engine, (_, port) in servers.items()}
             print(f"load average before: {os.getloadavg()[0]:.1f}; {arguments.requests} requests per cell\n")
             print(HEADER)

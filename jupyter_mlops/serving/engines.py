@@ -81,6 +81,11 @@ def mlflow_command(model_path: Path, host: str, port: int) -> list[str]:
     ]
 
 
+def mlflow_environment() -> dict[str, str]:
+    """`mlflow models serve` starts `uvicorn` by name: this environment's bin folder goes first on PATH."""
+    return {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+
+
 def readiness_path(engine: Engine, served_name: str) -> str:
     """The GET path that answers 200 once the model is loaded."""
     return f"/v2/models/{served_name}/ready" if engine is MLSERVER else "/ping"

@@ -110,6 +110,10 @@ class MLServerDeployment:
         atomic_write(self.workdir / SERVER_SETTINGS_FILE, json_bytes(settings))
         return engines.mlserver_command(self.executable, self.workdir)
 
+    @staticmethod
+    def environment() -> dict[str, str]:
+        return {}
+
     def _write_model_settings(self, version: ResolvedVersion) -> None:
         local = self.copies.download(version)
         atomic_write(self.repository / MODEL_SETTINGS_FILE, json_bytes(model_settings(version, str(local))))
@@ -133,6 +137,8 @@ class MlflowDeployment:
     def __init__(self, request: ServeRequest, workdir: Path, copies: ModelCopies) -> None:
         self.request = request
         self.copies = copies
+
+    environment = staticmethod(engines.mlflow_environment)
 
     def prepare(self, version: ResolvedVersion) -> list[str]:
         return engines.mlflow_command(self.copies.download(version), self.request.host, self.request.port)
@@ -172,7 +178,8 @@ def serve(request: ServeRequest, echo: Echo, stop: threading.Event | None = None
             deployment = deployment_class(request, workdir, ModelCopies(workdir, request.tracking_uri))
             command = deployment.prepare(version)
             name = deployment.engine.display_name
-            server = ServerProcess(name, command, workdir / f"{deployment.engine.name}.log").start()
+            log = workdir / f"{deployment.engine.name}.log"
+            server = ServerProcess(name, command, log, deployment.environment()).start()
             ready_path = engines.readiness_path(deployment.engine, served_name(version.name))
             server.wait_ready(request.host, request.port, ready_path)
             echo(
