@@ -20,8 +20,23 @@ import pytest
 from mlflow import MlflowClient
 from sklearn.datasets import load_iris
 
+from jupyter_mlops.serving.engines import mlserver_executable
+from jupyter_mlops.serving.errors import EngineMissingError
 from tests.support.mlflow_server import MlflowServer, free_port
 
+
+def installed_mlserver() -> Path | None:
+    """The `mlserver` that `jupyter-mlops serve` would start, or None when it is not installed."""
+    try:
+        return mlserver_executable()
+    except EngineMissingError:
+        return None
+
+
+MLSERVER = installed_mlserver()
+needs_mlserver = pytest.mark.skipif(
+    MLSERVER is None, reason="MLServer is not installed: `make engines` (.venv-mlserver), see docs/serving.md"
+)
 IRIS_NOTEBOOK = Path(__file__).parents[1] / "retraining" / "data" / "iris_small.ipynb"
 MODEL_NAME = "iris_serving"
 START_TIMEOUT_SECONDS = 240.0

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from jupyter_mlops.serving.engines import DEFAULT_MLSERVER, MLSERVER_VARIABLE
-from tests.serving.conftest import RegisteredIris, run_cli
+from jupyter_mlops.serving.engines import MLSERVER_VARIABLE
+from tests.serving.conftest import MLSERVER, RegisteredIris, needs_mlserver, run_cli
 from tests.support.mlflow_server import free_port
 
 pytestmark = pytest.mark.slow
@@ -23,9 +23,10 @@ SELDON_SCHEMA = json.loads((DATA / "seldon-model.schema.json").read_text())
 
 def mlserver_problems(folder: Path) -> list[str]:
     """What MLServer's own pydantic models find wrong with the exported settings (run in its venv)."""
+    assert MLSERVER is not None
     completed = subprocess.run(
         [
-            str(DEFAULT_MLSERVER.with_name("python")),
+            str(MLSERVER.with_name("python")),
             str(DATA / "validate_mlserver_settings.py"),
             str(folder / "model-settings.json"),
             str(folder / "settings.json"),
@@ -44,6 +45,7 @@ def export(registered: RegisteredIris, folder: Path, *extra: str) -> subprocess.
     )  # fmt: skip
 
 
+@needs_mlserver
 def test_export_writes_files_that_validate(registered_iris: RegisteredIris, tmp_path: Path) -> None:
     folder = tmp_path / "deploy"
     completed = export(registered_iris, folder)
@@ -67,6 +69,7 @@ def test_export_writes_files_that_validate(registered_iris: RegisteredIris, tmp_
     assert settings["implementation"] == "mlserver_mlflow.MLflowRuntime"
 
 
+@needs_mlserver
 def test_the_validators_reject_broken_files(registered_iris: RegisteredIris, tmp_path: Path) -> None:
     folder = tmp_path / "deploy"
     assert export(registered_iris, folder).returncode == 0
@@ -83,6 +86,7 @@ def test_the_validators_reject_broken_files(registered_iris: RegisteredIris, tmp
     assert any("no_such_runtime" in problem for problem in problems)
 
 
+@needs_mlserver
 def test_export_never_overwrites_other_content_without_force(
     registered_iris: RegisteredIris, tmp_path: Path
 ) -> None:

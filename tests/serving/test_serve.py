@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from tests.serving.conftest import JsonClient, RegisteredIris, v2_predictions, v2_request
+from tests.serving.conftest import JsonClient, RegisteredIris, needs_mlserver, v2_predictions, v2_request
 
 pytestmark = pytest.mark.slow
 SWITCH_TIMEOUT_SECONDS = 240.0
@@ -34,6 +34,7 @@ def served_versions(port: int) -> list[str]:
     return list(metadata["versions"])
 
 
+@needs_mlserver
 def test_mlserver_serves_the_alias_version_over_v2(
     registered_iris: RegisteredIris, iris_rows: np.ndarray, start_serve
 ) -> None:
@@ -52,6 +53,7 @@ def test_mlserver_serves_the_alias_version_over_v2(
     assert "stopping the server" in server.output()
 
 
+@needs_mlserver
 def test_follow_moves_to_the_new_version_without_failed_requests(
     registered_iris: RegisteredIris, iris_rows: np.ndarray, start_serve
 ) -> None:
