@@ -21,6 +21,12 @@ class BadModelURIError(ServingError):
     exit_code = EXIT_BAD_INPUT
 
 
+class BadOptionsError(ServingError):
+    """Options that cannot work together (e.g. `--follow` without an alias)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 class RegistryUnavailableError(ServingError):
     """The MLflow registry did not answer."""
 

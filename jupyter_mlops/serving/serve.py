@@ -22,7 +22,12 @@ from mlflow import MlflowClient
 
 from jupyter_mlops.core.errors import is_unreachable, scrub_text
 from jupyter_mlops.serving import engines
-from jupyter_mlops.serving.errors import BadModelURIError, RegistryUnavailableError, ServerFailedError
+from jupyter_mlops.serving.errors import (
+    BadModelURIError,
+    BadOptionsError,
+    RegistryUnavailableError,
+    ServerFailedError,
+)
 from jupyter_mlops.serving.export import (
     MODEL_SETTINGS_FILE,
     SERVER_SETTINGS_FILE,
@@ -153,13 +158,13 @@ class MlflowDeployment:
 def check_request(request: ServeRequest) -> None:
     """Option combinations that cannot work, refused before anything starts."""
     if request.engine not in engines.ENGINES:
-        raise BadModelURIError(
+        raise BadOptionsError(
             f"unknown engine {request.engine!r}: choose one of {', '.join(engines.ENGINES)}"
         )
     if request.follow and request.engine != engines.MLSERVER.name:
-        raise BadModelURIError("--follow needs --engine mlserver (mlflow models serve cannot reload a model)")
+        raise BadOptionsError("--follow needs --engine mlserver (mlflow models serve cannot reload a model)")
     if request.follow and parse_model_uri(request.model_uri).alias is None:
-        raise BadModelURIError("--follow needs an alias: models:/NAME@ALIAS")
+        raise BadOptionsError("--follow needs an alias: models:/NAME@ALIAS")
 
 
 def serve(request: ServeRequest, echo: Echo, stop: threading.Event | None = None) -> None:

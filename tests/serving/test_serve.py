@@ -75,19 +75,27 @@ def test_follow_moves_to_the_new_version_without_failed_requests(
     def keep_asking() -> None:
         client = JsonClient(server.port)
         while not stop.is_set():
-            answers.append(client.post("/v2/models/iris-serving/infer", v2_request(iris_rows)))
+            try:
+                answers.append(client.post("/v2/models/iris-serving/infer", v2_request(iris_rows)))
+            except (OSError, http.client.HTTPException) as error:  # a dropped connection is a failed request
+                answers.append((0, {"error": repr(error)}))
+                client.close()
+                client = JsonClient(server.port)
         client.close()
+
+    def wait_for_answers(count: int) -> None:
+        deadline = time.monotonic() + SWITCH_TIMEOUT_SECONDS
+        while len(answers) < count:
+            assert asker.is_alive() and time.monotonic() < deadline, "the client stopped getting answers"
+            time.sleep(0.05)
 
     asker = threading.Thread(target=keep_asking)
     asker.start()
     try:
-        while not answers:
-            time.sleep(0.05)
+        wait_for_answers(1)
         registry.set_registered_model_alias(registered_iris.name, "champion", "2")
         server.wait_for_line("moved to version 2", timeout=SWITCH_TIMEOUT_SECONDS)
-        seen = len(answers)
-        while len(answers) < seen + 3:  # answers after the switch
-            time.sleep(0.05)
+        wait_for_answers(len(answers) + 3)  # answers after the switch
     finally:
         stop.set()
         asker.join()
