@@ -18,7 +18,7 @@ READY_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 20.0
 
 
-def check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int, option: str = "--port") -> None:
     """PortInUseError when nothing can bind `host:port` (something listens there already)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -27,7 +27,9 @@ def check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
-                raise PortInUseError(f"port {port} on {host} is in use; pick another with --port") from error
+                raise PortInUseError(
+                    f"port {port} on {host} is in use; pick another with {option}"
+                ) from error
             raise PortInUseError(f"cannot listen on {host}:{port}: {error.strerror}") from error
 
 

@@ -176,7 +176,7 @@ def serve(request: ServeRequest, echo: Echo, stop: threading.Event | None = None
     deployment_class = MLServerDeployment if request.engine == engines.MLSERVER.name else MlflowDeployment
     check_port_free(request.host, request.port)
     if request.grpc_port is not None and request.engine == engines.MLSERVER.name:
-        check_port_free(request.host, request.grpc_port)
+        check_port_free(request.host, request.grpc_port, option="--grpc-port")
     workdir = Path(tempfile.mkdtemp(prefix="jupyter-mlops-serve-"))
     server: ServerProcess | None = None
     keep_log = False
