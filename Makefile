@@ -46,7 +46,15 @@ browser:
 	.venv-airflow/bin/python -m pip install -q 'apache-airflow>=3.3,<4'
 	touch $@
 
-engines: .venv-prefect/.installed .venv-airflow/.installed
+# MLServer (Seldon's inference server) pins FastAPI older than MLflow's server: `jupyter-mlops serve` runs it
+# from here. scikit-learn matches the main venv's, so the served model unpickles as it was trained; uvloop 0.22+
+# breaks MLServer 1.7.1's inference workers ("no current event loop").
+.venv-mlserver/.installed:
+	$(PYTHON) -m venv .venv-mlserver
+	.venv-mlserver/bin/python -m pip install -q 'mlserver==1.7.1' 'mlserver-mlflow==1.7.1' 'scikit-learn>=1.9,<1.10' 'uvloop<0.22'
+	touch $@
+
+engines: .venv-prefect/.installed .venv-airflow/.installed .venv-mlserver/.installed
 
 setup: venv labextension
 
@@ -70,4 +78,4 @@ lab: setup
 	  PATH=$(abspath $(BIN)):$$PATH $(BIN)/jupyter lab
 
 clean:
-	rm -rf $(VENV) .venv-prefect .venv-airflow node_modules jupyter_mlops/labextension lib $(DEMO_DIR)
+	rm -rf $(VENV) .venv-prefect .venv-airflow .venv-mlserver node_modules jupyter_mlops/labextension lib $(DEMO_DIR)

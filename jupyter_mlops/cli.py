@@ -2,11 +2,13 @@
 
 Thin: options are parsed here and handed to `jupyter_mlops.retraining`; errors become a message and an exit
 code (2 bad input, 1 failed run, 3 tracking server unreachable; fan-out: the number of failed sets;
-`schedule` interrupted by Ctrl-C: 130).
+`schedule` interrupted by Ctrl-C: 130). `serve`: 2 bad input (URI, unknown model/alias/version, export
+folder), 3 registry unreachable, 4 port in use, 5 MLServer not installed, 1 the server failed.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -294,6 +296,79 @@ def schedule(
             err=True,
         )
         sys.exit(EXIT_INTERRUPTED)
+
+
+@main.command()
+@click.argument("model_uri", metavar="models:/NAME@ALIAS")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the server binds to.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="HTTP port.")
+@click.option(
+    "--engine",
+    type=click.Choice(["mlserver", "mlflow"]),
+    default="mlserver",
+    show_default=True,
+    help="mlserver: Seldon's MLServer (V2 inference protocol); mlflow: `mlflow models serve`.",
+)
+@click.option(
+    "--follow", is_flag=True, help="Serve the version the alias points at, reloading when it moves."
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="--follow: how often the registry is asked.",
+)
+@click.option(
+    "--grpc-port", type=click.IntRange(1, 65535), help="MLServer's gRPC port (default: a free one)."
+)
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write MLServer settings and a Seldon Core v2 Model manifest to DIR; serve nothing.",
+)
+@click.option("--force", is_flag=True, help="--export: replace files in DIR that differ.")
+@click.option(
+    "--tracking-uri",
+    metavar="URI",
+    help="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI or ./mlflow.db).",
+)
+def serve(
+    model_uri: str,
+    host: str,
+    port: int,
+    engine: str,
+    follow: bool,
+    poll_interval: float,
+    grpc_port: int | None,
+    export_dir: Path | None,
+    force: bool,
+    tracking_uri: str | None,
+) -> None:
+    """Serve a registered model version over HTTP (MLServer by default), or export it for Seldon Core v2."""
+    from jupyter_mlops.core.experiments import default_tracking_uri
+    from jupyter_mlops.serving.errors import ServingError
+
+    uri = tracking_uri or default_tracking_uri()
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one line per event, no bars
+    try:
+        if export_dir is not None:
+            from jupyter_mlops.serving.export import export_model
+
+            for path in export_model(model_uri, uri, export_dir, force=force):
+                click.echo(f"wrote {path}")
+            return
+        from jupyter_mlops.serving.serve import ServeRequest
+        from jupyter_mlops.serving.serve import serve as serve_model
+
+        request = ServeRequest(model_uri, uri, host, port, engine, follow, poll_interval, grpc_port)
+        serve_model(request, echo=click.echo)
+    except ServingError as error:
+        click.echo(f"jupyter-mlops: {error}", err=True)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":
