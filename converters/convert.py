@@ -79,7 +79,9 @@ def convert(
     say(f"emitting {len(plan.steps)} steps as package {name}")
     report = project.conversion_report(plan, name)
     text_files = {
-        f"{name}/__init__.py": orchestration.init_module(name, notebook_file),
+        f"{name}/__init__.py": orchestration.init_module(name, notebook_file, plan),
+        f"{name}/figures.py": orchestration.figures_module(name, notebook_file),
+        f"{name}/plot_backend.py": orchestration.plot_backend_module(name),
         f"{name}/__main__.py": orchestration.main_module(name),
         f"{name}/steps.py": runtime.runtime_module(plan),
         f"{name}/pipeline.py": orchestration.pipeline_module(plan, name, experiment, notebook_file),

@@ -8,6 +8,8 @@ from converters.emit.literals import identifier, literal, vertical_call, vertica
 from converters.emit.templates import render
 from converters.plan import Plan, StepPlan
 
+PLOTTING_MODULES = frozenset({"matplotlib", "seaborn"})  # importing these selects a backend
+
 
 def _step_entry(step: StepPlan) -> cst.Call:
     """`Step('load', steps.load, inputs=(...), outputs=(...), cells=(...), kind='step')`, one per line."""
@@ -39,9 +41,21 @@ def pipeline_module(plan: Plan, package: str, experiment_name: str, notebook_fil
     return render("pipeline.py.tmpl", package, values, notebook=notebook_file)
 
 
-def init_module(package: str, notebook_file: str) -> str:
-    """`<pkg>/__init__.py`: re-exports the contract's names."""
-    return render("init.py.tmpl", package, notebook=notebook_file)
+def init_module(package: str, notebook_file: str, plan: Plan) -> str:
+    """`<pkg>/__init__.py`: selects the headless plotting backend (when the notebook imports matplotlib),
+    then re-exports the contract's names."""
+    values = {"HEADLESS_PLOTS": literal(bool(PLOTTING_MODULES.intersection(plan.imported_modules)))}
+    return render("init.py.tmpl", package, values, notebook=notebook_file)
+
+
+def figures_module(package: str, notebook_file: str) -> str:
+    """`<pkg>/figures.py`: figures shown or left open by a step, kept for the run."""
+    return render("figures.py.tmpl", package, notebook=notebook_file)
+
+
+def plot_backend_module(package: str) -> str:
+    """`<pkg>/plot_backend.py`: the Agg backend whose show() hands figures to figures.py."""
+    return render("plot_backend.py.tmpl", package)
 
 
 def main_module(package: str) -> str:

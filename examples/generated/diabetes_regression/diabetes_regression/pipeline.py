@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from diabetes_regression import steps
+from diabetes_regression import figures, steps
 
 NOTEBOOK_FILE = "diabetes_regression.ipynb"
 NOTEBOOK_SHA256 = "2c14d76ab788e2d9bea28dbc93070e4263f2dc43619a040614d7740c3371a32e"
@@ -152,8 +152,11 @@ def execute_steps(
     parameters: dict[str, object],
     before_step: Callable[[Step, dict[str, object]], None] | None = None,
     after_step: Callable[[Step, dict[str, object]], None] | None = None,
+    on_figures: Callable[[Step, list[Any]], None] | None = None,
 ) -> dict[str, object]:
-    """Run every step in order on `parameters`; the hooks let tests seed and snapshot around each step."""
+    """Run every step in order on `parameters`; the hooks let tests seed and snapshot around each step.
+
+    The figures a step shows or leaves open go to `on_figures` (when given) and are closed."""
     state: dict[str, object] = dict(parameters)
     metrics: dict[str, float] = {}
     for step in STEPS:
@@ -172,6 +175,9 @@ def execute_steps(
             state.update(produced)
         if after_step is not None:
             after_step(step, produced)
+        drawn = figures.take_figures()
+        if on_figures is not None and drawn:
+            on_figures(step, drawn)
     state["metrics"] = metrics
     return state
 
@@ -233,8 +239,12 @@ def run(*, experiment_name: str | None = None, run_name: str | None = None, **ov
         experiment = experiment_name or os.environ.get("MLFLOW_EXPERIMENT_NAME") or EXPERIMENT_NAME
         mlflow.set_experiment(experiment)
         context = mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None)
+    def log_figures(step: Step, drawn: list[Any]) -> None:
+        for number, figure in enumerate(drawn, start=1):
+            mlflow.log_figure(figure, f"figures/{step.name}/{number}.png")
+
     with context as active:
-        results = execute_steps(parameters)
+        results = execute_steps(parameters, on_figures=log_figures)
         metrics = results["metrics"]
         assert isinstance(metrics, dict)
         tags = {
