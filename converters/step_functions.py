@@ -15,10 +15,10 @@ from converters.unit_flow import UnitFlows
 
 # Module-level names of the generated steps.py besides the notebook's: a step named so gets `_step` added.
 RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display"})
-# Names the generated package uses itself: run(experiment_name=, run_name=), --no-mlflow, -h/--help,
+# Names the generated package uses itself: run(experiment_name=, run_name=, workdir=), --no-mlflow, -h/--help,
 # and the "metrics" key of run_steps()'s results.
 RESERVED_NAMES = frozenset(
-    {"metrics", "experiment_name", "run_name", "no_mlflow", "help", "h"}
+    {"metrics", "experiment_name", "run_name", "workdir", "no_mlflow", "help", "h"}
 )  # provided by a shim in the runtime module
 
 

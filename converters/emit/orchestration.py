@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from converters.data_files import read_paths
 from converters.emit.literals import identifier, literal, vertical_call, vertical_tuple
 from converters.emit.templates import render
 from converters.plan import Plan, StepPlan
@@ -24,8 +25,11 @@ def _step_entry(step: StepPlan) -> cst.Call:
     return vertical_call(cst.Name("Step"), arguments, "    ")
 
 
-def pipeline_module(plan: Plan, package: str, experiment_name: str, notebook_file: str) -> str:
-    """The whole `pipeline.py`: the template with every value as a literal node."""
+def pipeline_module(
+    plan: Plan, package: str, experiment_name: str, notebook_file: str, workdir: str = "."
+) -> str:
+    """The whole `pipeline.py`: the template with every value as a literal node. `workdir`: the
+    notebook's folder, relative to the package's folder when possible."""
     parameters = plan.parameters
     values: dict[str, cst.BaseExpression] = {
         "NOTEBOOK_FILE": literal(notebook_file),
@@ -36,6 +40,8 @@ def pipeline_module(plan: Plan, package: str, experiment_name: str, notebook_fil
         "PARAMETER_TYPES": literal({p.name: p.type_name for p in parameters}),
         "PARAMETER_HELP": literal({p.name: p.comment for p in parameters}),
         "OPTIONAL_PARAMETERS": literal(sorted(p.name for p in parameters if p.optional)),
+        "WORKDIR": literal(workdir),
+        "INPUT_FILES": literal(read_paths(plan.data_files)),
         "STEPS": vertical_tuple([_step_entry(step) for step in plan.steps]),
     }
     return render("pipeline.py.tmpl", package, values, notebook=notebook_file)
