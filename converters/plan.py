@@ -59,6 +59,7 @@ class Plan:
     warnings: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
     data_files: tuple[DataFile, ...] = field(default=())
+    uses_shell_helper: bool = False
 
 
 def read_parameters(roles: CellRoles) -> Parameters:
@@ -112,6 +113,7 @@ def build_plan(notebook: Notebook) -> Plan:
         model_variable=model_variable,
         requirements=tuple(dict.fromkeys(requirement for code in kept for requirement in code.requirements)),
         uses_subprocess=any(code.uses_subprocess for code in kept),
+        uses_shell_helper=any(code.uses_shell_helper for code in kept),
         uses_display=resolved.uses_display or tests.uses_display,
         dropped=roles.dropped,
         warnings=sharing_warnings(roles, flow, resolved) + functions.warnings,
