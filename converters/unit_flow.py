@@ -93,7 +93,9 @@ def resolve_units(
 ) -> UnitFlows:
     """Resolve every unit's reads in notebook order; a step's writes become what later units can read."""
     defined: dict[str, str] = {name: "parameter" for name in parameter_names}
-    imported_so_far = {name for cell in roles.shared for name in flow.of(cell).writes}
+    imported_so_far = {name for cell in roles.shared for name in flow.of(cell).writes} | {
+        name for cell in roles.parameters for name in flow.of(cell).import_writes
+    }  # the parameters cell's imports are hoisted to the shared imports
     units: dict[str, UnitFlow] = {}
     metric_values: set[str] = set()
     uses_display = shared.uses_display
