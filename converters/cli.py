@@ -84,7 +84,7 @@ def convert_and_write(arguments: argparse.Namespace) -> int:
         if not arguments.quiet:
             print(f"nb2prod: {message}", file=sys.stderr, flush=True)
 
-    conversion = convert(arguments.notebook, arguments.name, progress)
+    conversion = convert(arguments.notebook, arguments.name, progress, arguments.output)
     if arguments.check:
         differences = stale_files(arguments.output, with_manifest(conversion.files))
         if differences:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -57,10 +58,26 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
+def recorded_workdir(notebook_path: Path, package_folder: Path | None) -> str:
+    """The notebook's folder as the package records it: relative to `package_folder` when there is a
+    relative path (so the package and its data can move together), else absolute."""
+    folder = notebook_path.resolve().parent
+    if package_folder is None:
+        return folder.as_posix()
+    try:
+        return Path(os.path.relpath(folder, package_folder.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return folder.as_posix()
+
+
 def convert(
-    notebook_path: Path, package: str | None = None, progress: Callable[[str], None] | None = None
+    notebook_path: Path,
+    package: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    out_dir: Path | None = None,
 ) -> Conversion:
-    """Run every pass over the notebook and return the files of the package (ConversionError on bad input)."""
+    """Run every pass over the notebook and return the files of the package (ConversionError on bad input).
+    `out_dir`: where the package will be written (the pipeline records the notebook's folder from there)."""
     say = progress or (lambda message: None)
     say(f"reading {notebook_path}")
     notebook_file = notebook_path.name
@@ -79,10 +96,14 @@ def convert(
     say(f"emitting {len(plan.steps)} steps as package {name}")
     report = project.conversion_report(plan, name)
     text_files = {
-        f"{name}/__init__.py": orchestration.init_module(name, notebook_file),
+        f"{name}/__init__.py": orchestration.init_module(name, notebook_file, plan),
+        f"{name}/figures.py": orchestration.figures_module(name, notebook_file),
+        f"{name}/plot_backend.py": orchestration.plot_backend_module(name),
         f"{name}/__main__.py": orchestration.main_module(name),
         f"{name}/steps.py": runtime.runtime_module(plan),
-        f"{name}/pipeline.py": orchestration.pipeline_module(plan, name, experiment, notebook_file),
+        f"{name}/pipeline.py": orchestration.pipeline_module(
+            plan, name, experiment, notebook_file, recorded_workdir(notebook_path, out_dir and out_dir / name)
+        ),
         f"{name}/testing.py": tests.testing_module(name),
         "tests/conftest.py": tests.conftest_module(name),
         f"tests/test_{name}_steps.py": tests.steps_test_module(name),

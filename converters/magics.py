@@ -7,18 +7,26 @@ IPython's own input transformer finds them (so `!` inside a string is left alone
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import shlex
+import string
 import warnings
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
+from IPython.utils.text import DollarFormatter
 from packaging.requirements import InvalidRequirement, Requirement
 
 from converters.errors import CellSyntaxError, MagicError
 
 # Line magics that only configure the interactive session (plots inline, autoreload): no effect on results.
 SESSION_ONLY_MAGICS = frozenset({"matplotlib", "config", "load_ext", "autoreload", "reload_ext"})
+# Cell magics that only display their text in the notebook's front end: no effect on the kernel's state.
+DISPLAY_ONLY_CELL_MAGICS = frozenset({"javascript", "js", "html", "HTML", "svg", "markdown", "latex"})
+HELP_MAGICS = {"pinfo": "?", "pinfo2": "??"}  # `obj?` / `obj??`: help shown in the notebook only
+# The runtime helper (defined in steps.py) that runs `!cmd {expr} $name` as IPython does.
+SHELL_HELPER = "ipython_system"
 _SHELL_SYNTAX = set("|&;<>*?`~()")
 _TRANSFORMER = TransformerManager()
 # Where Python's tokenizer ends a line. Not str.splitlines(), which also breaks at \f, \v, \x1c-\x1e, \x85,
@@ -98,6 +106,7 @@ class TranslatedCell:
     requirements: tuple[str, ...] = ()
     uses_subprocess: bool = False
     notes: tuple[str, ...] = ()
+    uses_shell_helper: bool = False
 
     @property
     def has_statements(self) -> bool:
@@ -135,19 +144,56 @@ def _pip_requirements(arguments: str, *, cell_index: int, tag: str | None, line:
     return packages
 
 
+def expands_variables(command: str) -> bool:
+    """True when IPython would try to expand `{expr}` or `$name` in the shell line (var_expand)."""
+    return "{" in command or "$" in command
+
+
+def expansion_names(command: str) -> list[str]:
+    """The free names of the `{expression}` and `$name` fields IPython would expand, in order: the step
+    passes them to the helper, so the step takes them as inputs (builtins and unparsable fields left out:
+    at run time such a field fails to expand, and IPython then keeps the whole line as written).
+    `$HOME`, `$PATH` (capitals) are taken for environment variables, left to the shell."""
+    try:
+        fields = [
+            ":".join([field, spec]) if spec else field
+            for _, field, spec, _ in DollarFormatter().parse(command)
+            if field is not None
+        ]
+        braced = [field for _, field, _, _ in string.Formatter().parse(command) if field is not None]
+    except ValueError:  # unbalanced braces: str.format refuses the line, so IPython keeps it as written
+        return []
+    dollar = list(fields)
+    for field in braced:
+        if field in dollar:
+            dollar.remove(field)
+    names: dict[str, None] = {}
+    for field in [field for field in dollar if not field.split(".")[0].isupper()] + braced:
+        try:
+            tree = ast.parse(field, mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        nodes = list(ast.walk(tree))
+        bound = {
+            node.id for node in nodes if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
+        }
+        bound |= {arg.arg for node in nodes if isinstance(node, ast.Lambda) for arg in node.args.args}
+        for node in nodes:
+            free = isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound
+            if free and not hasattr(builtins, node.id):  # type: ignore[attr-defined]
+                names[node.id] = None  # type: ignore[attr-defined]
+    return list(names)
+
+
 def _shell_call(command: str, *, cell_index: int, tag: str | None, line: int) -> str:
-    if "{" in command or "$" in command:
-        raise MagicError(
-            f"`!{command}` uses IPython variable expansion ({{...}} or $name); "
-            "write subprocess.run([...], check=True) with the values yourself",
-            cell_index=cell_index,
-            tag=tag,
-            line=line,
-        )
+    if expands_variables(command):
+        _shell_words(command, cell_index=cell_index, tag=tag, line=line)  # control characters: refused
+        passed = "".join(f", {name}={name}" for name in expansion_names(command))  # parsed identifiers
+        return f"{SHELL_HELPER}({command!r}{passed})"
     words = _shell_words(command, cell_index=cell_index, tag=tag, line=line)
     if _SHELL_SYNTAX & set(command):
-        return f"subprocess.run({command!r}, shell=True, check=True)"
-    return f"subprocess.run({words!r}, check=True)"
+        return f"subprocess.run({command!r}, shell=True, check=False)"
+    return f"subprocess.run({words!r}, check=False)"
 
 
 def _timed_statement(argument: str, *, cell_index: int, tag: str | None, line: int) -> str:
@@ -189,6 +235,9 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
     notes: list[tuple[int, str]] = []  # (line, what became of it), reported under "Translations"
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].lstrip()[2:].split(maxsplit=1)
+        if magic and magic[0] in DISPLAY_ONLY_CELL_MAGICS:
+            note = f"cell {cell_index}: `%%{magic[0]}` cell dropped (display in the notebook only)"
+            return TranslatedCell(source="", notes=(note,))
         if not magic or magic[0] != "time":
             raise MagicError(
                 f"cell magic `%%{magic[0] if magic else ''}` has no faithful translation in plain Python",
@@ -209,6 +258,7 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
     output_lines = python_lines(transformed)
     requirements: list[str] = []
     uses_subprocess = False
+    uses_shell_helper = False
     handled: set[int] = set()
     for node in ast.walk(module):
         if _ipython_call(node) is not None:
@@ -249,9 +299,21 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                 )
                 replacement = f"# {comment_safe(command)} -> requirements.txt"
                 notes.append((line, f"cell {cell_index} line {line}: `!{command}` → requirements.txt"))
+            elif (command == "cd" or command.startswith(("cd ", "cd\t"))) and not _SHELL_SYNTAX & set(
+                command
+            ):
+                replacement = f"# !{comment_safe(command)} (no effect: the shell it runs in exits at once)"
+                notes.append(
+                    (
+                        line,
+                        f"cell {cell_index} line {line}: `!{command}` dropped "
+                        "(IPython runs it in a subshell: the kernel's directory does not change)",
+                    )
+                )
             else:
                 replacement = _shell_call(command, cell_index=cell_index, tag=tag, line=line)
                 uses_subprocess = True
+                uses_shell_helper = uses_shell_helper or replacement.startswith(SHELL_HELPER)
                 notes.append((line, f"cell {cell_index} line {line}: `!{command}` → `{replacement}`"))
         else:
             name, argument = arguments[0], (arguments[1] if len(arguments) > 1 else "")
@@ -262,6 +324,10 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
             elif name == "time":
                 replacement = _timed_statement(argument, cell_index=cell_index, tag=tag, line=line)
                 notes.append((line, f"cell {cell_index} line {line}: `%time {argument}` → `{argument}`"))
+            elif name in HELP_MAGICS:
+                shown = comment_safe(f"{argument}{HELP_MAGICS[name]}")
+                notes.append((line, f"cell {cell_index} line {line}: `{shown}` dropped (help display only)"))
+                replacement = f"# {shown} (help display, dropped)"
             elif name in SESSION_ONLY_MAGICS:
                 magic = f"%{name} {argument}".rstrip()
                 notes.append(
@@ -285,4 +351,5 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
         requirements=tuple(requirements),
         uses_subprocess=uses_subprocess,
         notes=tuple(note for _, note in sorted(notes)),
+        uses_shell_helper=uses_shell_helper,
     )

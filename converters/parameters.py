@@ -112,6 +112,8 @@ def parse_parameters_cell(
             annotation = statement.annotation
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
             continue  # a docstring or bare string: documentation, not code
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            continue  # hoisted to the shared imports, as papermill runs the cell before the rest
         else:
             first_line = ast.unparse(statement).partition("\n")[0]  # unparse ends its lines with \n only
             raise ParameterError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from converters.cell_roles import CellRoles, Unit, classify_cells, slug
+from converters.data_files import DataFile, find_data_files
 from converters.errors import ParameterError, TagError
 from converters.final_values import TestPlan, find_model_variable, plan_tests
 from converters.notebook import Notebook
@@ -57,6 +58,8 @@ class Plan:
     dropped: tuple[tuple[int, str], ...]
     warnings: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    data_files: tuple[DataFile, ...] = field(default=())
+    uses_shell_helper: bool = False
 
 
 def read_parameters(roles: CellRoles) -> Parameters:
@@ -110,8 +113,14 @@ def build_plan(notebook: Notebook) -> Plan:
         model_variable=model_variable,
         requirements=tuple(dict.fromkeys(requirement for code in kept for requirement in code.requirements)),
         uses_subprocess=any(code.uses_subprocess for code in kept),
+        uses_shell_helper=any(code.uses_shell_helper for code in kept),
         uses_display=resolved.uses_display or tests.uses_display,
         dropped=roles.dropped,
         warnings=sharing_warnings(roles, flow, resolved) + functions.warnings,
         notes=notebook.notes + roles.renamed + tuple(note for code in kept for note in code.notes),
+        data_files=find_data_files(
+            (cell.index, cell.code.source)
+            for cell in notebook.cells
+            if cell.code is not None and cell.tags.role != "skip"
+        ),
     )

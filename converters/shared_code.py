@@ -110,9 +110,13 @@ def gather_shared_code(roles: CellRoles, flow: Flow, parameter_names: frozenset[
     split_steps = {cell.index: split_imports(_source(cell)) for cell in step_cells}
     shared_names = frozenset(
         {name for cell in roles.shared for name in flow.of(cell).writes}
-        | {name for cell in step_cells for name in flow.of(cell).import_writes}
+        | {name for cell in [*roles.parameters, *step_cells] for name in flow.of(cell).import_writes}
     )
-    imports: list[str] = []
+    imports: list[str] = [
+        parameter_imports.rstrip()
+        for parameter_imports, _ in (split_imports(_source(cell)) for cell in roles.parameters)
+        if parameter_imports
+    ]
     code: list[str] = []
     uses_display = False
     for cell in roles.shared:
@@ -128,6 +132,8 @@ def gather_shared_code(roles: CellRoles, flow: Flow, parameter_names: frozenset[
         imports=tuple(imports),
         code=tuple(code),
         step_code={index: rest for index, (_, rest) in split_steps.items()},
-        imported_modules=imported_modules(_source(cell) for cell in [*roles.shared, *step_cells]),
+        imported_modules=imported_modules(
+            _source(cell) for cell in [*roles.parameters, *roles.shared, *step_cells]
+        ),
         uses_display=uses_display,
     )

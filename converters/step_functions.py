@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from converters.cell_roles import CellRoles
 from converters.dataflow import unconditional_bindings
 from converters.errors import HiddenStateError
+from converters.magics import SHELL_HELPER
 from converters.metrics import MetricSpec
 from converters.notebook_flow import BUILTIN_NAMES, Flow
 from converters.shared_code import SharedCode, cell_marker
@@ -14,11 +15,11 @@ from converters.step_graph import StepGraph
 from converters.unit_flow import UnitFlows
 
 # Module-level names of the generated steps.py besides the notebook's: a step named so gets `_step` added.
-RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display"})
-# Names the generated package uses itself: run(experiment_name=, run_name=), --no-mlflow, -h/--help,
+RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display", SHELL_HELPER})
+# Names the generated package uses itself: run(experiment_name=, run_name=, workdir=), --no-mlflow, -h/--help,
 # and the "metrics" key of run_steps()'s results.
 RESERVED_NAMES = frozenset(
-    {"metrics", "experiment_name", "run_name", "no_mlflow", "help", "h"}
+    {"metrics", "experiment_name", "run_name", "workdir", "no_mlflow", "help", "h"}
 )  # provided by a shim in the runtime module
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from converters.cell_roles import CellRoles, Unit
+from converters.magics import SHELL_HELPER
 from converters.metrics import MetricSpec, metric_specs
 from converters.notebook_flow import NOTEBOOK_ONLY_NAMES, Flow
 from converters.shared_code import SharedCode
@@ -64,6 +65,8 @@ def _resolve_unit(
                 continue
             if name == "subprocess" and cell.code is not None and cell.code.uses_subprocess:
                 continue  # the translation of a `!cmd` line; the runtime module imports it
+            if name == SHELL_HELPER and cell.code is not None and cell.code.uses_shell_helper:
+                continue  # a `!cmd {expr}` line; the runtime module defines the helper
             if name in NOTEBOOK_ONLY_NAMES:
                 uses_display = True
                 continue
@@ -90,7 +93,9 @@ def resolve_units(
 ) -> UnitFlows:
     """Resolve every unit's reads in notebook order; a step's writes become what later units can read."""
     defined: dict[str, str] = {name: "parameter" for name in parameter_names}
-    imported_so_far = {name for cell in roles.shared for name in flow.of(cell).writes}
+    imported_so_far = {name for cell in roles.shared for name in flow.of(cell).writes} | {
+        name for cell in roles.parameters for name in flow.of(cell).import_writes
+    }  # the parameters cell's imports are hoisted to the shared imports
     units: dict[str, UnitFlow] = {}
     metric_values: set[str] = set()
     uses_display = shared.uses_display

@@ -10,6 +10,7 @@ from importlib import metadata
 
 import yaml
 
+from converters.data_files import read_paths
 from converters.errors import one_line
 from converters.plan import Plan
 
@@ -118,6 +119,22 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _data_file_lines(plan: Plan) -> list[str]:
+    """One line per relative path: how the notebook uses it, where, and whether runs log it as an input."""
+    inputs = set(read_paths(plan.data_files))
+    uses: dict[str, list[str]] = {}
+    for data_file in plan.data_files:
+        uses.setdefault(data_file.path, []).append(
+            f"{data_file.access} in cell {data_file.cell} (`{data_file.function}`)"
+        )
+    return [
+        f"- `{path}`: {'; '.join(dict.fromkeys(found))}"
+        + (" — logged with its digest as a dataset input of every run" if path in inputs else "")
+        + "\n"
+        for path, found in uses.items()
+    ]
+
+
 def conversion_report(plan: Plan, package: str) -> str:
     """`CONVERSION_REPORT.md`: steps with inputs and outputs, dropped cells, warnings (also on stdout)."""
     notebook = plan.notebook
@@ -163,6 +180,10 @@ def conversion_report(plan: Plan, package: str) -> str:
             + "; ".join(results)
             + ".\n"
         )
+    parts.append("\n## Data files (relative to the notebook's folder, where the pipeline runs)\n\n")
+    parts += _data_file_lines(plan) or [
+        "None found (string paths passed to `open`, `read_csv`, `np.load`, ...).\n"
+    ]
     parts.append("\n## Dropped cells\n\n")
     if plan.dropped:
         parts += [f"- cell {index}: {reason}\n" for index, reason in plan.dropped]

@@ -20,6 +20,53 @@ def display(*objects, **options):
     """Notebook display() outside a notebook: shows nothing (results are logged to MLflow instead)."""
 '''
 _BLANK = cst.EmptyLine(indent=False)
+# `!cmd {expr} $name` as IPython runs it (IPython.core.interactiveshell: system_piped, var_expand with
+# IPython.utils.text.DollarFormatter), without depending on IPython. The command reaches the shim as a
+# string literal; expansion happens at run time, with the calling step's variables.
+SHELL_SHIM = '''
+def ipython_system(command, **variables):
+    """`!command` as IPython runs it: `{expression}` and `$name` (`$$` for a literal `$`) expanded from the
+    caller's variables and `variables` (the names the line uses), the whole line left as written when
+    any part fails to expand; then run by the shell. Like IPython (system_raise_on_error off), a
+    failing command does not raise: returns its exit code."""
+    import re
+    import string
+    import sys
+
+    class DollarFormatter(string.Formatter):
+        dollar = re.compile(r"(.*?)\\$(\\$?[\\w\\.]+)(?=([^']*'[^']*')*[^']*$)")
+
+        def parse(self, text):
+            for literal_text, field, spec, conversion in super().parse(text):
+                done, kept = 0, ""
+                for match in self.dollar.finditer(literal_text):
+                    before, name = match.group(1, 2)
+                    if name.startswith("$"):
+                        kept += before + name
+                    else:
+                        yield kept + before, name, "", None
+                        kept = ""
+                    done = match.end()
+                yield kept + literal_text[done:], field, spec, conversion
+
+        def vformat(self, text, args, kwargs):
+            parts = []
+            for literal_text, field, spec, conversion in self.parse(text):
+                parts.append(literal_text)
+                if field is not None:
+                    expression = ":".join([field, spec]) if spec else field
+                    value = self.convert_field(eval(expression, dict(kwargs)), conversion)
+                    parts.append(self.format_field(value, ""))
+            return "".join(parts)
+
+    caller = sys._getframe(1)
+    namespace = {**caller.f_globals, **caller.f_locals, **variables}
+    try:
+        command = DollarFormatter().vformat(command, [], namespace)
+    except Exception:
+        pass  # IPython runs the line unexpanded when it cannot expand it
+    return subprocess.run(command, shell=True, check=False).returncode
+'''
 
 
 def _unindented(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
@@ -176,6 +223,8 @@ def runtime_module(plan: Plan) -> str:
     parts = [imports]
     if plan.uses_display:
         parts.append(_code_part(DISPLAY_SHIM))
+    if plan.uses_shell_helper:
+        parts.append(_code_part(SHELL_SHIM))
     if plan.shared_code:
         parts.append(_code_part(plan.shared_code))
     parts += [([step_function(plan, step)], []) for step in plan.steps]

@@ -214,7 +214,7 @@ def test_report_lists_every_translated_magic_and_shell_line(
     assert translations.splitlines() == [
         "- cell 0 line 1: `%time x = sum(range(10))` → `x = sum(range(10))`",
         "- cell 1 line 1: `%%time` removed (the cell's statements are kept)",
-        "- cell 2 line 1: `!echo hi` → `subprocess.run(['echo', 'hi'], check=True)`",
+        "- cell 2 line 1: `!echo hi` → `subprocess.run(['echo', 'hi'], check=False)`",
         "- cell 3 line 1: `%pip install scikit-learn` → requirements.txt",
         "- requirement from `pip install`: scikit-learn",
     ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from converters.cli import main
@@ -194,6 +194,20 @@ def run_nb2prod(arguments: list[str]) -> tuple[int, str]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(hostile_notebooks())
+@example(
+    case=HostileNotebook(
+        stem='"""',
+        package=None,
+        metadata_section=None,
+        cells=[
+            ("on = None  # ", "parameters"),
+            ("md:## ",),
+            ('v0 = on  # \n!echo  __import__("pathlib").Path("SENTINEL").touch()',),
+            ("{'': v0}", "metrics"),
+        ],
+        parameters={"on": None},
+    ),
+).via("discovered failure")
 def test_hostile_notebook_converts_to_safe_code_or_one_line_of_error(case: HostileNotebook) -> None:
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)

@@ -12,16 +12,26 @@ from converters.magics import translate_cell
     ("before", "after"),
     [
         ("x = 1\n", "x = 1\n"),
-        ("!ls -l data\n", "subprocess.run(['ls', '-l', 'data'], check=True)\n"),
-        ("!cat a.txt | wc -l\n", "subprocess.run('cat a.txt | wc -l', shell=True, check=True)\n"),
+        ("!ls -l data\n", "subprocess.run(['ls', '-l', 'data'], check=False)\n"),
+        ("!cat a.txt | wc -l\n", "subprocess.run('cat a.txt | wc -l', shell=True, check=False)\n"),
         ("%time model.fit(X, y)\n", "model.fit(X, y)\n"),
         ("%%time\nx = 1\ny = 2\n", "# %%time (timing only, dropped)\nx = 1\ny = 2\n"),
         ("%pip install lightgbm\nx = 1\n", "# %pip install lightgbm -> requirements.txt\nx = 1\n"),
         ("!pip install xgboost==2.1\n", "# pip install xgboost==2.1 -> requirements.txt\n"),
         ("%matplotlib inline\nx = 1\n", "# %matplotlib inline (notebook session setting, dropped)\nx = 1\n"),
-        ("if ok:\n    !echo hi\n", "if ok:\n    subprocess.run(['echo', 'hi'], check=True)\n"),
+        ("if ok:\n    !echo hi\n", "if ok:\n    subprocess.run(['echo', 'hi'], check=False)\n"),
         ("if ok:\n    %pip install a\n", "if ok:\n    pass  # %pip install a -> requirements.txt\n"),
         ("s = '''\n!not a shell line\n'''\n", "s = '''\n!not a shell line\n'''\n"),
+        ("!ls {folder} $name\n", "ipython_system('ls {folder} $name', name=name, folder=folder)\n"),
+        ("if ok:\n    !echo $HOME\n", "if ok:\n    ipython_system('echo $HOME')\n"),
+        (
+            "x = 1\ndf?\nnp.mean??\n",
+            "x = 1\n# df? (help display, dropped)\n# np.mean?? (help display, dropped)\n",
+        ),
+        ("!cd data\n", "# !cd data (no effect: the shell it runs in exits at once)\n"),
+        ("!cd data && ls\n", "subprocess.run('cd data && ls', shell=True, check=False)\n"),
+        ("%%html\n<b>{x}</b>\n", ""),
+        ("%%javascript\nalert(1)\n", ""),
     ],
 )
 def test_translation_keeps_lines(before: str, after: str) -> None:
@@ -42,12 +52,26 @@ def test_every_translated_line_is_noted_in_line_order() -> None:
     assert translate_cell(source, cell_index=4).notes == (
         "cell 4 line 1: `%%time` removed (the cell's statements are kept)",
         "cell 4 line 2: `%time a = 1` → `a = 1`",
-        "cell 4 line 3: `!echo hi` → `subprocess.run(['echo', 'hi'], check=True)`",
-        "cell 4 line 4: `!ls | wc -l` → `subprocess.run('ls | wc -l', shell=True, check=True)`",
+        "cell 4 line 3: `!echo hi` → `subprocess.run(['echo', 'hi'], check=False)`",
+        "cell 4 line 4: `!ls | wc -l` → `subprocess.run('ls | wc -l', shell=True, check=False)`",
         "cell 4 line 5: `%pip install lightgbm` → requirements.txt",
         "cell 4 line 6: `!pip install xgboost` → requirements.txt",
         "cell 4 line 7: `%matplotlib inline` dropped (session setting only)",
     )
+
+
+def test_ipython_only_lines_are_noted() -> None:
+    assert translate_cell("!ls {folder}\ndf?\n!cd data\n", cell_index=2).notes == (
+        "cell 2 line 1: `!ls {folder}` → `ipython_system('ls {folder}', folder=folder)`",
+        "cell 2 line 2: `df?` dropped (help display only)",
+        "cell 2 line 3: `!cd data` dropped (IPython runs it in a subshell: "
+        "the kernel's directory does not change)",
+    )
+    assert translate_cell("%%javascript\nalert(1)\n", cell_index=3).notes == (
+        "cell 3: `%%javascript` cell dropped (display in the notebook only)",
+    )
+    assert translate_cell("!ls {folder}\n", cell_index=0).uses_shell_helper
+    assert not translate_cell("!ls folder\n", cell_index=0).uses_shell_helper
 
 
 def test_session_only_cell_has_no_statements() -> None:
@@ -60,8 +84,8 @@ def test_session_only_cell_has_no_statements() -> None:
         ("x = 1\n%cd /tmp\n", "cell 4 (tag step:a), line 2: magic `%cd /tmp` has no faithful translation"),
         ("%%bash\necho hi\n", "cell 4 (tag step:a), line 1: cell magic `%%bash` has no faithful translation"),
         ("files = !ls\n", "cell 4 (tag step:a), line 1: `files = !ls` has no faithful translation"),
-        ("!ls {folder}\n", "cell 4 (tag step:a), line 1: `!ls {folder}` uses IPython variable expansion"),
-        ("x = 1\ndf?\n", "cell 4 (tag step:a), line 2: magic `%pinfo df` has no faithful translation"),
+        ("!ls {folder} \x00\n", "cell 4 (tag step:a), line 1: `ls {folder} \\x00` holds a control character"),
+        ("x = 1\n%psearch a*\n", "cell 4 (tag step:a), line 2: magic `%psearch a*` has no faithful"),
         ("%pip uninstall a\n", "cell 4 (tag step:a), line 1: `pip uninstall a` has no translation"),
         ("%pip install -U a\n", "cell 4 (tag step:a), line 1: `pip install -U a`: pip options have no place"),
         ("ip = get_ipython()\n", "cell 4 (tag step:a), line 1: get_ipython() only exists inside IPython"),

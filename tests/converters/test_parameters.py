@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
+from converters.convert import convert
 from converters.errors import ParameterError, ParameterValueError
 from converters.parameters import Parameter, coerce_parameter_value, parse_parameters_cell
 
+MakeNotebook = Callable[..., Path]
 CELL = '''"""Pipeline parameters."""
 test_size = 0.25  # share held out
 n_estimators: int = 100
@@ -39,7 +44,10 @@ def test_literals_and_annotations_give_names_defaults_and_types() -> None:
     [
         ("a = 1\nb = a + 1\n", "cell 2 (tag parameters), line 2: parameter 'b' must be a literal"),
         ("a, b = 1, 2\n", "cell 2 (tag parameters), line 1: a parameter is one name assigned a literal"),
-        ("import os\n", "cell 2 (tag parameters), line 1: the parameters cell may only assign literals"),
+        (
+            "import os\nfor i in []: pass\n",
+            "cell 2 (tag parameters), line 2: the parameters cell may only assign",
+        ),
         ("x: int\n", "cell 2 (tag parameters), line 1: parameter 'x' has an annotation but no default value"),
         ("x = {1, 2}\n", "cell 2 (tag parameters), line 1: parameter 'x' has a set default"),
         ("x = (\n", "cell 2 (tag parameters), line 1: syntax error"),
@@ -53,6 +61,24 @@ def test_non_literal_parameters_are_refused_with_cell_and_line(source: str, mess
     with pytest.raises(ParameterError) as caught:
         parse_parameters_cell(source, cell_index=2)
     assert str(caught.value).startswith(message)
+
+
+def test_imports_in_the_parameters_cell_are_not_parameters() -> None:
+    source = "import os\nfrom datetime import date\nbase = 'data'\n"
+    assert [p.name for p in parse_parameters_cell(source)] == ["base"]
+
+
+def test_imports_in_the_parameters_cell_are_hoisted_for_every_step(make_notebook: MakeNotebook) -> None:
+    notebook = make_notebook(
+        [
+            ("import os\nfrom pathlib import Path as P\nbase = 'data'", "parameters"),
+            ("target = os.path.join(base, 'x.csv')\nfolder = P(base)", "step:a"),
+        ]
+    )
+    conversion = convert(notebook)
+    steps = conversion.files[f"{conversion.package}/steps.py"].decode()
+    assert "\nimport os\nfrom pathlib import Path as P\n" in steps
+    assert "\ndef a(base):\n" in steps  # os and P are module names, not inputs
 
 
 def _parameter(type_name: str, default: object = 0, annotation: str | None = None) -> Parameter:

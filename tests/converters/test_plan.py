@@ -135,7 +135,7 @@ BAD_PLANS = [
     (
         [("run_name = 'x'", "parameters")],
         "cell 0 (tag parameters), line 1: parameter name 'run_name' is reserved by the generated package "
-        "(experiment_name, h, help, metrics, no_mlflow, run_name); rename it",
+        "(experiment_name, h, help, metrics, no_mlflow, run_name, workdir); rename it",
     ),
     (
         [("metrics = {'a': 1}", "step:score"), ("print(metrics)", "step:show")],

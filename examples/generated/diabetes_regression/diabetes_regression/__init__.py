@@ -1,6 +1,12 @@
 """Production package converted by nb2prod from `diabetes_regression.ipynb`."""
 
-from diabetes_regression.pipeline import (
+from diabetes_regression import figures
+
+HEADLESS_PLOTS: bool = False  # the notebook imports matplotlib
+if HEADLESS_PLOTS:
+    figures.use_headless_backend()  # before the steps import pyplot
+
+from diabetes_regression.pipeline import (  # noqa: E402
     EXPERIMENT_NAME,
     MODEL_VARIABLE,
     PARAMETER_TYPES,

@@ -126,7 +126,7 @@ def test_pipeline_reproduces_the_notebook_step_by_step(tmp_path: Path, monkeypat
             str(executed),
             parameters=dict(pipeline.PARAMETERS),
             kernel_name=os.environ.get("NB2PROD_PARITY_KERNEL", "python3"),
-            cwd=str(tmp_path),
+            cwd=str(pipeline.working_directory()),  # where the notebook ran
             progress_bar=False,
         )
     except papermill.PapermillExecutionError as error:

@@ -1,6 +1,12 @@
 """Production package converted by nb2prod from `iris_classifier.ipynb`."""
 
-from iris_classifier.pipeline import (
+from iris_classifier import figures
+
+HEADLESS_PLOTS: bool = False  # the notebook imports matplotlib
+if HEADLESS_PLOTS:
+    figures.use_headless_backend()  # before the steps import pyplot
+
+from iris_classifier.pipeline import (  # noqa: E402
     EXPERIMENT_NAME,
     MODEL_VARIABLE,
     PARAMETER_TYPES,

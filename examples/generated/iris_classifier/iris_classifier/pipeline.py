@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import hashlib
 import json
 import os
 import random
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iris_classifier import steps
+from iris_classifier import figures, steps
 
 NOTEBOOK_FILE = "iris_classifier.ipynb"
 NOTEBOOK_SHA256 = "c617e06968509c5f05bb4928ff4b83dc3ab704928801b5d4a5f93b1a40ce4353"
@@ -43,6 +45,11 @@ PARAMETER_HELP: dict[str, str] = {
     "random_state": "",
 }
 OPTIONAL_PARAMETERS: frozenset[str] = frozenset([])
+# The notebook's folder at conversion time, relative to this package's folder (absolute when it can't be).
+WORKDIR: str = "../../.."
+# Files the notebook reads by relative path before writing them: logged as the run's dataset inputs.
+INPUT_FILES: tuple[str, ...] = ()
+WORKDIR_VARIABLE = "NB2PROD_WORKDIR"
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,31 @@ def resolve_parameters(overrides: dict[str, object]) -> dict[str, object]:
     return {**PARAMETERS, **overrides}
 
 
+def working_directory(workdir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the steps run, as the notebook ran in its folder: `workdir`, else $NB2PROD_WORKDIR, else the
+    notebook's folder at conversion time (the current directory when that folder no longer exists).
+    NotADirectoryError, in one line, for a chosen folder that does not exist."""
+    chosen = workdir or os.environ.get(WORKDIR_VARIABLE)
+    if chosen:
+        path = Path(chosen).expanduser().resolve()
+        if not path.is_dir():
+            raise NotADirectoryError(f"working directory {str(chosen)!r} is not an existing folder")
+        return path
+    recorded = (Path(__file__).resolve().parent / WORKDIR).resolve()
+    return recorded if recorded.is_dir() else Path.cwd()
+
+
+@contextlib.contextmanager
+def working_in(folder: Path) -> Iterator[Path]:
+    """Run the body in `folder`, then return to the directory the caller was in."""
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield folder
+    finally:
+        os.chdir(previous)
+
+
 def _as_metric(value: object) -> float | None:
     try:
         import numpy
@@ -163,8 +195,23 @@ def execute_steps(
     parameters: dict[str, object],
     before_step: Callable[[Step, dict[str, object]], None] | None = None,
     after_step: Callable[[Step, dict[str, object]], None] | None = None,
+    on_figures: Callable[[Step, list[Any]], None] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
 ) -> dict[str, object]:
-    """Run every step in order on `parameters`; the hooks let tests seed and snapshot around each step."""
+    """Run every step in order on `parameters`, in `working_directory(workdir)`; the hooks let tests seed
+    and snapshot around each step.
+
+    The figures a step shows or leaves open go to `on_figures` (when given) and are closed."""
+    with working_in(working_directory(workdir)):
+        return _execute_steps(parameters, before_step, after_step, on_figures)
+
+
+def _execute_steps(
+    parameters: dict[str, object],
+    before_step: Callable[[Step, dict[str, object]], None] | None,
+    after_step: Callable[[Step, dict[str, object]], None] | None,
+    on_figures: Callable[[Step, list[Any]], None] | None,
+) -> dict[str, object]:
     state: dict[str, object] = dict(parameters)
     metrics: dict[str, float] = {}
     for step in STEPS:
@@ -183,13 +230,16 @@ def execute_steps(
             state.update(produced)
         if after_step is not None:
             after_step(step, produced)
+        drawn = figures.take_figures()
+        if on_figures is not None and drawn:
+            on_figures(step, drawn)
     state["metrics"] = metrics
     return state
 
 
-def run_steps(**overrides: object) -> dict[str, object]:
+def run_steps(*, workdir: str | os.PathLike[str] | None = None, **overrides: object) -> dict[str, object]:
     """Run the steps without MLflow; every step output by name, plus "metrics" (dict[str, float])."""
-    return execute_steps(resolve_parameters(overrides))
+    return execute_steps(resolve_parameters(overrides), workdir=workdir)
 
 
 def _git_commit() -> str | None:
@@ -230,7 +280,47 @@ def _log_model(mlflow: Any, model: object) -> None:
         )
 
 
-def run(*, experiment_name: str | None = None, run_name: str | None = None, **overrides: object) -> str:
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _log_input_files(mlflow: Any, folder: Path) -> None:
+    """Each file of INPUT_FILES present in `folder` as a dataset input of the active run, with its digest:
+    a pandas dataset for CSV and Parquet files, else a dataset holding only the file's source and digest;
+    the input tag `nb2prod.sha256` holds the whole file's SHA-256 either way."""
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+    from mlflow.data.meta_dataset import MetaDataset
+
+    for relative in INPUT_FILES:
+        path = folder / relative
+        if not path.is_file():
+            continue
+        sha256 = _file_sha256(path)
+        dataset = None
+        if path.suffix.lower() in (".csv", ".parquet"):
+            try:
+                import pandas
+
+                frame = pandas.read_csv(path) if path.suffix.lower() == ".csv" else pandas.read_parquet(path)
+                dataset = mlflow.data.from_pandas(frame, source=str(path), name=relative)
+            except Exception:  # unreadable as a table (or no pandas): logged by digest below
+                dataset = None
+        if dataset is None:
+            dataset = MetaDataset(resolve_dataset_source(str(path)), name=relative, digest=sha256[:16])
+        mlflow.log_input(dataset, context="input", tags={"nb2prod.sha256": sha256})
+
+
+def run(
+    *,
+    experiment_name: str | None = None,
+    run_name: str | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+    **overrides: object,
+) -> str:
     """run_steps inside one MLflow run (nested under an active run); returns the run id."""
     import mlflow
     from mlflow.entities import Metric, Param, RunTag
@@ -244,8 +334,14 @@ def run(*, experiment_name: str | None = None, run_name: str | None = None, **ov
         experiment = experiment_name or os.environ.get("MLFLOW_EXPERIMENT_NAME") or EXPERIMENT_NAME
         mlflow.set_experiment(experiment)
         context = mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None)
+    def log_figures(step: Step, drawn: list[Any]) -> None:
+        for number, figure in enumerate(drawn, start=1):
+            mlflow.log_figure(figure, f"figures/{step.name}/{number}.png")
+
+    folder = working_directory(workdir)
     with context as active:
-        results = execute_steps(parameters)
+        _log_input_files(mlflow, folder)
+        results = execute_steps(parameters, on_figures=log_figures, workdir=folder)
         metrics = results["metrics"]
         assert isinstance(metrics, dict)
         tags = {
@@ -293,6 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--run-name", default=None, help="MLflow run name")
     parser.add_argument(
+        "--workdir",
+        default=None,
+        metavar="DIR",
+        help=f"folder the steps run in, as the notebook ran in its own (default: ${WORKDIR_VARIABLE}, "
+        "else the notebook's folder at conversion time)",
+    )
+    parser.add_argument(
         "--no-mlflow", action="store_true", help="run the steps only; print the metrics as JSON"
     )
     return parser
@@ -310,10 +413,17 @@ def main(argv: list[str] | None = None) -> int:
                 overrides[name] = coerce_parameter(name, raw)
             except ValueError as error:
                 parser.error(str(error))
+    try:
+        workdir = working_directory(arguments.workdir)
+    except NotADirectoryError as error:
+        parser.error(str(error))
     if arguments.no_mlflow:
-        print(json.dumps(run_steps(**overrides)["metrics"], sort_keys=True))
+        print(json.dumps(run_steps(workdir=workdir, **overrides)["metrics"], sort_keys=True))
         return 0
-    print(run(experiment_name=arguments.experiment_name, run_name=arguments.run_name, **overrides))
+    run_id = run(
+        experiment_name=arguments.experiment_name, run_name=arguments.run_name, workdir=workdir, **overrides
+    )
+    print(run_id)
     return 0
 
 

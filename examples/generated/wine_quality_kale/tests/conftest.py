@@ -11,7 +11,14 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 if str(PACKAGE_ROOT) not in sys.path:
     sys.path.insert(0, str(PACKAGE_ROOT))
 
+from wine_quality_kale import pipeline  # noqa: E402
 from wine_quality_kale.testing import freeze, seeded_run  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def in_the_notebook_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs where the notebook ran (NB2PROD_WORKDIR overrides), so relative paths resolve."""
+    monkeypatch.chdir(pipeline.working_directory())
 
 
 @pytest.fixture(scope="session")
