@@ -421,7 +421,7 @@ def test_parity_through_a_real_kernel_compares_notebook_objects_and_names_each_m
         tmp_path / "kernel_objects.ipynb",
         [
             (
-                "import dataclasses\nimport threading\nimport time\nimport numpy as np\nimport pandas as pd\n"
+                "import dataclasses\nimport os\nimport threading\nimport numpy as np\nimport pandas as pd\n"
                 "import matplotlib.pyplot as plt\nimport statsmodels.formula.api as smf",
                 "imports",
             ),
@@ -436,7 +436,7 @@ def test_parity_through_a_real_kernel_compares_notebook_objects_and_names_each_m
                 "fig, ax = plt.subplots()\nax.plot(frame.x, frame.y, 'o')\nax.set_title('fit')\n"
                 "box = Box(1.5)\nbox.other = box\nsquares = (v * v for v in range(3))\n"
                 "guard = threading.Lock()\nhelpers = {'double': double, 'key': lambda row: row}\n"
-                "stamp = time.time()",
+                "stamp = os.getpid()",
                 "step:fit",
             ),
         ],
@@ -448,7 +448,7 @@ def test_parity_through_a_real_kernel_compares_notebook_objects_and_names_each_m
     output = completed.stdout
     assert "load: equal — frame\n" in output
     assert "fit: MISMATCH — results, ax, fig, box, helpers, stamp; not compared: squares, guard\n" in output
-    assert "step fit: stamp: " in output and " in the notebook, " in output  # wall-clock time differs
+    assert "step fit: stamp: " in output and " in the notebook, " in output  # two processes, two pids
     assert "step fit: helpers['key']: not compared, because a function defined inline" in output
     assert "step fit: guard: not compared, because a lock holds no data" in output
     assert "step fit: squares: not compared, because a generator yields its values once" in output
