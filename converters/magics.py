@@ -25,6 +25,7 @@ SESSION_ONLY_MAGICS = frozenset({"matplotlib", "config", "load_ext", "autoreload
 # Cell magics that only display their text in the notebook's front end: no effect on the kernel's state.
 DISPLAY_ONLY_CELL_MAGICS = frozenset({"javascript", "js", "html", "HTML", "svg", "markdown", "latex"})
 HELP_MAGICS = {"pinfo": "?", "pinfo2": "??"}  # `obj?` / `obj??`: help shown in the notebook only
+DISPLAY_ONLY_LINE_MAGICS = frozenset({"who", "whos"})  # print the namespace; change nothing
 # The runtime helper (defined in steps.py) that runs `!cmd {expr} $name` as IPython does.
 SHELL_HELPER = "ipython_system"
 _SHELL_SYNTAX = set("|&;<>*?`~()")
@@ -328,6 +329,10 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                 shown = comment_safe(f"{argument}{HELP_MAGICS[name]}")
                 notes.append((line, f"cell {cell_index} line {line}: `{shown}` dropped (help display only)"))
                 replacement = f"# {shown} (help display, dropped)"
+            elif name in DISPLAY_ONLY_LINE_MAGICS:
+                shown = comment_safe(f"%{name} {argument}".rstrip())
+                notes.append((line, f"cell {cell_index} line {line}: `{shown}` dropped (display only)"))
+                replacement = f"# {shown} (display in the notebook only, dropped)"
             elif name in SESSION_ONLY_MAGICS:
                 magic = f"%{name} {argument}".rstrip()
                 notes.append(

@@ -70,6 +70,10 @@ def test_ipython_only_lines_are_noted() -> None:
     assert translate_cell("%%javascript\nalert(1)\n", cell_index=3).notes == (
         "cell 3: `%%javascript` cell dropped (display in the notebook only)",
     )
+    assert translate_cell("x = 1\n%whos\n%who int\n", cell_index=4).notes == (
+        "cell 4 line 2: `%whos` dropped (display only)",
+        "cell 4 line 3: `%who int` dropped (display only)",
+    )
     assert translate_cell("!ls {folder}\n", cell_index=0).uses_shell_helper
     assert not translate_cell("!ls folder\n", cell_index=0).uses_shell_helper
 
