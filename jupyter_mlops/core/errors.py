@@ -10,6 +10,7 @@ import os
 import re
 
 from jupyter_mlops.core.contract import ErrorBody, ErrorCode
+from jupyter_mlops.core.error_kinds import ErrorKind, classify, is_unreachable
 
 # `scheme://user:password@` anywhere in a text; greedy up to the last `@` of the authority, since a password
 # may itself contain an unencoded `@`.
@@ -24,18 +25,12 @@ SECRET_PARAMETER_PATTERN = re.compile(
 # Their values are replaced wherever they appear (MLflow may echo them); the user name is no secret.
 SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 REDACTED = "***"
-MLFLOW_CODE_TO_STATUS: dict[str, tuple[int, ErrorCode]] = {
-    "INVALID_PARAMETER_VALUE": (400, "bad_request"),
-    "BAD_REQUEST": (400, "bad_request"),
-    "INVALID_STATE": (400, "bad_request"),
-    "PERMISSION_DENIED": (403, "permission_denied"),
-    "UNAUTHENTICATED": (403, "permission_denied"),
-    "RESOURCE_DOES_NOT_EXIST": (404, "not_found"),
-    "NOT_FOUND": (404, "not_found"),
-    "ENDPOINT_NOT_FOUND": (404, "not_found"),
-    "RESOURCE_ALREADY_EXISTS": (409, "conflict"),
-    "ALREADY_EXISTS": (409, "conflict"),
-    "RESOURCE_CONFLICT": (409, "conflict"),
+# What the panel answers for each kind of MLflow failure (the kinds come from core.error_kinds).
+STATUS_BY_KIND: dict[ErrorKind, tuple[int, ErrorCode]] = {
+    ErrorKind.BAD_REQUEST: (400, "bad_request"),
+    ErrorKind.PERMISSION_DENIED: (403, "permission_denied"),
+    ErrorKind.NOT_FOUND: (404, "not_found"),
+    ErrorKind.ALREADY_EXISTS: (409, "conflict"),
 }
 
 
@@ -98,13 +93,6 @@ def _first_line(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def is_unreachable(error: BaseException) -> bool:
-    """True when the store did not answer: by exception type and MLflow error_code (core.error_kinds)."""
-    from jupyter_mlops.core.error_kinds import is_unreachable as store_did_not_answer
-
-    return store_did_not_answer(error)
-
-
 def _mlflow_message(status: int, raw: str, store_uri: str) -> str:
     if status == 403:
         return (
@@ -165,7 +153,7 @@ def _error_body(error: BaseException, store_uri: str) -> ErrorBody:
         )
     mlflow_code = getattr(error, "error_code", None)
     if isinstance(mlflow_code, str):
-        status, code = MLFLOW_CODE_TO_STATUS.get(mlflow_code, (502, "mlflow_error"))
+        status, code = STATUS_BY_KIND.get(classify(error), (502, "mlflow_error"))
         if status == 502 and re.search(r"\b(401|403)\b|permission|unauthori[sz]ed", raw, re.IGNORECASE):
             status, code = 403, "permission_denied"
         return ErrorBody(

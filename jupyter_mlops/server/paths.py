@@ -54,15 +54,20 @@ def os_path_in_root(root: Path, path: str, field: str) -> Path:
     return resolved
 
 
-async def notebook_file(contents_manager: ContentsManager, path: str) -> Path:
-    """The file on disk of the notebook at API `path` (NotFound when missing)."""
-    root = disk_root(contents_manager)
+async def require_notebook(contents_manager: ContentsManager, path: str) -> None:
+    """NotFound unless the contents manager has a file at API `path`."""
     try:
         is_file = await ensure_async(contents_manager.file_exists(path))
     except HTTPError:
         is_file = False
     if not is_file:
         raise NotFound(f"Notebook {path!r} does not exist under the Jupyter root.")
+
+
+async def notebook_file(contents_manager: ContentsManager, path: str) -> Path:
+    """The file on disk of the notebook at API `path` (NotFound when missing)."""
+    root = disk_root(contents_manager)
+    await require_notebook(contents_manager, path)
     return os_path_in_root(root, path, "notebook")
 
 
@@ -88,12 +93,7 @@ def checked_metadata(metadata: Any, notebook: str) -> dict[str, Any]:
 
 async def read_notebook_metadata(contents_manager: ContentsManager, path: str) -> dict[str, Any]:
     """The top-level metadata of the notebook at API `path` (empty for other files or unreadable JSON)."""
-    try:
-        is_file = await ensure_async(contents_manager.file_exists(path))
-    except HTTPError:
-        is_file = False
-    if not is_file:
-        raise NotFound(f"Notebook {path!r} does not exist under the Jupyter root.")
+    await require_notebook(contents_manager, path)
     if not path.endswith(".ipynb"):
         return {}
     try:

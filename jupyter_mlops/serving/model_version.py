@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from jupyter_mlops.core.errors import is_unreachable, scrub_text
+from jupyter_mlops.core.error_kinds import is_unreachable
+from jupyter_mlops.core.errors import scrub_text
 from jupyter_mlops.serving.errors import BadModelURIError, RegistryUnavailableError
 
 MODELS_SCHEME = "models:/"

@@ -20,7 +20,8 @@ from types import FrameType
 import mlflow.artifacts
 from mlflow import MlflowClient
 
-from jupyter_mlops.core.errors import is_unreachable, scrub_text
+from jupyter_mlops.core.error_kinds import is_unreachable
+from jupyter_mlops.core.errors import scrub_text
 from jupyter_mlops.serving import engines
 from jupyter_mlops.serving.errors import (
     BadModelURIError,
