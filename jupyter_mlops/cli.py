@@ -4,6 +4,8 @@ Thin: options are parsed here and handed to `jupyter_mlops.retraining`; errors b
 code (2 bad input, 1 failed run, 3 tracking server unreachable; fan-out: the number of failed sets;
 `schedule` interrupted by Ctrl-C: 130). `serve`: 2 bad input (URI, unknown model/alias/version, export
 folder), 3 registry unreachable, 4 port in use, 5 MLServer not installed, 1 the server failed.
+`promote`: 2 bad input (unknown environment or version, bad configuration), 3 a registry unreachable,
+4 permission denied.
 """
 
 from __future__ import annotations
@@ -369,6 +371,48 @@ def serve(
     except ServingError as error:
         click.echo(f"jupyter-mlops: {error}", err=True)
         sys.exit(error.exit_code)
+
+
+@main.command()
+@click.argument("name")
+@click.argument("version")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="ENV",
+    help="An environment of environments.yaml (docs/environments.md) or a registry URI.",
+)
+@click.option(
+    "--from",
+    "source_environment",
+    metavar="ENV",
+    help="Sign the source calls with this environment's credentials (default: yours).",
+)
+@click.option(
+    "--tracking-uri", metavar="URI", help="Source registry (default: MLFLOW_TRACKING_URI or ./mlflow.db)."
+)
+def promote(
+    name: str, version: str, to: str, source_environment: str | None, tracking_uri: str | None
+) -> None:
+    """Promote version VERSION of registered model NAME into another environment (alias or copy)."""
+    from jupyter_mlops.core.experiments import default_tracking_uri
+    from jupyter_mlops.core.session import quiet_mlflow_http_retries
+    from jupyter_mlops.environments.config import load_environments, resolve_environment
+    from jupyter_mlops.environments.promote import PromoteRequest
+    from jupyter_mlops.environments.promote import promote as promote_version
+
+    quiet_mlflow_http_retries()
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    try:
+        environments = load_environments()
+        source = resolve_environment(source_environment, environments) if source_environment else None
+        source_uri = tracking_uri or (source.tracking_uri if source else None) or default_tracking_uri()
+        request = PromoteRequest(name, version, resolve_environment(to, environments), source_uri, source)
+        for line in promote_version(request).lines():
+            click.echo(line)
+    except RetrainingError as error:
+        fail(error)
 
 
 if __name__ == "__main__":

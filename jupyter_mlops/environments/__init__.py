@@ -1,0 +1,1 @@
+"""Environments (dev → staging → prod): promote a model version between registries or by alias."""
