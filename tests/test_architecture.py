@@ -1,4 +1,4 @@
-"""Imports run one way: faces → core (core, retraining, serving) → converters (see docs/architecture.md)."""
+"""Imports run one way: faces → core (core, retraining, serving, environments) → converters (see docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,15 @@ FACES = ("jupyter_mlops.server", "jupyter_mlops.widgets", "jupyter_mlops.cli", "
 LAYERS: dict[str, tuple[str, ...]] = {
     # folder: module prefixes it must never import
     "converters": ("jupyter_mlops",),
-    "jupyter_mlops/core": (*FACES, "jupyter_mlops.retraining", "jupyter_mlops.serving"),
+    "jupyter_mlops/core": (
+        *FACES,
+        "jupyter_mlops.retraining",
+        "jupyter_mlops.serving",
+        "jupyter_mlops.environments",
+    ),
     "jupyter_mlops/retraining": FACES,
     "jupyter_mlops/serving": FACES,
+    "jupyter_mlops/environments": FACES,
 }
 
 
