@@ -1,4 +1,7 @@
-"""Imports run one way: faces → core (core, retraining, serving, environments) → converters (see docs/architecture.md)."""
+"""Imports run one way: faces → core (core, retraining, serving, environments) → converters.
+
+See docs/architecture.md.
+"""
 
 from __future__ import annotations
 
