@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from converters.ci import DEFAULT_CRON, PROVIDERS, CiOptions
 from converters.convert import convert
 from converters.errors import ConversionError, OutputBusyError
 from converters.interrupts import InterruptedAfterWrite
@@ -48,6 +49,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines and no report on stdout"
     )
+    parser.add_argument(
+        "--ci",
+        choices=PROVIDERS,
+        help="also write a CI file: install, the generated tests, --check, and a gated scheduled retraining",
+    )
+    parser.add_argument(
+        "--ci-metric", metavar="NAME", help="--ci: the gate's metric (default: the first one)"
+    )
+    parser.add_argument(
+        "--ci-lower-is-better", action="store_true", help="--ci: a lower gate metric is better (rmse, loss)"
+    )
+    parser.add_argument(
+        "--ci-cron",
+        metavar="EXPR",
+        default=DEFAULT_CRON,
+        help=f"--ci: retraining schedule (default {DEFAULT_CRON!r})",
+    )
     parser.add_argument("--tags-markdown", action="store_true", help="print the tag reference table and exit")
     return parser
 
@@ -61,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DONE
     if arguments.notebook is None or arguments.output is None:
         parser.error("NOTEBOOK and -o OUTDIR are required")
+    if not arguments.ci and (
+        arguments.ci_metric or arguments.ci_lower_is_better or arguments.ci_cron != DEFAULT_CRON
+    ):
+        parser.error("--ci-metric, --ci-lower-is-better and --ci-cron go with --ci github|gitlab")
     try:
         return convert_and_write(arguments)
     except OutputBusyError as error:
@@ -84,7 +106,12 @@ def convert_and_write(arguments: argparse.Namespace) -> int:
         if not arguments.quiet:
             print(f"nb2prod: {message}", file=sys.stderr, flush=True)
 
-    conversion = convert(arguments.notebook, arguments.name, progress, arguments.output)
+    ci = (
+        CiOptions(arguments.ci, arguments.ci_metric, arguments.ci_lower_is_better, arguments.ci_cron)
+        if arguments.ci
+        else None
+    )
+    conversion = convert(arguments.notebook, arguments.name, progress, arguments.output, ci)
     if arguments.check:
         differences = stale_files(arguments.output, with_manifest(conversion.files))
         if differences:

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from converters.emit import orchestration, project, runtime, tests
+from converters.ci import CiOptions, ci_context
+from converters.emit import ci_files, orchestration, project, runtime, tests
 from converters.errors import ConversionError
 from converters.experiment_naming import experiment_name_for, metadata_experiment
 from converters.notebook import read_notebook
@@ -75,9 +76,11 @@ def convert(
     package: str | None = None,
     progress: Callable[[str], None] | None = None,
     out_dir: Path | None = None,
+    ci: CiOptions | None = None,
 ) -> Conversion:
     """Run every pass over the notebook and return the files of the package (ConversionError on bad input).
-    `out_dir`: where the package will be written (the pipeline records the notebook's folder from there)."""
+    `out_dir`: where the package will be written (the pipeline records the notebook's folder from there);
+    `ci`: also write a CI file for it (`nb2prod --ci`)."""
     say = progress or (lambda message: None)
     say(f"reading {notebook_path}")
     notebook_file = notebook_path.name
@@ -95,6 +98,24 @@ def convert(
     notebook_file = notebook.ipynb_name  # a Jupytext .py/.md notebook travels as .ipynb
     say(f"emitting {len(plan.steps)} steps as package {name}")
     report = project.conversion_report(plan, name)
+    ci_text: tuple[str, str] | None = None
+    if ci is not None:
+        if out_dir is None:
+            raise ConversionError(
+                "--ci needs -o OUTDIR (paths in the CI file are relative to the repository)"
+            )
+        metrics = [spec.name for step in plan.steps for spec in step.metrics]
+        context = ci_context(
+            ci,
+            name,
+            notebook_path,
+            out_dir,
+            metrics,
+            project.python_version(plan),
+            project.jupyter_mlops_requirement(),
+        )
+        ci_text = ci_files.ci_file(context)
+        report += "\n## CI\n\n" + "".join(f"{line}\n" for line in ci_files.report_lines(context))
     text_files = {
         f"{name}/__init__.py": orchestration.init_module(name, notebook_file, plan),
         f"{name}/figures.py": orchestration.figures_module(name, notebook_file),
@@ -116,6 +137,8 @@ def convert(
         "README.md": project.package_readme(plan, name),
         "CONVERSION_REPORT.md": report,
     }
+    if ci_text is not None:
+        text_files[ci_text[0]] = ci_text[1]
     files = {path: text.encode("utf-8") for path, text in text_files.items()}
     files[f"{name}/{notebook_file}"] = notebook.ipynb or notebook.raw
     return Conversion(plan=plan, package=name, files=dict(sorted(files.items())), report=report)

@@ -64,9 +64,24 @@ def requirements_test_txt() -> str:
     return "-r requirements.txt\n" + "".join(f"{line}\n" for line in TEST_REQUIREMENTS)
 
 
-def _yaml(document: dict[str, object]) -> str:
+class _PlainDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper without anchors and aliases (`&id001`): GitHub Actions and some readers refuse
+    them, and a repeated block reads better written out."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def dump_yaml(document: dict[str, object]) -> str:
     """YAML written by PyYAML: keys like `on`, `yes`, `null` stay strings, every value quoted as needed."""
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000)
+    return yaml.dump(
+        document,
+        Dumper=_PlainDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1000,
+    )
 
 
 def _mlproject_default(type_name: str, default: object) -> str:
@@ -93,23 +108,33 @@ def mlproject(plan: Plan, package: str) -> str:
     main: dict[str, object] = {"parameters": parameters} if parameters else {}
     main["command"] = command
     document = {"name": package, "python_env": "python_env.yaml", "entry_points": {"main": main}}
-    return _yaml(document)
+    return dump_yaml(document)
+
+
+def python_version(plan: Plan) -> str:
+    """MAJOR.MINOR of the notebook's kernel (its metadata), else DEFAULT_PYTHON."""
+    language = plan.notebook.metadata.get("language_info")
+    recorded = str(language.get("version", "")) if isinstance(language, dict) else ""
+    parts = recorded.split(".")
+    return ".".join(parts[:2]) if len(parts) >= 2 and all(p.isdigit() for p in parts[:2]) else DEFAULT_PYTHON
+
+
+def jupyter_mlops_requirement() -> str:
+    """The requirement the CI installs for `nb2prod --check` and `jupyter-mlops run`: this version."""
+    try:
+        return f"jupyter-mlops=={metadata.version('jupyter-mlops')}"
+    except metadata.PackageNotFoundError:
+        return "jupyter-mlops"
 
 
 def python_env(plan: Plan) -> str:
     """`python_env.yaml` for `mlflow run --env-manager virtualenv` (Python from the notebook's metadata)."""
-    language = plan.notebook.metadata.get("language_info")
-    recorded = str(language.get("version", "")) if isinstance(language, dict) else ""
-    parts = recorded.split(".")
-    version = (
-        ".".join(parts[:2]) if len(parts) >= 2 and all(p.isdigit() for p in parts[:2]) else DEFAULT_PYTHON
-    )
     document = {
-        "python": version,
+        "python": python_version(plan),
         "build_dependencies": ["pip", "setuptools", "wheel"],
         "dependencies": ["-r requirements.txt"],
     }
-    return _yaml(document)
+    return dump_yaml(document)
 
 
 def _table(rows: list[list[str]]) -> str:
