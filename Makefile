@@ -54,7 +54,12 @@ browser:
 	.venv-mlserver/bin/python -m pip install -q 'mlserver==1.7.1' 'mlserver-mlflow==1.7.1' 'scikit-learn>=1.9,<1.10' 'uvloop<0.22'
 	touch $@
 
-engines: .venv-prefect/.installed .venv-airflow/.installed .venv-mlserver/.installed
+# JupyterHub's proxy (configurable-http-proxy, from npm): the Hub tests start a real Hub with two users.
+.hub-proxy/.installed:
+	npm install --prefix .hub-proxy --no-audit --no-fund --loglevel=error configurable-http-proxy@5.3.0
+	touch $@
+
+engines: .venv-prefect/.installed .venv-airflow/.installed .venv-mlserver/.installed .hub-proxy/.installed
 
 setup: venv labextension
 

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FACES = ("jupyter_mlops.server", "jupyter_mlops.widgets", "jupyter_mlops.cli", "jupyter_mlops.notebook_run")
+FACES = (
+    "jupyter_mlops.server",
+    "jupyter_mlops.widgets",
+    "jupyter_mlops.cli",
+    "jupyter_mlops.notebook_run",
+    "jupyter_mlops.hub",
+)
 LAYERS: dict[str, tuple[str, ...]] = {
     # folder: module prefixes it must never import
     "converters": ("jupyter_mlops",),
