@@ -59,7 +59,16 @@ browser:
 	npm install --prefix .hub-proxy --no-audit --no-fund --loglevel=error configurable-http-proxy@5.3.0
 	touch $@
 
-engines: .venv-prefect/.installed .venv-airflow/.installed .venv-mlserver/.installed .hub-proxy/.installed
+# Feast pins pandas < 3 (the main venv has pandas 3): the Feast example and its tests run from here. The
+# repository is on its path (a .pth file), so the example imports jupyter_mlops' Feast helper and the CLI runs.
+.venv-feast/.installed:
+	$(PYTHON) -m venv .venv-feast
+	.venv-feast/bin/python -m pip install -q 'feast>=0.60,<0.70' 'mlflow>=3.17,<4' 'scikit-learn>=1.9,<1.10' \
+	  'skops>=0.13,<1' papermill ipykernel nbformat pytest croniter tqdm libcst fastjsonschema mistune
+	.venv-feast/bin/python -c "import site, sys; open(site.getsitepackages()[0] + '/jupyter_mlops_repo.pth', 'w').write(sys.argv[1] + '\n')" "$(CURDIR)"
+	touch $@
+
+engines: .venv-prefect/.installed .venv-airflow/.installed .venv-mlserver/.installed .hub-proxy/.installed .venv-feast/.installed
 
 setup: venv labextension
 

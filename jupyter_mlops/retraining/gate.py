@@ -9,6 +9,7 @@ writer (marking that version `superseded`), so the better model ends up holding 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import tempfile
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from jupyter_mlops.core.error_kinds import ErrorKind, classify
 from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.errors import RetrainingError
+from jupyter_mlops.retraining.features import champion_feature_changes
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -69,6 +71,7 @@ class Decision:
     champion_version: str | None
     champion_value: float | None
     reason: str
+    feature_changes: tuple[str, ...] = ()  # Feast feature views that differ from the champion's (features.py)
 
     @property
     def promoted(self) -> bool:
@@ -77,7 +80,8 @@ class Decision:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        return f"{self.model_name} version {self.version}: {self.decision} ({self.reason})"
+        line = f"{self.model_name} version {self.version}: {self.decision} ({self.reason})"
+        return "; ".join([line, *self.feature_changes])
 
 
 def _better(challenger: float, champion: float, options: GateOptions, min_delta: float) -> bool:
@@ -207,7 +211,12 @@ class Gate:
                 f"{TAG}.champion_version": decision.champion_version or "none",
                 f"{TAG}.champion_value": _fmt(decision.champion_value),
                 f"{TAG}.reason": decision.reason,
-            },
+            }
+            | (
+                {f"{TAG}.feature_changes": "; ".join(decision.feature_changes)}
+                if decision.feature_changes
+                else {}
+            ),
         )
 
     def decide(self, version: str, value: float) -> Decision:
@@ -292,7 +301,8 @@ def gate_run(session: TrackingSession, run_id: str, model_uri: str | None, optio
             "nothing was registered"
         )
     with local_lock(options):
+        changes = tuple(champion_feature_changes(session, options.model_name, options.alias, run_id))
         version = gate.register(model_uri, run_id)
-        decision = gate.decide(version, value)
+        decision = dataclasses.replace(gate.decide(version, value), feature_changes=changes)
         gate.record(decision)
     return decision
