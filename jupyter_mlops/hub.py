@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from jupyter_mlops.core.config_files import ConfigFileError, yaml_section
 
 KEYS = {"mlflow_user", "password", "password_env", "token", "token_env"}
 
 
-class HubConfigError(ValueError):
+class HubConfigError(ConfigFileError):
     """The users file cannot be used (one line: the file and what is wrong)."""
 
 
@@ -62,12 +62,9 @@ class MlflowIdentity:
 def read_users(path: Path) -> dict[str, dict[str, str]]:
     """The `users:` mapping of the file, checked (HubConfigError on anything else)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise HubConfigError(f"{path}: not readable YAML ({type(error).__name__})") from None
-    users = document.get("users") if isinstance(document, dict) else None
-    if not isinstance(users, dict):
-        raise HubConfigError(f"{path}: expected `users: {{HUB_USER: {{mlflow_user: ..., password: ...}}}}`")
+        users = yaml_section(path, "users", "`users: {HUB_USER: {mlflow_user: ..., password: ...}}`")
+    except ConfigFileError as error:
+        raise HubConfigError(str(error)) from None
     checked: dict[str, dict[str, str]] = {}
     for hub_user, entry in users.items():
         if not isinstance(entry, dict) or not set(map(str, entry)) <= KEYS:

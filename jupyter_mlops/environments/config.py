@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from jupyter_mlops.core.config_files import ConfigFileError, yaml_section
 from jupyter_mlops.retraining.errors import BadInputError
 
 CONFIG_ENV = "JUPYTER_MLOPS_ENVIRONMENTS"
@@ -78,12 +77,9 @@ def load_environments(path: Path | None = None) -> dict[str, Environment]:
     if not path.is_file():
         return {}
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise BadInputError(f"{path}: not readable YAML ({type(error).__name__})") from None
-    entries = document.get("environments") if isinstance(document, dict) else None
-    if not isinstance(entries, dict):
-        raise BadInputError(f"{path}: expected a mapping `environments: {{NAME: {{...}}}}`")
+        entries = yaml_section(path, "environments", "a mapping `environments: {NAME: {...}}`")
+    except ConfigFileError as error:
+        raise BadInputError(str(error)) from None
     return {str(name): _environment(path, str(name), entry) for name, entry in entries.items()}
 
 
