@@ -1,0 +1,190 @@
+import { ApiError } from '../src/api';
+import type { PipelinePlanResponse, PlanCell } from '../src/contract';
+import { layoutGraph, NODE_HEIGHT } from '../src/models/graphLayout';
+import { PipelinePlanModel, Schedule } from '../src/models/pipelinePlan';
+import { deferred, FakeServer, settle } from './fakeServer';
+
+const NOTEBOOK = 'work/daily.ipynb';
+
+/** A schedule the test fires by hand: the debounce without real time. */
+class ManualSchedule {
+  pending: (() => void)[] = [];
+  cancelled = 0;
+  readonly schedule: Schedule = callback => {
+    this.pending.push(callback);
+    return () => {
+      this.cancelled += 1;
+      this.pending = this.pending.filter(item => item !== callback);
+    };
+  };
+  fire(): void {
+    const due = this.pending;
+    this.pending = [];
+    due.forEach(callback => callback());
+  }
+}
+
+function planned(steps: PipelinePlanResponse['steps']): PipelinePlanResponse {
+  return {
+    notebook: NOTEBOOK,
+    planned: true,
+    steps,
+    parameters: ['alpha'],
+    model_variable: null,
+    variables: ['total'],
+    issues: []
+  };
+}
+
+const GRAPH = planned([
+  {
+    name: 'load',
+    kind: 'step',
+    cells: [2],
+    inputs: [],
+    outputs: ['values'],
+    after: []
+  },
+  {
+    name: 'train',
+    kind: 'step',
+    cells: [3],
+    inputs: ['values'],
+    outputs: ['total'],
+    after: [{ step: 'load', names: ['values'], prev: false }]
+  },
+  {
+    name: 'report',
+    kind: 'step',
+    cells: [4],
+    inputs: [],
+    outputs: [],
+    after: [{ step: 'load', names: [], prev: true }]
+  }
+]);
+
+const MISSPELLED: PipelinePlanResponse = {
+  ...planned([]),
+  planned: false,
+  issues: [
+    {
+      message:
+        "cell 3 (tag setp:train): unknown tag 'setp:train'; did you mean 'step:train'?",
+      kind: 'TagError',
+      cell_index: 3,
+      tag: 'setp:train',
+      line: null
+    }
+  ]
+};
+
+const cells = (tag: string): PlanCell[] => [
+  { cell_type: 'code', source: 'x = 1', tags: [tag] }
+];
+
+describe('PipelinePlanModel', () => {
+  it('plans once after a burst of changes, with the newest cells', async () => {
+    const server = new FakeServer().on('POST', 'convert/plan', () => GRAPH);
+    const timer = new ManualSchedule();
+    const model = new PipelinePlanModel(server.client(), timer.schedule);
+
+    model.update(NOTEBOOK, () => cells('step:a'));
+    model.update(NOTEBOOK, () => cells('step:b'));
+    expect(model.pending).toBe(true);
+    expect(timer.cancelled).toBe(1);
+    timer.fire();
+    await settle();
+
+    expect(server.calls.map(call => call.body)).toEqual([
+      { notebook: NOTEBOOK, cells: cells('step:b') }
+    ]);
+    expect(model.plan).toBe(GRAPH);
+    expect(model.pending).toBe(false);
+  });
+
+  it('drops an answer for content that changed meanwhile', async () => {
+    const first = deferred<PipelinePlanResponse>();
+    const server = new FakeServer();
+    const timer = new ManualSchedule();
+    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    server.on('POST', 'convert/plan', () => first.promise);
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+    server.on('POST', 'convert/plan', () => MISSPELLED);
+    model.update(NOTEBOOK, () => cells('setp:train'));
+    timer.fire();
+    await settle();
+    first.resolve(GRAPH);
+    await settle();
+
+    expect(model.plan).toBe(MISSPELLED);
+    expect(model.lastGraph).toBeNull();
+  });
+
+  it('keeps the last graph while the tags have issues, and finds them by cell', async () => {
+    let answer = GRAPH;
+    const server = new FakeServer().on('POST', 'convert/plan', () => answer);
+    const timer = new ManualSchedule();
+    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+    answer = MISSPELLED;
+    model.update(NOTEBOOK, () => cells('setp:train'));
+    timer.fire();
+    await settle();
+
+    expect(model.lastGraph).toBe(GRAPH);
+    expect(model.issuesAt(3).map(issue => issue.tag)).toEqual(['setp:train']);
+    expect(model.issuesAt(2)).toEqual([]);
+  });
+
+  it('says why when the server refuses', async () => {
+    const server = new FakeServer().on('POST', 'convert/plan', () => {
+      throw new ApiError(403, 'permission_denied', 'Not allowed to read.');
+    });
+    const timer = new ManualSchedule();
+    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+
+    expect(model.error).toBe('Not allowed to read.');
+    expect(model.plan).toBeNull();
+  });
+
+  it('sends nothing once disposed', async () => {
+    const server = new FakeServer().on('POST', 'convert/plan', () => GRAPH);
+    const timer = new ManualSchedule();
+    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    model.update(NOTEBOOK, () => cells('step:a'));
+    model.dispose();
+    timer.fire();
+    await settle();
+    expect(server.calls).toEqual([]);
+  });
+});
+
+describe('layoutGraph', () => {
+  it('puts a step one layer below the steps it runs after', () => {
+    const layout = layoutGraph(GRAPH.steps);
+    const layers = Object.fromEntries(
+      layout.nodes.map(node => [node.name, [node.layer, node.x > 8 ? 1 : 0]])
+    );
+    expect(layers).toEqual({ load: [0, 0], train: [1, 0], report: [1, 1] });
+    expect(
+      layout.edges.map(edge => [edge.from, edge.to, edge.names, edge.prev])
+    ).toEqual([
+      ['load', 'train', ['values'], false],
+      ['load', 'report', [], true]
+    ]);
+    const train = layout.nodes[1];
+    expect(layout.height).toBeGreaterThanOrEqual(train.y + NODE_HEIGHT);
+    expect(layout.edges[0].path.startsWith('M ')).toBe(true);
+  });
+
+  it('is empty without steps', () => {
+    expect(layoutGraph([])).toMatchObject({ nodes: [], edges: [] });
+  });
+});
