@@ -82,11 +82,23 @@ const cells = (tag: string): PlanCell[] => [
   { cell_type: 'code', source: 'x = 1', tags: [tag] }
 ];
 
+const models: PipelinePlanModel[] = [];
+
+/** Disposed after each test. */
+function owned(model: PipelinePlanModel): PipelinePlanModel {
+  models.push(model);
+  return model;
+}
+
+afterEach(() => {
+  models.splice(0).forEach(model => model.dispose());
+});
+
 describe('PipelinePlanModel', () => {
   it('plans once after a burst of changes, with the newest cells', async () => {
     const server = new FakeServer().on('POST', 'convert/plan', () => GRAPH);
     const timer = new ManualSchedule();
-    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
 
     model.update(NOTEBOOK, () => cells('step:a'));
     model.update(NOTEBOOK, () => cells('step:b'));
@@ -106,7 +118,7 @@ describe('PipelinePlanModel', () => {
     const first = deferred<PipelinePlanResponse>();
     const server = new FakeServer();
     const timer = new ManualSchedule();
-    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
     server.on('POST', 'convert/plan', () => first.promise);
     model.update(NOTEBOOK, () => cells('step:a'));
     timer.fire();
@@ -126,7 +138,7 @@ describe('PipelinePlanModel', () => {
     let answer = GRAPH;
     const server = new FakeServer().on('POST', 'convert/plan', () => answer);
     const timer = new ManualSchedule();
-    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
     model.update(NOTEBOOK, () => cells('step:a'));
     timer.fire();
     await settle();
@@ -145,7 +157,7 @@ describe('PipelinePlanModel', () => {
       throw new ApiError(403, 'permission_denied', 'Not allowed to read.');
     });
     const timer = new ManualSchedule();
-    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
     model.update(NOTEBOOK, () => cells('step:a'));
     timer.fire();
     await settle();
@@ -157,7 +169,7 @@ describe('PipelinePlanModel', () => {
   it('sends nothing once disposed', async () => {
     const server = new FakeServer().on('POST', 'convert/plan', () => GRAPH);
     const timer = new ManualSchedule();
-    const model = new PipelinePlanModel(server.client(), timer.schedule);
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
     model.update(NOTEBOOK, () => cells('step:a'));
     model.dispose();
     timer.fire();
