@@ -60,7 +60,10 @@ def wait_for_saved_tags(path: Path) -> list[list[str] | None]:
     """The cells' tags in the notebook file, once a save wrote them (a safety stop, not a speed check)."""
     deadline = time.monotonic() + SAVE_GIVE_UP_SECONDS
     while True:
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        except ValueError:  # read while the server writes it
+            cells = []
         tags = [cell["metadata"].get("tags") for cell in cells]
         if any(tags) or time.monotonic() > deadline:
             return tags
@@ -138,6 +141,17 @@ def test_tag_with_one_click_see_steps_graph_and_a_misspelled_tag(
             "edges => edges.map(edge => [edge.dataset.from, edge.dataset.to, edge.textContent])"
         ) == [["load", "train", "values"], ["train", "compute_metrics", "total"]]
         page.screenshot(path=screenshot_dir / f"tags-{label}-2-graph.png")
+
+        # model: pick the variable among the values the steps define.
+        cells.nth(3).locator(".jp-InputPrompt").click()
+        cells.nth(3).locator(".jp-mlops-TagBar-button[data-role='model']").click()
+        dialog = page.get_by_role("dialog")
+        options = dialog.locator("datalist option").evaluate_all("options => options.map(o => o.value)")
+        assert options == ["total", "values"]
+        dialog.locator("input").fill("total")
+        dialog.get_by_role("button", name="Ok").click()
+        assert cells.nth(3).locator(".jp-mlops-TagBar-model").inner_text() == "model: total"
+        graph.get_by_role("status").filter(has_text="3 steps, model: total").wait_for()
 
         # A misspelled tag typed in JupyterLab's own Cell Tags box is flagged at its cell, as you type.
         cells.nth(3).locator(".jp-InputPrompt").click()
