@@ -114,6 +114,45 @@ describe('PipelinePlanModel', () => {
     expect(model.pending).toBe(false);
   });
 
+  it('does not ask again when only what nb2prod ignores changed (outputs)', async () => {
+    const server = new FakeServer().on('POST', 'convert/plan', () => GRAPH);
+    const timer = new ManualSchedule();
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+
+    expect(server.calls).toHaveLength(1);
+    expect(model.pending).toBe(false);
+    expect(model.plan).toBe(GRAPH);
+  });
+
+  it('keeps the answer in flight when the same content comes again', async () => {
+    const answer = deferred<PipelinePlanResponse>();
+    const server = new FakeServer().on(
+      'POST',
+      'convert/plan',
+      () => answer.promise
+    );
+    const timer = new ManualSchedule();
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    expect(model.pending).toBe(true);
+    answer.resolve(GRAPH);
+    await settle();
+
+    expect(server.calls).toHaveLength(1);
+    expect(model.pending).toBe(false);
+    expect(model.plan).toBe(GRAPH);
+  });
+
   it('drops an answer for content that changed meanwhile', async () => {
     const first = deferred<PipelinePlanResponse>();
     const server = new FakeServer();

@@ -73,7 +73,19 @@ export class PipelinePlanModel implements IDisposable {
     const generation = this._generation;
     this._cancel = this._schedule(() => {
       this._cancel = null;
-      void this._send(notebook, cells(), generation);
+      const current = cells();
+      const key = JSON.stringify([notebook, current]);
+      if (key === this._sentKey && this._error === null) {
+        // Only what nb2prod ignores changed (outputs): the plan sent (or being sent) stands.
+        this._generation = this._sentGeneration;
+        this._pending = this._inFlight;
+        this._changed.emit();
+        return;
+      }
+      this._sentKey = key;
+      this._sentGeneration = generation;
+      this._inFlight = true;
+      void this._send(notebook, current, generation);
     }, this._delayMs);
     this._changed.emit();
   }
@@ -90,11 +102,17 @@ export class PipelinePlanModel implements IDisposable {
     } catch (caught) {
       error = errorMessage(caught);
     }
+    if (generation === this._sentGeneration) {
+      this._inFlight = false;
+    }
     if (this._disposed || generation !== this._generation) {
       return; // an answer for content that has changed since
     }
     this._pending = false;
     this._error = error;
+    if (error !== null) {
+      this._sentKey = null; // ask again on the next change
+    }
     if (answer) {
       this._plan = answer;
       if (answer.planned) {
@@ -124,5 +142,8 @@ export class PipelinePlanModel implements IDisposable {
   private _pending = false;
   private _generation = 0;
   private _cancel: (() => void) | null = null;
+  private _sentKey: string | null = null;
+  private _sentGeneration = 0;
+  private _inFlight = false;
   private _disposed = false;
 }

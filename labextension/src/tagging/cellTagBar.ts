@@ -76,6 +76,11 @@ export class CellTagBar extends Widget {
 
   /** Show `state`. */
   render(state: ITagBarState): void {
+    const key = JSON.stringify(state);
+    if (key === this._shown) {
+      return; // typing in a cell redraws every bar: only changed ones touch the DOM
+    }
+    this._shown = key;
     const { place } = state;
     this.toggleClass('jp-mod-code', state.isCode);
     this.toggleClass('jp-mod-issue', state.issues.length > 0);
@@ -129,6 +134,7 @@ export class CellTagBar extends Widget {
     return button;
   }
 
+  private _shown = '';
   private readonly _chip = document.createElement('span');
   private readonly _model = document.createElement('span');
   private readonly _buttons = document.createElement('div');

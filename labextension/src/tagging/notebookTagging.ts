@@ -75,14 +75,19 @@ export class NotebookTagging implements IDisposable {
       return;
     }
     const tags = tagsOf(model);
-    let step: string | null = null;
-    if (role === 'step') {
-      step = await this._askStep(readTags(tags).step);
-      if (step === null) {
-        return;
-      }
+    if (role !== 'step') {
+      this._write(model, withRole(tags, role));
+      return;
     }
-    this._write(model, withRole(tags, role, step));
+    const current = readTags(tags).step;
+    const place = placesOf(this.taggedCells())[index];
+    const above = place?.continues && place.role === null ? place.step : null;
+    const step = await this._askStep(current ?? above, current !== null);
+    if (step === null || step === current) {
+      return;
+    }
+    // An empty answer on a step cell removes its step (withRole toggles the same step off).
+    this._write(model, withRole(tags, 'step', step || current));
   }
 
   /** Tag the cell at `index` with `model:VAR`, the variable picked from the steps' outputs. */
@@ -121,13 +126,19 @@ export class NotebookTagging implements IDisposable {
     this._write(model, withModel(tagsOf(model), variable || null));
   }
 
-  private async _askStep(current: string | null): Promise<string | null> {
+  /** The step the user picks or names; '' (only when `mayClear`) to take the cell out of its step. */
+  private async _askStep(
+    suggestion: string | null,
+    mayClear: boolean
+  ): Promise<string | null> {
     const names = stepNames(this.taggedCells());
     const result = await InputDialog.getItem({
       title: 'Step',
-      label: 'Pick a step, or type the name of a new one',
+      label: mayClear
+        ? 'Pick a step, or type the name of a new one (empty: no step)'
+        : 'Pick a step, or type the name of a new one',
       items: names,
-      current: current ?? '',
+      current: suggestion ?? '',
       editable: true,
       placeholder: 'step name, e.g. train'
     });
@@ -135,6 +146,9 @@ export class NotebookTagging implements IDisposable {
       return null;
     }
     const name = (result.value ?? '').trim();
+    if (name === '' && mayClear) {
+      return '';
+    }
     if (!isStepName(name)) {
       await showErrorMessage(
         'Step',
