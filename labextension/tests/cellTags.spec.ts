@@ -6,6 +6,7 @@ import {
   stepNames,
   STEP_COLORS,
   withModel,
+  withPlannedSteps,
   withRole
 } from '../src/models/cellTags';
 
@@ -136,5 +137,28 @@ describe('step names', () => {
     expect(isStepName('train_2')).toBe(true);
     expect(isStepName('2train')).toBe(false);
     expect(isStepName('train model')).toBe(false);
+  });
+});
+
+describe('withPlannedSteps', () => {
+  it('fills in the steps nb2prod found where the tags say nothing', () => {
+    const places = placesOf([
+      { cellType: 'markdown', tags: [] },
+      code(),
+      code('skip'),
+      code(),
+      code('step:train')
+    ]);
+    const filled = withPlannedSteps(places, [
+      { name: 'load_the_data', cells: [1, 3] },
+      { name: 'train', cells: [4] }
+    ]);
+    expect(filled.map(place => [place.role, place.step])).toEqual([
+      [null, null],
+      [null, 'load_the_data'],
+      ['skip', null],
+      [null, 'load_the_data'],
+      ['step', 'train']
+    ]);
   });
 });

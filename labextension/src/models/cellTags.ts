@@ -170,6 +170,29 @@ export function placesOf(cells: readonly ITaggedCell[]): ICellPlace[] {
   });
 }
 
+/**
+ * `places` with the steps nb2prod planned filled in where the tags say nothing: a notebook without `step:`
+ * tags gets its steps from its level-2 headings, and code before the first step runs in `setup`/`main`.
+ * `planned` maps step names to their cell indices (the server's plan of the same cells).
+ */
+export function withPlannedSteps(
+  places: readonly ICellPlace[],
+  planned: readonly { name: string; cells: readonly number[] }[]
+): ICellPlace[] {
+  const stepOf = new Map<number, string>();
+  for (const step of planned) {
+    for (const cell of step.cells) {
+      stepOf.set(cell, step.name);
+    }
+  }
+  return places.map((place, index) => {
+    const step = stepOf.get(index);
+    return place.step === null && place.role === null && step
+      ? { role: null, step, continues: false }
+      : place;
+  });
+}
+
 /** The step names the cells' tags name, in notebook order (for the toolbar's step picker). */
 export function stepNames(cells: readonly ITaggedCell[]): string[] {
   const names: string[] = [];

@@ -45,6 +45,11 @@ export class PipelinePlanModel implements IDisposable {
     return this._lastGraph;
   }
 
+  /** How many cells the notebook had when `lastGraph` was planned (its cell indices are for that). */
+  get lastGraphCells(): number {
+    return this._lastGraphCells;
+  }
+
   /** Why the server could not plan (network, permissions); null when it answered. */
   get error(): string | null {
     return this._error;
@@ -117,6 +122,7 @@ export class PipelinePlanModel implements IDisposable {
       this._plan = answer;
       if (answer.planned) {
         this._lastGraph = answer;
+        this._lastGraphCells = cells.length;
       }
     }
     this._changed.emit();
@@ -138,6 +144,7 @@ export class PipelinePlanModel implements IDisposable {
   private _changed = new Signal<this, void>(this);
   private _plan: PipelinePlanResponse | null = null;
   private _lastGraph: PipelinePlanResponse | null = null;
+  private _lastGraphCells = 0;
   private _error: string | null = null;
   private _pending = false;
   private _generation = 0;

@@ -20,6 +20,7 @@ import {
   stepColors,
   stepNames,
   withModel,
+  withPlannedSteps,
   withRole
 } from '../models/cellTags';
 import { PipelinePlanModel } from '../models/pipelinePlan';
@@ -210,7 +211,12 @@ export class NotebookTagging implements IDisposable {
     if (this._disposed) {
       return;
     }
-    const places = placesOf(this.taggedCells());
+    const cells = this.taggedCells();
+    const graph = this.plan.lastGraph;
+    const places =
+      graph && this.plan.lastGraphCells === cells.length
+        ? withPlannedSteps(placesOf(cells), graph.steps)
+        : placesOf(cells);
     this._colors = stepColors(places);
     this.panel.content.widgets.forEach((cell, index) => {
       const place = places[index];
