@@ -153,6 +153,28 @@ describe('PipelinePlanModel', () => {
     expect(model.plan).toBe(GRAPH);
   });
 
+  it('keeps an answer that arrives while the same content waits for the delay', async () => {
+    const answer = deferred<PipelinePlanResponse>();
+    const server = new FakeServer().on(
+      'POST',
+      'convert/plan',
+      () => answer.promise
+    );
+    const timer = new ManualSchedule();
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+    model.update(NOTEBOOK, () => cells('step:a')); // e.g. the notebook was saved
+    answer.resolve(GRAPH);
+    await settle();
+    timer.fire();
+
+    expect(server.calls).toHaveLength(1);
+    expect(model.plan).toBe(GRAPH);
+    expect(model.pending).toBe(false);
+  });
+
   it('drops an answer for content that changed meanwhile', async () => {
     const first = deferred<PipelinePlanResponse>();
     const server = new FakeServer();

@@ -57,7 +57,7 @@ export class PipelinePlanModel implements IDisposable {
 
   /** Whether a change is waiting for (or being given) its plan. */
   get pending(): boolean {
-    return this._pending;
+    return this._scheduled || this._inFlight;
   }
 
   /** nb2prod's messages about cell `index` in the newest answer. */
@@ -73,24 +73,19 @@ export class PipelinePlanModel implements IDisposable {
       return;
     }
     this._cancel?.();
-    this._pending = true;
-    this._generation += 1;
-    const generation = this._generation;
+    this._scheduled = true;
     this._cancel = this._schedule(() => {
       this._cancel = null;
+      this._scheduled = false;
       const current = cells();
       const key = JSON.stringify([notebook, current]);
-      if (key === this._sentKey && this._error === null) {
-        // Only what nb2prod ignores changed (outputs): the plan sent (or being sent) stands.
-        this._generation = this._sentGeneration;
-        this._pending = this._inFlight;
-        this._changed.emit();
-        return;
-      }
-      this._sentKey = key;
-      this._sentGeneration = generation;
-      this._inFlight = true;
-      void this._send(notebook, current, generation);
+      if (key !== this._sentKey || this._error !== null) {
+        this._sentKey = key;
+        this._sent += 1;
+        this._inFlight = true;
+        void this._send(notebook, current, this._sent);
+      } // else only what nb2prod ignores changed (outputs): the plan sent stands
+      this._changed.emit();
     }, this._delayMs);
     this._changed.emit();
   }
@@ -98,7 +93,7 @@ export class PipelinePlanModel implements IDisposable {
   private async _send(
     notebook: string,
     cells: PlanCell[],
-    generation: number
+    request: number
   ): Promise<void> {
     let answer: PipelinePlanResponse | null = null;
     let error: string | null = null;
@@ -107,13 +102,10 @@ export class PipelinePlanModel implements IDisposable {
     } catch (caught) {
       error = errorMessage(caught);
     }
-    if (generation === this._sentGeneration) {
-      this._inFlight = false;
+    if (this._disposed || request !== this._sent) {
+      return; // a newer request is on its way: this answer is for older content
     }
-    if (this._disposed || generation !== this._generation) {
-      return; // an answer for content that has changed since
-    }
-    this._pending = false;
+    this._inFlight = false;
     this._error = error;
     if (error !== null) {
       this._sentKey = null; // ask again on the next change
@@ -146,11 +138,10 @@ export class PipelinePlanModel implements IDisposable {
   private _lastGraph: PipelinePlanResponse | null = null;
   private _lastGraphCells = 0;
   private _error: string | null = null;
-  private _pending = false;
-  private _generation = 0;
+  private _scheduled = false;
+  private _sent = 0;
   private _cancel: (() => void) | null = null;
   private _sentKey: string | null = null;
-  private _sentGeneration = 0;
   private _inFlight = false;
   private _disposed = false;
 }
