@@ -178,6 +178,9 @@ def test_tag_with_one_click_see_steps_graph_and_a_misspelled_tag(
         graph.get_by_role("status").filter(has_text="1 issue").wait_for()
         assert MISSPELLED in graph.locator(".jp-mlops-Graph-issue").inner_text()
         page.screenshot(path=screenshot_dir / f"tags-{label}-4-issue-in-graph.png")
+        cells.nth(0).locator(".jp-InputPrompt").click()
+        graph.get_by_role("button", name=f"Go to cell 3 ({MISSPELLED})").click()
+        notebook.locator(".jp-Cell.jp-mod-active").filter(has_text="math.fsum(values)").wait_for()
     except Exception:
         page.screenshot(path=screenshot_dir / f"tags-{label}-failure.png")
         print(f"screenshots in {screenshot_dir}; lab log {tags_lab.log_path}")
