@@ -195,6 +195,37 @@ describe('PipelinePlanModel', () => {
     expect(model.lastGraph).toBeNull();
   });
 
+  it('sends one request at a time: a change made meanwhile goes after the answer', async () => {
+    const first = deferred<PipelinePlanResponse>();
+    const server = new FakeServer().on(
+      'POST',
+      'convert/plan',
+      () => first.promise
+    );
+    const timer = new ManualSchedule();
+    const model = owned(new PipelinePlanModel(server.client(), timer.schedule));
+    model.update(NOTEBOOK, () => cells('step:a'));
+    timer.fire();
+    await settle();
+    model.update(NOTEBOOK, () => cells('step:b'));
+    timer.fire();
+    model.update(NOTEBOOK, () => cells('step:c'));
+    timer.fire();
+    await settle();
+    expect(server.calls).toHaveLength(1);
+
+    server.on('POST', 'convert/plan', () => MISSPELLED);
+    first.resolve(GRAPH);
+    await settle();
+
+    expect(server.calls.map(call => call.body.cells[0].tags)).toEqual([
+      ['step:a'],
+      ['step:c']
+    ]);
+    expect(model.plan).toBe(MISSPELLED);
+    expect(model.pending).toBe(false);
+  });
+
   it('keeps the last graph while the tags have issues, and finds them by cell', async () => {
     let answer = GRAPH;
     const server = new FakeServer().on('POST', 'convert/plan', () => answer);

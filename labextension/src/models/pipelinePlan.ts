@@ -82,8 +82,13 @@ export class PipelinePlanModel implements IDisposable {
       if (key !== this._sentKey || this._error !== null) {
         this._sentKey = key;
         this._sent += 1;
-        this._inFlight = true;
-        void this._send(notebook, current, this._sent);
+        if (this._inFlight) {
+          // One request at a time: this one goes when the answer in flight (now stale) arrives.
+          this._queued = { notebook, cells: current };
+        } else {
+          this._inFlight = true;
+          void this._send(notebook, current, this._sent);
+        }
       } // else only what nb2prod ignores changed (outputs): the plan sent stands
       this._changed.emit();
     }, this._delayMs);
@@ -102,8 +107,17 @@ export class PipelinePlanModel implements IDisposable {
     } catch (caught) {
       error = errorMessage(caught);
     }
-    if (this._disposed || request !== this._sent) {
-      return; // a newer request is on its way: this answer is for older content
+    if (this._disposed) {
+      return;
+    }
+    if (request !== this._sent) {
+      // The content changed meanwhile: drop this answer and plan the newest content.
+      const queued = this._queued;
+      this._queued = null;
+      if (queued) {
+        void this._send(queued.notebook, queued.cells, this._sent);
+      }
+      return;
     }
     this._inFlight = false;
     this._error = error;
@@ -139,6 +153,7 @@ export class PipelinePlanModel implements IDisposable {
   private _lastGraphCells = 0;
   private _error: string | null = null;
   private _scheduled = false;
+  private _queued: { notebook: string; cells: PlanCell[] } | null = null;
   private _sent = 0;
   private _cancel: (() => void) | null = null;
   private _sentKey: string | null = null;
