@@ -70,8 +70,8 @@ export default defineConfig([
     }
   },
   {
-    // The plugin needs its model and widget at activation: nothing to load lazily.
-    files: ['labextension/src/index.ts'],
+    // The plugins need their models and widgets at activation: nothing to load lazily.
+    files: ['labextension/src/index.ts', 'labextension/src/tagsPlugin.ts'],
     rules: { 'jupyter/prefer-lazy-imports': 'off' }
   },
   {

@@ -310,6 +310,12 @@ def read_notebook(path: Path) -> Notebook:
     return _classified(path, raw, document)
 
 
+def notebook_from_document(path: Path, document: dict[str, Any]) -> Notebook:
+    """A notebook given as nbformat JSON data (an editor's unsaved content) instead of a file; `path` names
+    it in messages. Validated, tagged and classified exactly as `read_notebook` does."""
+    return _classified(path, _ipynb_bytes(document), document)
+
+
 def _classified(path: Path, raw: bytes, document: dict[str, Any]) -> Notebook:
     """Validate (normalizing what Jupyter would), then tag, translate and classify every cell."""
     document, changes = _validated(path, raw, document)

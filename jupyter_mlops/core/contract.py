@@ -516,6 +516,62 @@ class ConvertResponse:
 
 
 @dataclass
+class PlanCell:
+    """One cell of the notebook as the editor holds it now (saved or not): type, source and tags."""
+
+    cell_type: str
+    source: str
+    tags: list[str]
+
+
+@dataclass
+class PipelinePlanRequest:
+    """Body of POST convert/plan: plan (never write) the pipeline of `notebook` (contents-API path) from
+    its current `cells`."""
+
+    notebook: str
+    cells: list[PlanCell]
+
+
+@dataclass
+class StepLink:
+    """An edge of the step graph: this step runs after `step`, because it reads `names` from it (data
+    dependencies nb2prod finds) and/or a `prev:` tag asks for it."""
+
+    step: str
+    names: list[str]
+    prev: bool
+
+
+@dataclass
+class PlannedStep:
+    """One step of the planned pipeline, in execution order: its cells, inputs, outputs and the steps it
+    runs after."""
+
+    name: str
+    kind: str
+    cells: list[int]
+    inputs: list[str]
+    outputs: list[str]
+    after: list[StepLink]
+
+
+@dataclass
+class PipelinePlanResponse:
+    """nb2prod's plan of the notebook's current cells: `planned` with the step graph, or the `issues`
+    (misspelled or conflicting tags on every cell that has them, else the first refusal), each with nb2prod's
+    own message and cell. `variables` are the names the steps define (candidates for `model:`)."""
+
+    notebook: str
+    planned: bool
+    steps: list[PlannedStep]
+    parameters: list[str]
+    model_variable: str | None
+    variables: list[str]
+    issues: list[ConversionRefusal]
+
+
+@dataclass
 class PytestJobRequest:
     """Body of POST convert/tests: run the tests of the package nb2prod wrote in `output` (under the root)."""
 
@@ -721,6 +777,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ConvertResponse,
         body=ConvertRequest,
         errors=(400, 403, 404, 409),
+    ),
+    Endpoint(
+        "planPipeline",
+        "POST",
+        "convert/plan",
+        "nb2prod's plan of the current cells: the step graph, or the tag problems (writes nothing)",
+        PipelinePlanResponse,
+        body=PipelinePlanRequest,
+        errors=(400, 403, 404),
     ),
     Endpoint(
         "startTestJob",

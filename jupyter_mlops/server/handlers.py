@@ -21,7 +21,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
-from jupyter_mlops.core import contract, production, registry, tracking
+from jupyter_mlops.core import contract, pipeline_plan, production, registry, tracking
 from jupyter_mlops.core.errors import BadRequest, PanelError, error_body, scrub_text
 from jupyter_mlops.server.app_state import ExtensionState
 from jupyter_mlops.server.paths import (
@@ -30,6 +30,7 @@ from jupyter_mlops.server.paths import (
     notebook_experiment_name,
     notebook_file,
     os_path_in_root,
+    require_notebook,
 )
 
 RequestType = TypeVar("RequestType")
@@ -371,6 +372,37 @@ class ConvertHandler(MLOpsHandler):
                 source, target, root=root, notebook=notebook, output=output, force=force
             )
         )
+
+
+def plan_cells(raw: Any) -> list[contract.PlanCell]:
+    """The body's `cells` as PlanCells; BadRequest naming the first malformed one."""
+    shape = "a list of {cell_type, source, tags} objects"
+    if not isinstance(raw, list):
+        raise BadRequest(f"Body field 'cells' must be {shape}.")
+    cells: list[contract.PlanCell] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or set(item) != {"cell_type", "source", "tags"}:
+            raise BadRequest(f"Body field cells[{index}] must be an object with cell_type, source and tags.")
+        kind, source, tags = item["cell_type"], item["source"], item["tags"]
+        if not isinstance(kind, str) or not isinstance(source, str):
+            raise BadRequest(f"Body field cells[{index}]: cell_type and source must be strings.")
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise BadRequest(f"Body field cells[{index}].tags must be a list of strings.")
+        cells.append(contract.PlanCell(kind, source, tags))
+    return cells
+
+
+class PipelinePlanHandler(MLOpsHandler):
+    """POST convert/plan: nb2prod's planning of the editor's current cells on the thread pool (no writes)."""
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def post(self) -> None:
+        b = self.body(contract.PipelinePlanRequest)
+        notebook = api_path(b.notebook)
+        cells = plan_cells(b.cells)
+        await require_notebook(self.extension.contents_manager, notebook)
+        await self.respond(lambda: pipeline_plan.plan_pipeline(notebook, cells))
 
 
 class PytestJobsHandler(MLOpsHandler):

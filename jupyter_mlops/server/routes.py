@@ -25,6 +25,7 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
     "aliases": handlers.AliasesHandler,
     "permissions": handlers.PermissionsHandler,
     "convert": handlers.ConvertHandler,
+    "convert/plan": handlers.PipelinePlanHandler,
     "convert/tests": handlers.PytestJobsHandler,
 }
 

@@ -16,6 +16,8 @@ import {
   ModelVersionsPage,
   NotebookExperimentResponse,
   PermissionsResponse,
+  PipelinePlanResponse,
+  PlanCell,
   PytestJob,
   RegisteredModelsPage,
   RegisterResponse,
@@ -177,6 +179,13 @@ export class MlopsClient {
     force: boolean
   ): Promise<ConvertResponse> {
     return this.call('convertNotebook', { body: { notebook, output, force } });
+  }
+
+  planPipeline(
+    notebook: string,
+    cells: PlanCell[]
+  ): Promise<PipelinePlanResponse> {
+    return this.call('planPipeline', { body: { notebook, cells } });
   }
 
   startTestJob(output: string): Promise<PytestJob> {

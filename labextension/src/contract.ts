@@ -484,6 +484,62 @@ export interface ConvertResponse {
 }
 
 /**
+ * One cell of the notebook as the editor holds it now (saved or not): type, source and tags.
+ */
+export interface PlanCell {
+  cell_type: string;
+  source: string;
+  tags: string[];
+}
+
+/**
+ * Body of POST convert/plan: plan (never write) the pipeline of `notebook` (contents-API path) from
+ * its current `cells`.
+ */
+export interface PipelinePlanRequest {
+  notebook: string;
+  cells: PlanCell[];
+}
+
+/**
+ * An edge of the step graph: this step runs after `step`, because it reads `names` from it (data
+ * dependencies nb2prod finds) and/or a `prev:` tag asks for it.
+ */
+export interface StepLink {
+  step: string;
+  names: string[];
+  prev: boolean;
+}
+
+/**
+ * One step of the planned pipeline, in execution order: its cells, inputs, outputs and the steps it
+ * runs after.
+ */
+export interface PlannedStep {
+  name: string;
+  kind: string;
+  cells: number[];
+  inputs: string[];
+  outputs: string[];
+  after: StepLink[];
+}
+
+/**
+ * nb2prod's plan of the notebook's current cells: `planned` with the step graph, or the `issues`
+ * (misspelled or conflicting tags on every cell that has them, else the first refusal), each with nb2prod's
+ * own message and cell. `variables` are the names the steps define (candidates for `model:`).
+ */
+export interface PipelinePlanResponse {
+  notebook: string;
+  planned: boolean;
+  steps: PlannedStep[];
+  parameters: string[];
+  model_variable: string | null;
+  variables: string[];
+  issues: ConversionRefusal[];
+}
+
+/**
  * Body of POST convert/tests: run the tests of the package nb2prod wrote in `output` (under the root).
  */
 export interface PytestJobRequest {
@@ -659,6 +715,14 @@ export interface EndpointTypes {
     body: ConvertRequest;
     response: ConvertResponse;
   };
+  /** nb2prod's plan of the current cells: the step graph, or the tag problems (writes nothing) */
+  planPipeline: {
+    method: 'POST';
+    pathParams: Record<string, never>;
+    query: null;
+    body: PipelinePlanRequest;
+    response: PipelinePlanResponse;
+  };
   /** Start `pytest` on a generated package (one job per folder at a time) */
   startTestJob: {
     method: 'POST';
@@ -702,6 +766,7 @@ export const ENDPOINTS: {
   deleteAlias: { method: 'DELETE', path: 'aliases' },
   getPermissions: { method: 'GET', path: 'permissions' },
   convertNotebook: { method: 'POST', path: 'convert' },
+  planPipeline: { method: 'POST', path: 'convert/plan' },
   startTestJob: { method: 'POST', path: 'convert/tests' },
   getTestJob: { method: 'GET', path: 'convert/tests' },
 };

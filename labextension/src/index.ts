@@ -23,6 +23,7 @@ import { mlopsIcon } from './icon';
 import { PanelModel } from './models/panel';
 import { labNotifier } from './notifications';
 import { requestAPI } from './request';
+import { tagsPlugin } from './tagsPlugin';
 import { MlopsPanel, PANEL_ID } from './widget';
 
 const panelPlugin: JupyterFrontEndPlugin<void> = {
@@ -81,4 +82,4 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [panelPlugin];
+export default [panelPlugin, tagsPlugin];
