@@ -122,6 +122,24 @@ def main() -> None:
     show_default=True,
     help="Fan-out: which child runs log their model (best: the best set per group by --metric).",
 )
+@click.option(
+    "--engine",
+    "fanout_engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Fan-out: where sets compute (local: a process pool; dask: Dask distributed).",
+)
+@click.option(
+    "--address",
+    metavar="tcp://HOST:PORT",
+    help="--engine dask: the scheduler (default: a LocalCluster of --workers processes).",
+)
+@click.option(
+    "--resume",
+    metavar="PARENT_RUN_ID",
+    help="Fan-out: re-run only the sets of that parent run that failed or never finished.",
+)
 def run(
     target: Path,
     parameters: tuple[tuple[str, str], ...],
@@ -141,6 +159,9 @@ def run(
     workers: int | None,
     group_by: str | None,
     log_models: str,
+    fanout_engine: str,
+    address: str | None,
+    resume: str | None,
 ) -> None:
     """Run TARGET (a notebook, or a package written by nb2prod) once inside one MLflow run."""
     from jupyter_mlops.core.experiments import default_tracking_uri
@@ -164,6 +185,8 @@ def run(
             if register and promote and metric
             else None
         )
+        if (resume or address or fanout_engine != "local") and grid is None and param_file is None:
+            raise BadInputError("--engine/--address/--resume go with a fan-out (--grid or --param-file)")
         if grid is not None or param_file is not None:
             from jupyter_mlops.retraining.fanout import FanoutRequest, run_fanout
 
@@ -185,6 +208,9 @@ def run(
                     metric=metric,
                     greater_is_better=greater_is_better,
                     log_models=log_models,
+                    engine=fanout_engine,
+                    address=address,
+                    resume=resume,
                 ),
                 echo=click.echo,
             )
