@@ -175,7 +175,7 @@ class DaskEngine:
                 n_workers=self.settings.workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # a free port: never 8787, which another cluster may hold
             )
             self._client = Client(self._cluster)
             self.description = f"a Dask LocalCluster of {self.settings.workers} worker process(es)"
