@@ -78,6 +78,20 @@ class EngineChoice(click.Choice):  # type: ignore[type-arg]
         return super().convert(value, param, ctx)
 
 
+def parse_shard(value: str | None, resume: str | None) -> tuple[int, int] | None:
+    """`--shard I/N` as (I, N), 0 <= I < N; it needs --resume (the parent the shard logs into)."""
+    from jupyter_mlops.retraining.errors import BadInputError
+
+    if value is None:
+        return None
+    shard, _, shards = value.partition("/")
+    if not (shard.isdigit() and shards.isdigit() and int(shard) < int(shards)):
+        raise BadInputError(f"--shard {value!r}: expected I/N with 0 <= I < N, e.g. 0/4")
+    if resume is None:
+        raise BadInputError("--shard needs --resume PARENT_RUN_ID (the parent run it logs into)")
+    return int(shard), int(shards)
+
+
 def fail(error: RetrainingError) -> None:
     """Print a RetrainingError and exit with its code (no traceback)."""
     click.echo(f"jupyter-mlops: {error}", err=True)
@@ -140,6 +154,16 @@ def main() -> None:
     metavar="PARENT_RUN_ID",
     help="Fan-out: re-run only the sets of that parent run that failed or never finished.",
 )
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Fan-out with --resume: run only sets I, I+N, ...; the parent stays open (a mapped task).",
+)
+@click.option(
+    "--parent-only",
+    is_flag=True,
+    help="Fan-out: create the parent run, print its id, run no set (a scheduler's first task).",
+)
 def run(
     target: Path,
     parameters: tuple[tuple[str, str], ...],
@@ -162,6 +186,8 @@ def run(
     fanout_engine: str,
     address: str | None,
     resume: str | None,
+    shard: str | None,
+    parent_only: bool,
 ) -> None:
     """Run TARGET (a notebook, or a package written by nb2prod) once inside one MLflow run."""
     from jupyter_mlops.core.experiments import default_tracking_uri
@@ -185,8 +211,11 @@ def run(
             if register and promote and metric
             else None
         )
-        if (resume or address or fanout_engine != "local") and grid is None and param_file is None:
-            raise BadInputError("--engine/--address/--resume go with a fan-out (--grid or --param-file)")
+        fanout_only = resume or address or shard or parent_only or fanout_engine != "local"
+        if fanout_only and grid is None and param_file is None:
+            raise BadInputError(
+                "--engine/--address/--resume/--shard/--parent-only go with a fan-out (--grid or --param-file)"
+            )
         if grid is not None or param_file is not None:
             from jupyter_mlops.retraining.fanout import FanoutRequest, run_fanout
 
@@ -211,6 +240,8 @@ def run(
                     engine=fanout_engine,
                     address=address,
                     resume=resume,
+                    shard=parse_shard(shard, resume),
+                    parent_only=parent_only,
                 ),
                 echo=click.echo,
             )
@@ -257,6 +288,20 @@ def run(
 )
 @gate_options
 @click.option("--name", "schedule_name", metavar="NAME", help="Schedule name (default: from TARGET).")
+@click.option(
+    "--grid", type=click.Path(dir_okay=False, path_type=Path), help="Fan out over a YAML grid at each run."
+)
+@click.option(
+    "--param-file", type=click.Path(dir_okay=False, path_type=Path), help="Fan out over CSV rows at each run."
+)
+@click.option("--group-by", metavar="PARAM", help="Fan-out: best set per value of PARAM.")
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Fan-out on prefect/airflow: mapped tasks the sets are split over.",
+)
 @click.option("--install", is_flag=True, help="cron: add the line to your crontab (idempotent).")
 @click.option("--uninstall", is_flag=True, help="cron: remove this schedule's line from your crontab.")
 @click.option(
@@ -279,6 +324,10 @@ def schedule(
     greater_is_better: bool,
     min_delta: float,
     schedule_name: str | None,
+    grid: Path | None,
+    param_file: Path | None,
+    group_by: str | None,
+    shards: int,
     install: bool,
     uninstall: bool,
     force: bool,
@@ -303,6 +352,10 @@ def schedule(
             greater_is_better=greater_is_better,
             min_delta=min_delta,
             name=schedule_name,
+            grid=grid,
+            param_file=param_file,
+            group_by=group_by,
+            shards=shards,
             install=install,
             uninstall=uninstall,
             force=force,

@@ -61,6 +61,10 @@ class FanoutRequest:
     engine: str = "local"  # executors.ENGINES
     address: str | None = None  # --engine dask: the scheduler (default: a LocalCluster of --workers)
     resume: str | None = None  # a parent run id: re-run only its sets that have no FINISHED child
+    shard: tuple[int, int] | None = (
+        None  # (i, n): with `resume`, only sets i, i+n, ...; the parent stays open
+    )
+    parent_only: bool = False  # create the parent run, print its id, run no set (a scheduler's first task)
 
 
 @dataclass
@@ -303,15 +307,23 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
         echo("note: no --metric given, so no best set is ranked and no model is logged")
     workers = request.workers or os.cpu_count() or 1
     keep_models = request.log_models == "all" or (request.log_models == "best" and request.metric is not None)
+    keep_models = keep_models and request.shard is None  # a shard's models: the final `--resume` logs them
     if keep_models:
         require_sklearn_extra()
     jobs = [SetJob(index, set_key(one), one) for index, one in enumerate(sets.sets)]
+    if request.parent_only:
+        context = _open_parent_run(session, request, target, len(jobs))
+        echo(context.parent_id)
+        return 0
     earlier: EarlierAttempt | None = None
     opened: ChildContext | None = None
     if request.resume:
         earlier = read_earlier_attempt(session, request.resume, jobs)
         done = {outcome.index for outcome in earlier.done}
         jobs = [job for job in jobs if job.index not in done]
+        if request.shard is not None:
+            shard, shards = request.shard
+            jobs = [job for job in jobs if job.index % shards == shard]
         opened = _context_for(earlier, target)
         reopen_parent(session, request.resume)
         echo(f"resuming parent run {request.resume}: {len(done)} set(s) finished before, {len(jobs)} to run")
@@ -367,6 +379,11 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
                 outcomes = [future.result() for future in logged]
             finally:
                 logging.shutdown(wait=True, cancel_futures=True)
+            if request.shard is not None:
+                failed = sum(1 for outcome in outcomes if outcome.error)
+                shard, shards = request.shard
+                echo(f"shard {shard}/{shards}: {len(outcomes)} set(s) run, {failed} failed")
+                return failed
             outcomes = sorted([*(earlier.done if earlier else []), *outcomes], key=lambda o: o.index)
             best = best_per_group(outcomes, request.metric, sets.group_by, request.greater_is_better)
             if earlier is not None and request.log_models == "best" and keep_models:
