@@ -61,9 +61,8 @@ class FanoutRequest:
     engine: str = "local"  # executors.ENGINES
     address: str | None = None  # --engine dask: the scheduler (default: a LocalCluster of --workers)
     resume: str | None = None  # a parent run id: re-run only its sets that have no FINISHED child
-    shard: tuple[int, int] | None = (
-        None  # (i, n): with `resume`, only sets i, i+n, ...; the parent stays open
-    )
+    # (i, n): with `resume`, run only sets i, i+n, ... and leave the parent open (a scheduler's mapped task)
+    shard: tuple[int, int] | None = None
     parent_only: bool = False  # create the parent run, print its id, run no set (a scheduler's first task)
 
 
@@ -325,7 +324,7 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
             shard, shards = request.shard
             jobs = [job for job in jobs if job.index % shards == shard]
         opened = _context_for(earlier, target)
-        reopen_parent(session, request.resume)
+        reopen_parent(session, request.resume, orphans=earlier.orphans if request.shard is None else [])
         echo(f"resuming parent run {request.resume}: {len(done)} set(s) finished before, {len(jobs)} to run")
     capture_root = Path(tempfile.mkdtemp(prefix="jupyter-mlops-fanout-"))
     capture_root.joinpath("models").mkdir()
@@ -351,11 +350,11 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     # package sets start computing first (the workers need no MLflow): importing MLflow and opening the
     # experiment and parent run (seconds on a loaded box) overlap with the first sets; notebook sets, which
     # write executed notebooks, start only once the tracking server has answered
-    if opened is None and not target.computes_before_tracking:
-        opened = _open_parent_run(session, request, target, len(sets.sets))
     try:
-        engine = open_engine(request.engine, settings)
+        engine = open_engine(request.engine, settings)  # a bad --address fails before any run is created
         try:
+            if opened is None and not target.computes_before_tracking:
+                opened = _open_parent_run(session, request, target, len(sets.sets))
             engine.submit(jobs)
             context = opened or _open_parent_run(session, request, target, len(sets.sets))
         except BaseException:  # e.g. the server is unreachable: stop computing, keep nothing half-done

@@ -43,6 +43,7 @@ class EarlierAttempt:
     parent: Run
     done: list[SetOutcome]
     marked_best: set[str]  # run ids tagged best by an earlier attempt (their model is logged)
+    orphans: list[str]  # children left RUNNING by a parent that died between creating and ending them
 
 
 def child_runs(session: TrackingSession, parent_id: str, experiment_id: str) -> list[Run]:
@@ -89,12 +90,15 @@ def read_earlier_attempt(session: TrackingSession, parent_id: str, jobs: list[Se
         )
     finished: dict[str, list[Run]] = defaultdict(list)
     marked_best: set[str] = set()
+    orphans: list[str] = []
     for run in child_runs(session, parent_id, parent.info.experiment_id):
         key = run.data.tags.get(SET_KEY_TAG)
         if run.info.status == "FINISHED" and key:
             finished[key].append(run)
         if run.data.tags.get(BEST_TAG) == "true":
             marked_best.add(run.info.run_id)
+        if run.info.status == "RUNNING":
+            orphans.append(run.info.run_id)
     done: list[SetOutcome] = []
     for job in jobs:
         if not finished[job.key]:
@@ -111,12 +115,18 @@ def read_earlier_attempt(session: TrackingSession, parent_id: str, jobs: list[Se
                 run_id=run.info.run_id,
             )
         )
-    return EarlierAttempt(parent, done, marked_best)
+    return EarlierAttempt(parent, done, marked_best, orphans)
 
 
-def reopen_parent(session: TrackingSession, parent_id: str) -> None:
-    """Mark the parent RUNNING again while the repair runs."""
+def reopen_parent(session: TrackingSession, parent_id: str, *, orphans: list[str]) -> None:
+    """Mark the parent RUNNING again while the repair runs, and its orphaned children KILLED (their sets run
+    again). A shard passes no orphans: another shard's child may be between its create and end calls."""
     session.call("reopen the parent run", lambda client: client.update_run(parent_id, status="RUNNING"))
+    for run_id in orphans:
+        session.call(
+            "end an orphaned child run",
+            lambda client, run_id=run_id: client.set_terminated(run_id, "KILLED"),
+        )
 
 
 def unmark_former_best(session: TrackingSession, marked_best: set[str], best_ids: set[str]) -> None:

@@ -192,6 +192,11 @@ def test_resume_reruns_only_the_failed_sets_into_the_same_parent(
     assert "4 of 6 parameter sets finished, 2 failed" in first.output
     [parent], _ = children_of(tracking_uri, experiment)
     parent_id = parent.info.run_id
+    orphan = (  # what a parent killed between a child's create and end calls leaves behind
+        MlflowClient(tracking_uri)
+        .create_run(parent.info.experiment_id, tags={"mlflow.parentRunId": parent_id, SET_TAG: "2"})
+        .info.run_id
+    )
 
     monkeypatch.delenv("JUPYTER_MLOPS_TEST_FAIL_SERIES")
     repaired = cli(*base, "--resume", parent_id, "--engine", "dask", "--workers", "2")
@@ -203,7 +208,8 @@ def test_resume_reruns_only_the_failed_sets_into_the_same_parent(
     assert [run.info.run_id for run in parents] == [parent_id]
     assert parents[0].info.status == "FINISHED" and parents[0].data.metrics["sets_failed"] == 0
     finished = [run for run in children if run.info.status == "FINISHED"]
-    assert len(children) == 8, "the 2 failed children stay as history"
+    assert len(children) == 9, "the 2 failed children stay as history"
+    assert MlflowClient(tracking_uri).get_run(orphan).info.status == "KILLED"
     assert Counter(run.data.tags[KEY_TAG] for run in finished).most_common(1)[0][1] == 1
     assert len(finished) == 6
     assert {run.data.params["series"] for run in children if run.info.status == "FAILED"} == {"1"}
@@ -214,7 +220,7 @@ def test_resume_reruns_only_the_failed_sets_into_the_same_parent(
     again = cli(*base, "--resume", parent_id)
     assert again.exit_code == 0, again.output
     assert f"resuming parent run {parent_id}: 6 set(s) finished before, 0 to run" in again.output
-    assert len(children_of(tracking_uri, experiment)[1]) == 8
+    assert len(children_of(tracking_uri, experiment)[1]) == 9
 
 
 def test_resume_refuses_a_run_that_is_not_this_fanout(

@@ -61,7 +61,7 @@ succeeded = not bag.import_errors
 for dag_id in sys.argv[2:]:
     dag = bag.get_dag(dag_id)
     print(dag_id, "timetable", dag.timetable.expression)
-    print(dag_id, "mapped", [task.task_id for task in dag.tasks if type(task).__name__ == "MappedOperator"])
+    print(dag_id, "mapped", [task.task_id for task in dag.tasks if getattr(task, "is_mapped", False)])
     run = dag.test()
     print(dag_id, "state", run.state)
     succeeded = succeeded and str(run.state) == "success"
