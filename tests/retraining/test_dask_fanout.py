@@ -20,6 +20,7 @@ import pytest
 from mlflow import MlflowClient
 
 from tests.retraining.conftest import code_cell, write_notebook
+from tests.support.mlflow_server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -243,3 +244,19 @@ def test_resume_refuses_a_run_that_is_not_this_fanout(
     alone = cli("run", series_package, "--engine", "dask")
     assert alone.exit_code == 2
     assert "go with a fan-out (--grid or --param-file)" in alone.output
+    local = cli("run", series_package, "--grid", grid, "--address", "tcp://127.0.0.1:8786")
+    assert local.exit_code == 2
+    assert "--address names a Dask scheduler; it goes with --engine dask" in local.output
+    nobody = f"tcp://127.0.0.1:{free_port()}"
+    experiment = f"no-scheduler-{tmp_path.name}"
+    unreachable = cli(
+        "run", series_package, "--grid", grid, "--engine", "dask", "--address", nobody,
+        "--experiment", experiment,
+    )  # fmt: skip
+    assert unreachable.exit_code == 2
+    assert (
+        unreachable.output.strip()
+        .splitlines()[-1]
+        .startswith(f"jupyter-mlops: --address {nobody}: no Dask scheduler answers there")
+    )
+    assert client.get_experiment_by_name(experiment) is None, "no run was created"
