@@ -307,11 +307,13 @@ def literal(source: str, name: str) -> object:
 HOSTILE = 'x"""\n__import__("os").system("touch PWNED")\n\'\'\'{}%\u2028😀y'
 
 
+@pytest.mark.parametrize("fanout", [False, True], ids=["once", "fanout"])
 @pytest.mark.parametrize(("engine", "written"), [("prefect", "iris_flow.py"), ("airflow", "iris_dag.py")])
 def test_hostile_paths_reach_the_flow_and_dag_only_as_literals(
-    cli, tmp_path: Path, engine: str, written: str
+    cli, tmp_path: Path, engine: str, written: str, fanout: bool
 ) -> None:
-    """The same code whatever the notebook path, folder or experiment; the values come back unchanged."""
+    """The same code whatever the notebook path, folder, grid file or experiment; the values come back
+    unchanged."""
     sources = {}
     for kind in ("plain", "hostile"):
         folder = tmp_path / kind / ("notebooks" if kind == "plain" else HOSTILE)
@@ -320,6 +322,8 @@ def test_hostile_paths_reach_the_flow_and_dag_only_as_literals(
         shutil.copy(IRIS_NOTEBOOK, notebook)
         out = tmp_path / kind / ("out" if kind == "plain" else HOSTILE + "out")
         experiment = "plain" if kind == "plain" else HOSTILE
+        grid = folder / "grid.yaml"
+        grid.write_text("C: [0.1, 1.0]\n")
         result = cli(
             "schedule",
             notebook,
@@ -331,12 +335,16 @@ def test_hostile_paths_reach_the_flow_and_dag_only_as_literals(
             out,
             "--experiment",
             experiment,
+            *(["--grid", grid] if fanout else []),
         )
         assert result.exit_code == 0, result.output
         sources[kind] = (out / written).read_text(encoding="utf-8")
         assert literal(sources[kind], "TARGET") == str(notebook)
         command = literal(sources[kind], "COMMAND")
         assert isinstance(command, list) and command[command.index("--experiment") + 1] == experiment
+        assert ("--grid" in command) == fanout
+        if fanout:
+            assert command[command.index("--grid") + 1] == str(grid)
         if engine == "prefect":
             config = yaml.safe_load((out / "prefect.yaml").read_text(encoding="utf-8"))
             [pull] = config["pull"]
