@@ -80,6 +80,20 @@ class EngineChoice(click.Choice):  # type: ignore[type-arg]
         return super().convert(value, param, ctx)
 
 
+def parse_shard(value: str | None, resume: str | None) -> tuple[int, int] | None:
+    """`--shard I/N` as (I, N), 0 <= I < N; it needs --resume (the parent the shard logs into)."""
+    from jupyter_mlops.retraining.errors import BadInputError
+
+    if value is None:
+        return None
+    shard, _, shards = value.partition("/")
+    if not (shard.isdigit() and shards.isdigit() and int(shard) < int(shards)):
+        raise BadInputError(f"--shard {value!r}: expected I/N with 0 <= I < N, e.g. 0/4")
+    if resume is None:
+        raise BadInputError("--shard needs --resume PARENT_RUN_ID (the parent run it logs into)")
+    return int(shard), int(shards)
+
+
 def fail(error: RetrainingError) -> None:
     """Print a RetrainingError and exit with its code (no traceback)."""
     click.echo(f"jupyter-mlops: {error}", err=True)
@@ -124,6 +138,34 @@ def main() -> None:
     show_default=True,
     help="Fan-out: which child runs log their model (best: the best set per group by --metric).",
 )
+@click.option(
+    "--engine",
+    "fanout_engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Fan-out: where sets compute (local: a process pool; dask: Dask distributed).",
+)
+@click.option(
+    "--address",
+    metavar="tcp://HOST:PORT",
+    help="--engine dask: the scheduler (default: a LocalCluster of --workers processes).",
+)
+@click.option(
+    "--resume",
+    metavar="PARENT_RUN_ID",
+    help="Fan-out: re-run only the sets of that parent run that failed or never finished.",
+)
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Fan-out with --resume: run only sets I, I+N, ...; the parent stays open (a mapped task).",
+)
+@click.option(
+    "--parent-only",
+    is_flag=True,
+    help="Fan-out: create the parent run, print its id, run no set (a scheduler's first task).",
+)
 def run(
     target: Path,
     parameters: tuple[tuple[str, str], ...],
@@ -143,6 +185,11 @@ def run(
     workers: int | None,
     group_by: str | None,
     log_models: str,
+    fanout_engine: str,
+    address: str | None,
+    resume: str | None,
+    shard: str | None,
+    parent_only: bool,
 ) -> None:
     """Run TARGET (a notebook, or a package written by nb2prod) once inside one MLflow run."""
     from jupyter_mlops.core.experiments import default_tracking_uri
@@ -166,6 +213,11 @@ def run(
             if register and promote and metric
             else None
         )
+        fanout_only = resume or address or shard or parent_only or fanout_engine != "local"
+        if fanout_only and grid is None and param_file is None:
+            raise BadInputError(
+                "--engine/--address/--resume/--shard/--parent-only go with a fan-out (--grid or --param-file)"
+            )
         if grid is not None or param_file is not None:
             from jupyter_mlops.retraining.fanout import FanoutRequest, run_fanout
 
@@ -187,6 +239,11 @@ def run(
                     metric=metric,
                     greater_is_better=greater_is_better,
                     log_models=log_models,
+                    engine=fanout_engine,
+                    address=address,
+                    resume=resume,
+                    shard=parse_shard(shard, resume),
+                    parent_only=parent_only,
                 ),
                 echo=click.echo,
             )
@@ -233,6 +290,20 @@ def run(
 )
 @gate_options
 @click.option("--name", "schedule_name", metavar="NAME", help="Schedule name (default: from TARGET).")
+@click.option(
+    "--grid", type=click.Path(dir_okay=False, path_type=Path), help="Fan out over a YAML grid at each run."
+)
+@click.option(
+    "--param-file", type=click.Path(dir_okay=False, path_type=Path), help="Fan out over CSV rows at each run."
+)
+@click.option("--group-by", metavar="PARAM", help="Fan-out: best set per value of PARAM.")
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Fan-out on prefect/airflow: mapped tasks the sets are split over.",
+)
 @click.option("--install", is_flag=True, help="cron: add the line to your crontab (idempotent).")
 @click.option("--uninstall", is_flag=True, help="cron: remove this schedule's line from your crontab.")
 @click.option(
@@ -255,6 +326,10 @@ def schedule(
     greater_is_better: bool,
     min_delta: float,
     schedule_name: str | None,
+    grid: Path | None,
+    param_file: Path | None,
+    group_by: str | None,
+    shards: int,
     install: bool,
     uninstall: bool,
     force: bool,
@@ -279,6 +354,10 @@ def schedule(
             greater_is_better=greater_is_better,
             min_delta=min_delta,
             name=schedule_name,
+            grid=grid,
+            param_file=param_file,
+            group_by=group_by,
+            shards=shards,
             install=install,
             uninstall=uninstall,
             force=force,

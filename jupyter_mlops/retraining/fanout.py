@@ -1,4 +1,4 @@
-"""Fan-out: one parent MLflow run, one child run per parameter set, a local process pool.
+"""Fan-out: one parent MLflow run, one child run per parameter set, on a process pool or Dask (executors.py).
 
 Package targets run `pipeline.run_steps(**params)` in the pool's processes (no kernel, no MLflow
 calls); notebook targets run papermill once per set. The parent logs each child run from a few threads as
@@ -6,30 +6,39 @@ results arrive (three REST calls per set: create with all tags, one log_batch, e
 computing and the calls' latency overlaps itself (against `mlflow server --workers N`, N > 1, each keep-alive
 call waits ~40 ms on a delayed ACK: docs/retraining.md). Only small outcomes cross the process boundary: a
 worker writes a model file only for sets that may be the best of their group. Models are logged for the best
-set of each group (or all, or none). A failing set fails its own child run only.
+set of each group (or all, or none). A failing set fails its own child run only. Each child carries its
+set's key, so `--resume PARENT` re-runs only the sets without a FINISHED child (resume.py).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_mlops.core.session import MAX_TAG_VALUE, TrackingSession, clip, quiet_mlflow_http_retries
 from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
+from jupyter_mlops.retraining.executors import EngineSettings, SetEngine, SetJob, open_engine
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model, require_sklearn_extra
 from jupyter_mlops.retraining.notebook_runner import EXECUTED_ARTIFACT_DIR, TAG_PREFIX, RunOptions
 from jupyter_mlops.retraining.outcome import ExecutionPlace
 from jupyter_mlops.retraining.parameter_sets import ParameterSets, read_grid, read_rows
 from jupyter_mlops.retraining.params import resolve
 from jupyter_mlops.retraining.provenance import default_output_dir, git_commit, timestamp
+from jupyter_mlops.retraining.resume import (
+    SET_KEY_TAG,
+    EarlierAttempt,
+    read_earlier_attempt,
+    reopen_parent,
+    set_key,
+    unmark_former_best,
+)
 from jupyter_mlops.retraining.target import Target, load_target
 
 LOGGING_THREADS = 8  # overlaps the REST calls' latency; the server, not the threads, bounds throughput
@@ -49,6 +58,12 @@ class FanoutRequest:
     metric: str | None = None
     greater_is_better: bool = True
     log_models: str = "best"
+    engine: str = "local"  # executors.ENGINES
+    address: str | None = None  # --engine dask: the scheduler (default: a LocalCluster of --workers)
+    resume: str | None = None  # a parent run id: re-run only its sets that have no FINISHED child
+    # (i, n): with `resume`, run only sets i, i+n, ... and leave the parent open (a scheduler's mapped task)
+    shard: tuple[int, int] | None = None
+    parent_only: bool = False  # create the parent run, print its id, run no set (a scheduler's first task)
 
 
 @dataclass
@@ -166,6 +181,7 @@ def log_child(session: TrackingSession, context: ChildContext, outcome: SetOutco
     tags: dict[str, object] = {
         "mlflow.parentRunId": context.parent_id,
         f"{TAG_PREFIX}.fanout.set": str(outcome.index),
+        SET_KEY_TAG: set_key(outcome.parameters),
         f"{TAG_PREFIX}.target": context.target_path,
     }
     if outcome.error:
@@ -278,18 +294,8 @@ def summary_table(
     return "\n".join(lines)
 
 
-def _pool(workers: int, context: ModelKeeping, session: TrackingSession) -> ProcessPoolExecutor:
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=_init_worker,
-        initargs=(context, session.child_environment()),
-    )
-
-
 def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> int:
-    """Run every parameter set; return the number of sets that failed."""
+    """Run every parameter set (with `resume`: those without a FINISHED child); return the number failed."""
     from tqdm import tqdm
 
     quiet_mlflow_http_retries()
@@ -300,8 +306,26 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
         echo("note: no --metric given, so no best set is ranked and no model is logged")
     workers = request.workers or os.cpu_count() or 1
     keep_models = request.log_models == "all" or (request.log_models == "best" and request.metric is not None)
+    keep_models = keep_models and request.shard is None  # a shard's models: the final `--resume` logs them
     if keep_models:
         require_sklearn_extra()
+    jobs = [SetJob(index, set_key(one), one) for index, one in enumerate(sets.sets)]
+    if request.parent_only:
+        context = _open_parent_run(session, request, target, len(jobs))
+        echo(context.parent_id)
+        return 0
+    earlier: EarlierAttempt | None = None
+    opened: ChildContext | None = None
+    if request.resume:
+        earlier = read_earlier_attempt(session, request.resume, jobs)
+        done = {outcome.index for outcome in earlier.done}
+        jobs = [job for job in jobs if job.index not in done]
+        if request.shard is not None:
+            shard, shards = request.shard
+            jobs = [job for job in jobs if job.index % shards == shard]
+        opened = _context_for(earlier, target)
+        reopen_parent(session, request.resume, orphans=earlier.orphans if request.shard is None else [])
+        echo(f"resuming parent run {request.resume}: {len(done)} set(s) finished before, {len(jobs)} to run")
     capture_root = Path(tempfile.mkdtemp(prefix="jupyter-mlops-fanout-"))
     capture_root.joinpath("models").mkdir()
     output_dir = (request.options.output_dir or default_output_dir()) / f"fanout-{timestamp()}-{os.getpid()}"
@@ -313,30 +337,33 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
         group_by=sets.group_by,
         greater_is_better=request.greater_is_better,
     )
+    settings = EngineSettings(
+        keeping=keeping,
+        environment=session.child_environment(),
+        workers=workers,
+        output_dir=str(output_dir),
+        capture_root=str(capture_root),
+        address=request.address,
+    )
     started = time.monotonic()
     outcomes: list[SetOutcome] = []
     # package sets start computing first (the workers need no MLflow): importing MLflow and opening the
     # experiment and parent run (seconds on a loaded box) overlap with the first sets; notebook sets, which
     # write executed notebooks, start only once the tracking server has answered
-    opened = (
-        None
-        if target.computes_before_tracking
-        else _open_parent_run(session, request, target, len(sets.sets))
-    )
     try:
-        with _pool(workers, keeping, session) as pool:
-            futures = [
-                pool.submit(_execute_set, index, one, str(output_dir), str(capture_root))
-                for index, one in enumerate(sets.sets)
-            ]
-            try:
-                context = opened or _open_parent_run(session, request, target, len(sets.sets))
-            except BaseException:  # e.g. the server is unreachable: stop computing, keep nothing half-done
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            parent_id = context.parent_id
+        engine = open_engine(request.engine, settings)  # a bad --address fails before any run is created
+        try:
+            if opened is None and not target.computes_before_tracking:
+                opened = _open_parent_run(session, request, target, len(sets.sets))
+            engine.submit(jobs)
+            context = opened or _open_parent_run(session, request, target, len(sets.sets))
+        except BaseException:  # e.g. the server is unreachable: stop computing, keep nothing half-done
+            engine.cancel()
+            raise
+        parent_id = context.parent_id
+        try:
             echo(
-                f"parent run {parent_id}: {len(sets.sets)} parameter sets on {workers} worker(s), "
+                f"parent run {parent_id}: {len(jobs)} parameter sets on {engine.description}, "
                 f"experiment {request.options.experiment_name or target.default_experiment!r}"
             )
             logging = ThreadPoolExecutor(LOGGING_THREADS, thread_name_prefix="jupyter-mlops-log")
@@ -344,19 +371,26 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
                 logging.submit(_warm_up_model_logging)
             logged: list[Future[SetOutcome]] = []
             try:
-                with tqdm(total=len(futures), desc="parameter sets", unit="set", leave=False) as progress:
-                    for future in as_completed(futures):
-                        try:
-                            outcome = future.result()
-                        except Exception as error:  # a worker process died: that set failed, the rest go on
-                            index = futures.index(future)
-                            outcome = SetOutcome(index, sets.sets[index], error=f"worker died: {error}")
+                with tqdm(total=len(jobs), desc="parameter sets", unit="set", leave=False) as progress:
+                    for outcome in engine.finished():  # the parent logs each set once, when it arrives
                         logged.append(logging.submit(log_child, session, context, outcome))
                         progress.update(1)
-                outcomes = sorted((future.result() for future in logged), key=lambda outcome: outcome.index)
+                outcomes = [future.result() for future in logged]
             finally:
                 logging.shutdown(wait=True, cancel_futures=True)
-        best = best_per_group(outcomes, request.metric, sets.group_by, request.greater_is_better)
+            if request.shard is not None:
+                failed = sum(1 for outcome in outcomes if outcome.error)
+                shard, shards = request.shard
+                echo(f"shard {shard}/{shards}: {len(outcomes)} set(s) run, {failed} failed")
+                return failed
+            outcomes = sorted([*(earlier.done if earlier else []), *outcomes], key=lambda o: o.index)
+            best = best_per_group(outcomes, request.metric, sets.group_by, request.greater_is_better)
+            if earlier is not None and request.log_models == "best" and keep_models:
+                _recompute_earlier_best_models(engine, best, earlier)
+        finally:
+            engine.close()
+        if earlier is not None:
+            unmark_former_best(session, earlier.marked_best, {o.run_id for o in best.values() if o.run_id})
         _log_models(session, outcomes, best, request)
         failed = sum(1 for outcome in outcomes if outcome.error)
         parent_metrics = {
@@ -376,6 +410,35 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     echo(summary_table(outcomes, best, request.metric, sets.group_by))
     echo(f"parent run {parent_id} in {time.monotonic() - started:.1f} s")
     return failed
+
+
+def _context_for(earlier: EarlierAttempt, target: Target) -> ChildContext:
+    """Where a resumed fan-out logs its children: the earlier parent run."""
+    return ChildContext(
+        experiment_id=earlier.parent.info.experiment_id,
+        parent_id=earlier.parent.info.run_id,
+        target_path=str(target.path),
+        display_name=target.display_name,
+        defaults=target.spec.defaults(),
+    )
+
+
+def _recompute_earlier_best_models(
+    engine: SetEngine, best: dict[object, SetOutcome], earlier: EarlierAttempt
+) -> None:
+    """A best set finished in an earlier attempt whose model was never logged: compute it again (its child
+    run stays the earlier one) so `_log_models` can log the model."""
+    earlier_ids = {outcome.run_id for outcome in earlier.done}
+    missing = {
+        outcome.index: outcome
+        for outcome in best.values()
+        if outcome.run_id in earlier_ids and outcome.run_id not in earlier.marked_best
+    }
+    if not missing:
+        return
+    engine.submit([SetJob(o.index, set_key(o.parameters), o.parameters) for o in missing.values()])
+    for again in engine.finished():
+        missing[again.index].model_path = again.model_path
 
 
 def _open_parent_run(

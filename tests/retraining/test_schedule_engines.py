@@ -41,13 +41,15 @@ PREFECT_CHECK = """
 import sys, yaml
 from prefect.flows import load_flow_from_entrypoint
 config = yaml.safe_load(open("prefect.yaml"))
-deployment = config["deployments"][0]
-flow = load_flow_from_entrypoint(deployment["entrypoint"])
-built = flow.to_deployment(name=deployment["name"], cron=deployment["schedules"][0]["cron"])
-print("schedule", built.schedules[0].schedule.cron)
-state = flow(return_state=True)
-print("state", state.type.value)
-sys.exit(0 if state.is_completed() else 1)
+completed = True
+for deployment in config["deployments"]:
+    flow = load_flow_from_entrypoint(deployment["entrypoint"])
+    built = flow.to_deployment(name=deployment["name"], cron=deployment["schedules"][0]["cron"])
+    print(deployment["name"], "schedule", built.schedules[0].schedule.cron)
+    state = flow(return_state=True)
+    print(deployment["name"], "state", state.type.value)
+    completed = completed and state.is_completed()
+sys.exit(0 if completed else 1)
 """
 
 AIRFLOW_CHECK = """
@@ -55,12 +57,39 @@ import sys
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 print("import errors", bag.import_errors)
-dag = bag.get_dag(sys.argv[2])
-print("timetable", dag.timetable.expression)
-run = dag.test()
-print("state", run.state)
-sys.exit(0 if not bag.import_errors and str(run.state) == "success" else 1)
+succeeded = not bag.import_errors
+for dag_id in sys.argv[2:]:
+    dag = bag.get_dag(dag_id)
+    print(dag_id, "timetable", dag.timetable.expression)
+    print(dag_id, "mapped", [task.task_id for task in dag.tasks if getattr(task, "is_mapped", False)])
+    run = dag.test()
+    print(dag_id, "state", run.state)
+    succeeded = succeeded and str(run.state) == "success"
+sys.exit(0 if succeeded else 1)
 """
+
+
+def write_fanout_grid(folder: Path) -> Path:
+    """A 4-set grid of the iris package, best set per random_state."""
+    grid = folder / "grid.yaml"
+    grid.write_text("grid:\n  n_estimators: [5, 10]\n  random_state: [1, 2]\ngroup_by: random_state\n")
+    return grid
+
+
+def assert_one_fanout(uri: str, experiment: str, sets: int) -> None:
+    """One FINISHED parent, one FINISHED child per set (none twice), the best set per group tagged."""
+    found = MlflowClient(uri).get_experiment_by_name(experiment)
+    assert found is not None, f"no run reached experiment {experiment!r}"
+    runs = MlflowClient(uri).search_runs([found.experiment_id])
+    parents = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
+    children = [run for run in runs if "mlflow.parentRunId" in run.data.tags]
+    assert [run.info.status for run in parents] == ["FINISHED"]
+    assert sorted(run.data.tags["jupyter_mlops.fanout.set"] for run in children) == [
+        str(index) for index in range(sets)
+    ]
+    assert {run.info.status for run in children} == {"FINISHED"}
+    assert parents[0].data.metrics["sets_failed"] == 0
+    assert sum(run.data.tags.get("jupyter_mlops.fanout.best") == "true" for run in children) == 2
 
 
 def finished_runs(uri: str, experiment: str) -> list[str]:
@@ -95,11 +124,19 @@ def test_airflow_dag_file_is_written(cli, tmp_path: Path) -> None:
     reason="Prefect is not installed: pip install jupyter-mlops[prefect], or make .venv-prefect "
     "(docs/retraining.md)",
 )
-def test_prefect_flow_runs_in_prefects_local_mode(tracking_uri: str, cli, tmp_path: Path) -> None:
+def test_prefect_flow_runs_in_prefects_local_mode(
+    tracking_uri: str, cli, iris_package: Path, tmp_path: Path
+) -> None:
+    """A single run, and a fan-out mapped over 2 shards (`.map`), each flow run by Prefect."""
     experiment = f"prefect-{tmp_path.name}"
     out = tmp_path / "prefect"
     args = ["schedule", IRIS_NOTEBOOK, "--cron", "0 3 * * 1", "--target", "prefect", "-o", out]
     assert cli(*args, "-p", "C", "0.5", "--experiment", experiment).exit_code == 0
+    fanout = ["schedule", iris_package, "--cron", "0 3 * * 1", "--target", "prefect", "-o", out]
+    fanout += ["--grid", write_fanout_grid(tmp_path), "--shards", "2", "--metric", "accuracy"]
+    written = cli(*fanout, "--experiment", f"{experiment}-fanout", "--name", "iris_fanout")
+    assert written.exit_code == 0, written.output
+    assert ".map(range(SHARDS)" in (out / "iris_fanout_flow.py").read_text()
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
@@ -112,8 +149,11 @@ def test_prefect_flow_runs_in_prefects_local_mode(tracking_uri: str, cli, tmp_pa
         [PREFECT_PYTHON, "-c", PREFECT_CHECK], cwd=out, env=env, capture_output=True, text=True, timeout=600
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert "schedule 0 3 * * 1" in completed.stdout and "state COMPLETED" in completed.stdout
+    assert "iris_small schedule 0 3 * * 1" in completed.stdout
+    assert "iris_small state COMPLETED" in completed.stdout
+    assert "iris_fanout state COMPLETED" in completed.stdout
     assert finished_runs(tracking_uri, experiment) == ["FINISHED"]
+    assert_one_fanout(tracking_uri, f"{experiment}-fanout", 4)
 
 
 @pytest.mark.slow
@@ -122,11 +162,18 @@ def test_prefect_flow_runs_in_prefects_local_mode(tracking_uri: str, cli, tmp_pa
     reason="Airflow is not installed: pip install jupyter-mlops[airflow], or make .venv-airflow "
     "(docs/retraining.md)",
 )
-def test_airflow_dag_loads_in_dagbag_and_runs_with_dag_test(tracking_uri: str, cli, tmp_path: Path) -> None:
+def test_airflow_dag_loads_in_dagbag_and_runs_with_dag_test(
+    tracking_uri: str, cli, iris_package: Path, tmp_path: Path
+) -> None:
+    """A single run, and a fan-out expanded over 2 shards (dynamic task mapping), each DAG run by Airflow."""
     experiment = f"airflow-{tmp_path.name}"
     dags = tmp_path / "dags"
     args = ["schedule", IRIS_NOTEBOOK, "--cron", "0 3 * * 1", "--target", "airflow", "-o", dags]
     assert cli(*args, "--experiment", experiment).exit_code == 0
+    fanout = ["schedule", iris_package, "--cron", "0 3 * * 1", "--target", "airflow", "-o", dags]
+    fanout += ["--grid", write_fanout_grid(tmp_path), "--shards", "2", "--metric", "accuracy"]
+    written = cli(*fanout, "--experiment", f"{experiment}-fanout", "--name", "iris_fanout")
+    assert written.exit_code == 0, written.output
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path / "airflow-home"),
@@ -143,15 +190,18 @@ def test_airflow_dag_loads_in_dagbag_and_runs_with_dag_test(tracking_uri: str, c
     )
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     completed = subprocess.run(
-        [AIRFLOW_PYTHON, "-c", AIRFLOW_CHECK, str(dags), "iris_small"],
+        [AIRFLOW_PYTHON, "-c", AIRFLOW_CHECK, str(dags), "iris_small", "iris_fanout"],
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert "import errors {}" in completed.stdout and "timetable 0 3 * * 1" in completed.stdout
+    assert "import errors {}" in completed.stdout and "iris_small timetable 0 3 * * 1" in completed.stdout
+    assert "iris_fanout mapped ['run_shard']" in completed.stdout
+    assert "iris_fanout state success" in completed.stdout
     assert finished_runs(tracking_uri, experiment) == ["FINISHED"]
+    assert_one_fanout(tracking_uri, f"{experiment}-fanout", 4)
 
 
 OTHER_PROJECT = """\
@@ -257,11 +307,13 @@ def literal(source: str, name: str) -> object:
 HOSTILE = 'x"""\n__import__("os").system("touch PWNED")\n\'\'\'{}%\u2028😀y'
 
 
+@pytest.mark.parametrize("fanout", [False, True], ids=["once", "fanout"])
 @pytest.mark.parametrize(("engine", "written"), [("prefect", "iris_flow.py"), ("airflow", "iris_dag.py")])
 def test_hostile_paths_reach_the_flow_and_dag_only_as_literals(
-    cli, tmp_path: Path, engine: str, written: str
+    cli, tmp_path: Path, engine: str, written: str, fanout: bool
 ) -> None:
-    """The same code whatever the notebook path, folder or experiment; the values come back unchanged."""
+    """The same code whatever the notebook path, folder, grid file or experiment; the values come back
+    unchanged."""
     sources = {}
     for kind in ("plain", "hostile"):
         folder = tmp_path / kind / ("notebooks" if kind == "plain" else HOSTILE)
@@ -270,6 +322,8 @@ def test_hostile_paths_reach_the_flow_and_dag_only_as_literals(
         shutil.copy(IRIS_NOTEBOOK, notebook)
         out = tmp_path / kind / ("out" if kind == "plain" else HOSTILE + "out")
         experiment = "plain" if kind == "plain" else HOSTILE
+        grid = folder / "grid.yaml"
+        grid.write_text("C: [0.1, 1.0]\n")
         result = cli(
             "schedule",
             notebook,
@@ -281,14 +335,93 @@ def test_hostile_paths_reach_the_flow_and_dag_only_as_literals(
             out,
             "--experiment",
             experiment,
+            *(["--grid", grid] if fanout else []),
         )
         assert result.exit_code == 0, result.output
         sources[kind] = (out / written).read_text(encoding="utf-8")
         assert literal(sources[kind], "TARGET") == str(notebook)
         command = literal(sources[kind], "COMMAND")
         assert isinstance(command, list) and command[command.index("--experiment") + 1] == experiment
+        assert ("--grid" in command) == fanout
+        if fanout:
+            assert command[command.index("--grid") + 1] == str(grid)
         if engine == "prefect":
             config = yaml.safe_load((out / "prefect.yaml").read_text(encoding="utf-8"))
             [pull] = config["pull"]
             assert pull["prefect.deployments.steps.set_working_directory"]["directory"] == str(out)
     assert shape(sources["hostile"]) == shape(sources["plain"])
+
+
+@pytest.mark.parametrize(
+    ("engine", "written", "mapping"),
+    [
+        (
+            "prefect",
+            "iris_fanout_flow.py",
+            "run_shard.map(range(SHARDS), parent_run_id=unmapped(parent_run_id))",
+        ),
+        ("airflow", "iris_fanout_dag.py", "run_shard.partial(parent_run_id=parent_run_id).expand("),
+    ],
+)
+def test_a_fanout_schedule_maps_a_task_over_shards(
+    cli, iris_package: Path, tmp_path: Path, engine: str, written: str, mapping: str
+) -> None:
+    grid = write_fanout_grid(tmp_path)
+    out = tmp_path / "out"
+    args = [
+        "schedule",
+        iris_package,
+        "--cron",
+        "0 3 * * 1",
+        "--target",
+        engine,
+        "-o",
+        out,
+        "--name",
+        "iris_fanout",
+    ]
+    result = cli(*args, "--grid", grid, "--shards", "3", "--metric", "accuracy", "--group-by", "random_state")
+    assert result.exit_code == 0, result.output
+    source = (out / written).read_text()
+    compile(source, written, "exec")
+    assert mapping in source
+    assert literal(source, "SHARDS") == 3
+    command = literal(source, "COMMAND")
+    assert isinstance(command, list)
+    assert command[command.index("--grid") + 1] == str(grid.resolve())
+    assert command[command.index("--group-by") + 1] == "random_state"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--register", "iris", "--promote", "champion"], "--register/--promote gate one run; a fan-out"),
+        (["--param-file", "rows.csv"], "give either --grid or --param-file, not both"),
+        (["--group-by", "depth"], "--group-by 'depth' is not a parameter"),
+    ],
+)
+def test_a_bad_fanout_schedule_writes_nothing(
+    cli, iris_package: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    grid = write_fanout_grid(tmp_path)
+    out = tmp_path / "out"
+    args = ["schedule", iris_package, "--cron", "0 3 * * 1", "--target", "prefect", "-o", out]
+    result = cli(*args, "--grid", grid, "--metric", "accuracy", *extra)
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--shard", "2/2", "--resume", "abc"], "--shard '2/2': expected I/N with 0 <= I < N, e.g. 0/4"),
+        (["--shard", "0/2"], "--shard needs --resume PARENT_RUN_ID (the parent run it logs into)"),
+    ],
+)
+def test_a_bad_shard_is_refused_before_anything_runs(
+    cli, iris_package: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    result = cli("run", iris_package, "--grid", write_fanout_grid(tmp_path), *extra)
+    assert result.exit_code == 2
+    assert result.output.strip() == f"jupyter-mlops: {message}"

@@ -6,6 +6,10 @@ nb2prod package changes one path. The engines themselves are optional extras, im
 written here when they run. A schedule never overwrites: files with other content, and a deployment of the
 same name in an existing prefect.yaml, are replaced only with `force` (schedule/files.py).
 
+With a grid or parameter file the schedule fans out: Prefect maps a task over shards of the sets (`.map`) and
+Airflow expands one (dynamic task mapping); a first task creates the parent run (`--parent-only`), each shard
+logs its children into it (`--resume PARENT --shard I/N`), and a last task repairs and closes it (`--resume`).
+
 Engines sit in a small registry: each built-in module calls `register()` at its end, and an outside package
 adds one through the entry point group `jupyter_mlops.schedule_engines` (name = `--target` value, object =
 its `emit(job, output_dir, *, force) -> lines` function), loaded only when that name is asked for.
@@ -47,6 +51,10 @@ class ScheduleRequest:
     install: bool = False
     uninstall: bool = False
     force: bool = False
+    grid: Path | None = None
+    param_file: Path | None = None
+    group_by: str | None = None
+    shards: int = 4
     python: str = field(default_factory=lambda: sys.executable)
 
 
@@ -59,6 +67,7 @@ class Job:
     workdir: Path
     command: list[str]
     target: Path
+    shards: int | None = None  # a fan-out: the number of mapped tasks its sets are split over
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,7 @@ def build_job(request: ScheduleRequest) -> Job:
     cron = check_cron(request.cron)
     target = load_target(request.target)
     resolve(target.spec, request.parameters, where="-p")
+    fanout = _fanout_arguments(request, target)
     if request.metric:
         check_metric(target, request.metric, listing="its metrics")
     workdir = Path.cwd().resolve()
@@ -149,7 +159,49 @@ def build_job(request: ScheduleRequest) -> Job:
             "--greater-is-better" if request.greater_is_better else "--lower-is-better",
         ]
         command += ["--min-delta", repr(request.min_delta)]
-    return Job(name=schedule_name(request), cron=cron, workdir=workdir, command=command, target=target.path)
+    return Job(
+        name=schedule_name(request),
+        cron=cron,
+        workdir=workdir,
+        command=command + fanout,
+        target=target.path,
+        shards=request.shards if fanout else None,
+    )
+
+
+def _fanout_arguments(request: ScheduleRequest, target: object) -> list[str]:
+    """`--grid/--param-file FILE [--group-by P]`, the file checked now (absolute: the scheduler's folder
+    differs); empty when the schedule runs once."""
+    from jupyter_mlops.retraining.fanout import FanoutRequest, load_sets
+    from jupyter_mlops.retraining.notebook_runner import RunOptions
+
+    if request.grid is None and request.param_file is None:
+        return []
+    if request.grid is not None and request.param_file is not None:
+        raise BadInputError("give either --grid or --param-file, not both")
+    if request.register:
+        raise BadInputError(
+            "--register/--promote gate one run; a fan-out schedule logs the best set per group"
+        )
+    if request.shards < 1:
+        raise BadInputError(f"--shards {request.shards}: expected 1 or more")
+    check = FanoutRequest(
+        target=request.target,
+        parameters=request.parameters,
+        options=RunOptions(tracking_uri=""),
+        grid=request.grid,
+        param_file=request.param_file,
+        group_by=request.group_by,
+    )
+    load_sets(check, target)  # type: ignore[arg-type]
+    option, path = (
+        ("--grid", request.grid) if request.grid is not None else ("--param-file", request.param_file)
+    )
+    assert path is not None
+    arguments = [option, str(path.resolve())]
+    if request.group_by:
+        arguments += ["--group-by", request.group_by]
+    return arguments
 
 
 def write_schedule(request: ScheduleRequest) -> list[str]:

@@ -1,4 +1,5 @@
-"""Prefect: a flow file and a deployment in `prefect.yaml` with the cron schedule, ready for `prefect deploy`.
+"""Prefect: a flow file and a deployment in `prefect.yaml` with the cron schedule, ready for `prefect deploy`;
+with a grid or parameter file, the flow maps a task over shards of the sets (`.map`).
 
 The flow runs the same `jupyter-mlops run` command as cron (the interpreter that wrote it), so the Prefect
 environment needs only Prefect; `concurrency_limit: 1` keeps runs from overlapping. User values reach the
@@ -63,6 +64,73 @@ if __name__ == "__main__":
     {function}()
 '''
 
+_FANOUT_FLOW = '''\
+"""Prefect flow from `jupyter-mlops schedule --target prefect --grid/--param-file`: fans TARGET out.
+
+One task creates the MLflow parent run, a task mapped over SHARDS shards (`.map`, run by the flow's task
+runner: threads by default, a Dask cluster with prefect-dask's DaskTaskRunner) logs each set as a child run,
+and a last task re-runs what failed or never finished, ranks the sets, logs the best models and closes the
+parent (`jupyter-mlops run --resume`). A retried shard skips the sets it already logged.
+Regenerate rather than edit. Deploy with `prefect deploy --all` from this folder. Needs no Jupyter server.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from prefect import allow_failure, flow, get_run_logger, task, unmapped
+
+NAME = {name!r}
+TARGET = {target!r}
+COMMAND = {command!r}
+WORKDIR = {workdir!r}
+SHARDS = {shards!r}
+
+
+def jupyter_mlops_run(arguments: list[str]) -> str:
+    """COMMAND plus `arguments`; its output is logged, a non-zero exit (failed sets too) raised."""
+    logger = get_run_logger()
+    command = [*COMMAND, *arguments]
+    logger.info("running %s", " ".join(command))
+    completed = subprocess.run(command, cwd=WORKDIR, capture_output=True, text=True, check=False)
+    if completed.stdout:
+        logger.info(completed.stdout)
+    if completed.returncode != 0:
+        raise RuntimeError(f"jupyter-mlops run exited {{completed.returncode}}: {{completed.stderr[-4000:]}}")
+    return completed.stdout
+
+
+@task(name="open the parent run")
+def open_parent() -> str:
+    """Create the fan-out's parent run; its id."""
+    return jupyter_mlops_run(["--parent-only"]).strip().splitlines()[-1]
+
+
+@task(name="run a shard of the parameter sets")
+def run_shard(shard: int, parent_run_id: str) -> str:
+    """Sets shard, shard + SHARDS, ... as child runs of the parent (those not finished already)."""
+    shard_of = f"{{shard}}/{{SHARDS}}"
+    return jupyter_mlops_run(["--resume", parent_run_id, "--shard", shard_of, "--workers", "1"])
+
+
+@task(name="repair and close the parent run")
+def close_parent(parent_run_id: str) -> str:
+    """Re-run the sets that failed or never finished, rank them, log the best models, close the parent."""
+    return jupyter_mlops_run(["--resume", parent_run_id])
+
+
+@flow(name=NAME)
+def {function}() -> str:
+    """The scheduled fan-out of TARGET."""
+    parent_run_id = open_parent()
+    shards = run_shard.map(range(SHARDS), parent_run_id=unmapped(parent_run_id))
+    return close_parent(parent_run_id, wait_for=[allow_failure(shards)])
+
+
+if __name__ == "__main__":
+    {function}()
+'''
+
 _HEADER = """\
 # Prefect deployments written by `jupyter-mlops schedule --target prefect` (it adds or, with --force,
 # replaces its own deployment and keeps the others). Deploy: prefect deploy --all, from this folder
@@ -72,6 +140,15 @@ _HEADER = """\
 
 def flow_source(job: Job) -> str:
     """The flow module: fixed code, and the schedule's values as literals."""
+    if job.shards is not None:
+        return _FANOUT_FLOW.format(
+            name=job.name,
+            target=str(job.target),
+            command=list(job.command),
+            workdir=str(job.workdir),
+            shards=job.shards,
+            function=FLOW_FUNCTION,
+        )
     return _FLOW.format(
         name=job.name,
         target=str(job.target),
