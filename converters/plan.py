@@ -9,7 +9,8 @@ read that nothing defines is hidden kernel state, and an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from converters.cell_roles import CellRoles, Unit, classify_cells, slug
 from converters.data_files import DataFile, find_data_files
@@ -21,9 +22,10 @@ from converters.parameters import Parameter, parse_parameters_cell
 from converters.shared_code import gather_shared_code
 from converters.step_functions import RESERVED_NAMES, StepPlan, plan_steps
 from converters.step_graph import link_steps
+from converters.training_data import TrainingInput, find_training_input
 from converters.unit_flow import resolve_units, sharing_warnings
 
-__all__ = ["Plan", "StepPlan", "TestPlan", "Unit", "build_plan", "slug"]
+__all__ = ["Plan", "StepPlan", "TestPlan", "TrainingInput", "Unit", "build_plan", "slug"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     data_files: tuple[DataFile, ...] = field(default=())
     uses_shell_helper: bool = False
+    # what the model is fitted on (signature, input example, reference data); None without a model tag
+    training_input: TrainingInput | None = None
 
 
 def read_parameters(roles: CellRoles) -> Parameters:
@@ -87,6 +91,31 @@ def read_parameters(roles: CellRoles) -> Parameters:
     return Parameters(cell.index, tuple(parameters))
 
 
+def plan_training_input(
+    notebook: Notebook, model_variable: str | None, defined: Mapping[str, str]
+) -> TrainingInput | None:
+    """The variable the model is fitted on, kept when a step or parameter defines it (so the pipeline can
+    hand it to the model logging); None without a model tag."""
+    if model_variable is None:
+        return None
+    found = find_training_input(
+        (
+            (cell.index, cell.code.source)
+            for cell in notebook.cells
+            if cell.code is not None and cell.tags.role != "skip"
+        ),
+        model_variable,
+    )
+    if found.variable is not None and found.variable not in defined:
+        return replace(
+            found,
+            variable=None,
+            reason=f"`{found.variable}`, which `{model_variable}` is fitted on in cell {found.cell_index}, "
+            "is not defined by a step or the parameters",
+        )
+    return found
+
+
 def build_plan(notebook: Notebook) -> Plan:
     """Group, analyse and check the notebook's cells; raise ConversionError subclasses on bad input."""
     roles = classify_cells(notebook)
@@ -96,7 +125,12 @@ def build_plan(notebook: Notebook) -> Plan:
     resolved = resolve_units(roles, flow, shared, parameters.names)
     model_variable = find_model_variable(notebook, resolved)
     tests = plan_tests(roles, flow, shared, resolved)
+    training_input = plan_training_input(notebook, model_variable, resolved.defined)
     model_read = [(resolved.defined[model_variable], model_variable)] if model_variable else []
+    if training_input is not None and training_input.variable is not None:
+        provider = resolved.defined[training_input.variable]
+        if provider != "parameter":
+            model_read.append((provider, training_input.variable))
     graph = link_steps(roles, resolved, [*model_read, *tests.reads])
     functions = plan_steps(roles, flow, shared, resolved, graph)
     kept = [cell.code for cell in notebook.cells if cell.code is not None and cell.tags.role != "skip"]
@@ -111,6 +145,7 @@ def build_plan(notebook: Notebook) -> Plan:
         steps=functions.steps,
         tests=tests.tests,
         model_variable=model_variable,
+        training_input=training_input,
         requirements=tuple(dict.fromkeys(requirement for code in kept for requirement in code.requirements)),
         uses_subprocess=any(code.uses_subprocess for code in kept),
         uses_shell_helper=any(code.uses_shell_helper for code in kept),

@@ -8,6 +8,7 @@ from converters.data_files import read_paths
 from converters.emit.literals import identifier, literal, vertical_call, vertical_tuple
 from converters.emit.templates import render
 from converters.plan import Plan, StepPlan
+from converters.training_data import INPUT_EXAMPLE_ROWS
 
 PLOTTING_MODULES = frozenset({"matplotlib", "seaborn"})  # importing these selects a backend
 
@@ -36,6 +37,8 @@ def pipeline_module(
         "NOTEBOOK_SHA256": literal(plan.notebook.sha256),
         "EXPERIMENT_NAME": literal(experiment_name),
         "MODEL_VARIABLE": literal(plan.model_variable),
+        "TRAINING_INPUT": literal(plan.training_input.variable if plan.training_input else None),
+        "INPUT_EXAMPLE_ROWS": literal(INPUT_EXAMPLE_ROWS),
         "PARAMETERS": literal({p.name: p.default for p in parameters}),
         "PARAMETER_TYPES": literal({p.name: p.type_name for p in parameters}),
         "PARAMETER_HELP": literal({p.name: p.comment for p in parameters}),

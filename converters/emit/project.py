@@ -197,6 +197,8 @@ def conversion_report(plan: Plan, package: str) -> str:
     parts.append(
         f"\nModel: `{plan.model_variable}` (sklearn flavor)\n" if plan.model_variable else "\nModel: none\n"
     )
+    if plan.training_input is not None:
+        parts.append(f"\nTraining data of the model: {plan.training_input.describe()}.\n")
     parts.append(f"\nParity test tolerance: {PARITY_TOLERANCE}.\n")
     results = [f"`{step.function_name}`: {', '.join(step.results)}" for step in plan.steps if step.results]
     if results:

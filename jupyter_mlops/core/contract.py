@@ -428,6 +428,37 @@ class PermissionsResponse:
     reason: str | None
 
 
+@dataclass
+class ModelSignatureQuery:
+    """Query of GET models/signature: a LoggedModel id (`m-…`, as in `models:/m-…`)."""
+
+    model_id: str
+
+
+@dataclass
+class SignatureColumn:
+    """One input, output or parameter of a model's signature: its name (null for an unnamed tensor),
+    MLflow's type (`double`, `long`, `string`…, or `tensor float64 (-1, 4)`) and whether it is required."""
+
+    name: str | None
+    type: str
+    required: bool
+
+
+@dataclass
+class ModelSignatureResponse:
+    """A LoggedModel's signature (from its MLmodel file) and whether it has an input example.
+
+    `has_signature` false: the model was logged without one (`inputs`/`outputs` empty)."""
+
+    model_id: str
+    has_signature: bool
+    inputs: list[SignatureColumn]
+    outputs: list[SignatureColumn]
+    params: list[SignatureColumn]
+    has_input_example: bool
+
+
 # ---------------------------------------------------------------- convert to production
 
 
@@ -768,6 +799,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PermissionsResponse,
         query=PermissionsQuery,
         errors=(400, 403, 502, 503),
+    ),
+    Endpoint(
+        "getModelSignature",
+        "GET",
+        "models/signature",
+        "A LoggedModel's signature (columns and types) and whether it has an input example",
+        ModelSignatureResponse,
+        query=ModelSignatureQuery,
+        errors=(400, 403, 404, 502, 503),
     ),
     Endpoint(
         "convertNotebook",

@@ -15,10 +15,12 @@ from pathlib import Path
 import nbformat
 
 from converters.metrics import MetricSpec
+from converters.training_data import INPUT_EXAMPLE_ROWS
 
 CAPTURE_TAG = "jupyter-mlops-capture"
 RESULT_FILE = "capture.json"
 MODEL_FILE = "model.pkl"
+EXAMPLE_FILE = "input_example.pkl"
 
 _TEMPLATE = """\
 # jupyter-mlops: hand the metrics and the model to the MLflow run (cell added by `jupyter-mlops run`)
@@ -50,6 +52,17 @@ def _jupyter_mlops_capture(namespace):
                 "type": f"{{kind.__module__}}.{{kind.__qualname__}}",
                 "sklearn": any(base.__module__.startswith("sklearn") for base in kind.__mro__),
             }}
+            data = namespace.get({training_input!r}) if {training_input!r} is not None else None
+            if hasattr(data, "columns") and callable(getattr(data, "head", None)):
+                example = data.head({rows!r})
+            elif hasattr(data, "shape") or isinstance(data, (list, tuple)):
+                example = data[:{rows!r}]
+            else:
+                example = None
+            if example is not None:
+                with open({example_path!r}, "wb") as handle:
+                    pickle.dump(example, handle)
+                result["model"]["input_example"] = {example_path!r}
     with open({result_path!r}, "w") as handle:
         json.dump(result, handle)
 
@@ -68,17 +81,25 @@ class Captured:
     model_path: str | None = None
     model_type: str | None = None
     model_is_sklearn: bool = False
+    input_example_path: str | None = None  # the first rows of the model's training data, pickled
 
 
 def capture_cell(
-    metrics: list[MetricSpec], model_variable: str | None, folder: Path
+    metrics: list[MetricSpec],
+    model_variable: str | None,
+    folder: Path,
+    training_input: str | None = None,
 ) -> nbformat.NotebookNode:
-    """The tagged cell that writes `capture.json` (and `model.pkl`) into `folder`."""
+    """The tagged cell that writes `capture.json` (and `model.pkl`, and the first rows of `training_input`
+    as `input_example.pkl`) into `folder`."""
     source = _TEMPLATE.format(
         metrics=[(spec.name, spec.expression) for spec in metrics],
         model_variable=model_variable,
         model_path=str(folder / MODEL_FILE),
         result_path=str(folder / RESULT_FILE),
+        training_input=training_input,
+        rows=INPUT_EXAMPLE_ROWS,
+        example_path=str(folder / EXAMPLE_FILE),
     )
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["tags"] = [CAPTURE_TAG]
@@ -98,4 +119,5 @@ def read_captured(folder: Path) -> Captured | None:
         model_path=model.get("path"),
         model_type=model.get("type"),
         model_is_sklearn=bool(model.get("sklearn", False)),
+        input_example_path=model.get("input_example"),
     )

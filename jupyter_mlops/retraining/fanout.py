@@ -77,6 +77,7 @@ class SetOutcome:
     error_detail: str = ""
     duration_seconds: float = 0.0
     model_path: str | None = None
+    input_example: object | None = None  # the first rows of the kept model's training data
     executed_notebook: str | None = None
     run_id: str | None = None
 
@@ -173,6 +174,8 @@ def _execute_set(index: int, parameters: dict[str, object], output_dir: str, cap
         with path.open("wb") as handle:
             pickle.dump(result.model, handle, protocol=pickle.HIGHEST_PROTOCOL)
         outcome.model_path = str(path)
+    if outcome.model_path is not None and result.error is None:
+        outcome.input_example = result.input_example  # a few rows: they travel with the outcome
     return outcome
 
 
@@ -508,7 +511,7 @@ def _log_models(
         assert outcome.run_id is not None
         model = load_pickled(outcome.model_path) if outcome.model_path else None
         if model is not None and not outcome.error:
-            log_sklearn_model(model, outcome.run_id, session)
+            log_sklearn_model(model, outcome.run_id, session, input_example=outcome.input_example)
         if outcome.index in best_ids:
             session.log_batch(outcome.run_id, tags={f"{TAG_PREFIX}.fanout.best": "true"})
 

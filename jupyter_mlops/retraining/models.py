@@ -5,14 +5,17 @@ from __future__ import annotations
 import importlib.util
 import pickle
 import tempfile
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from converters.training_data import INPUT_EXAMPLE_ROWS
 from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.errors import MissingExtraError
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+    from mlflow.models import ModelSignature
 
 MODEL_NAME = "model"
 SKLEARN_EXTRA_MODULES = {"sklearn": "scikit-learn", "skops": "skops"}
@@ -60,15 +63,56 @@ def load_pickled(path: str | Path) -> object:
         return pickle.load(handle)
 
 
-def log_sklearn_model(model: object, run_id: str, session: TrackingSession, *, keep: str = "") -> str:
+def first_rows(training_data: object, rows: int = INPUT_EXAMPLE_ROWS) -> Any:
+    """The first `rows` rows of a model's training data (DataFrame, array or list) — its input example —
+    or None for anything else. Taken where the data is, so only these rows travel with the model."""
+    if training_data is None:
+        return None
+    head = getattr(training_data, "head", None)
+    if callable(head) and hasattr(training_data, "columns"):
+        return head(rows)
+    if hasattr(training_data, "shape") or isinstance(training_data, (list, tuple)):
+        return training_data[:rows]  # type: ignore[index]
+    return None
+
+
+def model_signature(model: object, input_example: object) -> ModelSignature | None:
+    """The signature of `model` inferred from its input example and its predictions on it (None without
+    an example, or when the model cannot predict on it: then it is logged without one)."""
+    if input_example is None:
+        return None
+    from mlflow.models import infer_signature
+
+    try:
+        return infer_signature(input_example, model.predict(input_example))  # type: ignore[attr-defined]
+    except Exception as error:  # the user's model and data: any failure means "no signature", said once
+        warnings.warn(
+            f"no signature for the model: predicting on its input example failed: {error}", stacklevel=2
+        )
+        return None
+
+
+def log_sklearn_model(
+    model: object,
+    run_id: str,
+    session: TrackingSession,
+    *,
+    keep: str = "",
+    input_example: object = None,
+) -> str:
     """Log `model` (sklearn flavor) as a LoggedModel of run `run_id`; return its `models:/m-<id>` URI.
 
+    With `input_example` (the first rows of its training data) the model gets a signature inferred from
+    those rows and its predictions on them, and the rows as its input example.
     Client calls with explicit ids (what `mlflow.sklearn.log_model(model_id=...)` does, without reading the
     process-wide tracking URI): create the LoggedModel, save the flavor locally, upload, finalize.
     """
     require_sklearn_extra()
     import mlflow.sklearn
     from mlflow.models import Model
+
+    signature = model_signature(model, input_example)
+    example = input_example if signature is not None else None
 
     def log(client: MlflowClient) -> str:
         experiment_id = client.get_run(run_id).info.experiment_id
@@ -89,6 +133,8 @@ def log_sklearn_model(model: object, run_id: str, session: TrackingSession, *, k
                     mlflow_model=description,
                     pip_requirements=pip_requirements(),
                     skops_trusted_types=trusted_types(model),
+                    signature=signature,
+                    input_example=example,
                 )
                 client.log_model_artifacts(logged.model_id, str(local_path))
         except Exception:

@@ -10,7 +10,9 @@ from typing import Protocol
 import nbformat
 
 from converters.metrics import MetricSpec
+from converters.training_data import TrainingInput
 from jupyter_mlops.retraining.capture import capture_cell, read_captured
+from jupyter_mlops.retraining.models import load_pickled
 from jupyter_mlops.retraining.outcome import CellFailure, ExecutionPlace, Outcome
 
 PAPERMILL_PARAMETERS_TAG = "parameters"
@@ -25,6 +27,7 @@ class ExecutableNotebook(Protocol):
     parameters_cell: int | None
     metrics: list[MetricSpec]
     model_variable: str | None
+    training_input: TrainingInput | None
 
 
 def prepared_notebook(target: ExecutableNotebook, capture_folder: Path) -> nbformat.NotebookNode:
@@ -36,7 +39,8 @@ def prepared_notebook(target: ExecutableNotebook, capture_folder: Path) -> nbfor
         if PAPERMILL_PARAMETERS_TAG not in tags:
             notebook.cells[target.parameters_cell].metadata["tags"] = [*tags, PAPERMILL_PARAMETERS_TAG]
     if target.metrics or target.model_variable:
-        notebook.cells.append(capture_cell(target.metrics, target.model_variable, capture_folder))
+        training = target.training_input.variable if target.training_input else None
+        notebook.cells.append(capture_cell(target.metrics, target.model_variable, capture_folder, training))
     language_info = notebook.metadata.setdefault("language_info", {})
     language_info.setdefault("name", "python")
     return notebook
@@ -128,6 +132,8 @@ def execute_notebook(
     outcome.metrics, outcome.problems = dict(captured.metrics), list(captured.problems)
     if captured.model_path and captured.model_is_sklearn:
         outcome.model_path = captured.model_path
+        if captured.input_example_path:
+            outcome.input_example = load_pickled(captured.input_example_path)
     elif captured.model_path:
         outcome.model_type = captured.model_type
     return outcome

@@ -112,7 +112,9 @@ def log_outcome(
         )
     model_uri: str | None = None
     if outcome.model_path:
-        model_uri = log_sklearn_model(load_pickled(outcome.model_path), run_id, session, keep=keep)
+        model_uri = log_sklearn_model(
+            load_pickled(outcome.model_path), run_id, session, keep=keep, input_example=outcome.input_example
+        )
     elif outcome.model_type:
         warnings.append(
             f"model variable {target.model_variable!r} holds a {outcome.model_type}, not a scikit-learn "

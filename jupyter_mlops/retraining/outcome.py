@@ -49,5 +49,6 @@ class Outcome:
     problems: list[str] = field(default_factory=list)  # values the capture could not hand out
     model: object | None = None
     model_path: str | None = None  # a pickled scikit-learn model on disk
+    input_example: object | None = None  # the first rows of the model's training data (small)
     model_type: str | None = None  # set when the model variable holds something that is not scikit-learn
     executed_notebook: str | None = None

@@ -24,11 +24,14 @@ import nbformat
 
 from converters.errors import ConversionError
 from converters.experiment_naming import metadata_experiment
+from converters.magics import translate_cell
 from converters.metrics import MetricSpec, metric_specs
 from converters.parameters import parse_parameters_cell
 from converters.tags import parse_cell_tags
+from converters.training_data import TrainingInput, find_training_input
 from jupyter_mlops.core.experiments import experiment_name_for
 from jupyter_mlops.retraining.errors import BadInputError
+from jupyter_mlops.retraining.models import first_rows
 from jupyter_mlops.retraining.notebook_exec import execute_notebook
 from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult, run_notebook
 from jupyter_mlops.retraining.outcome import ExecutionPlace, Outcome
@@ -87,6 +90,7 @@ class NotebookTarget:
     metrics: list[MetricSpec]
     model_variable: str | None
     source_sha256: str
+    training_input: TrainingInput | None = None  # what the model is fitted on (its input example)
 
     kind: ClassVar[str] = "notebook"
     computes_before_tracking: ClassVar[bool] = False  # writes executed notebooks: waits for tracking
@@ -160,10 +164,15 @@ class PackageTarget:
             )
         raw_metrics = outputs.get("metrics", {}) or {}
         metrics = {name: value for name, raw in raw_metrics.items() if (value := _as_float(raw)) is not None}
+        model = outputs.get(self.model_variable) if self.model_variable else None
+        training_input = getattr(self.pipeline, "TRAINING_INPUT", None)
         return Outcome(
             duration_seconds=time.monotonic() - started,
             metrics=metrics,
-            model=outputs.get(self.model_variable) if self.model_variable else None,
+            model=model,
+            input_example=first_rows(outputs.get(training_input))
+            if model is not None and training_input
+            else None,
         )
 
     def run(self, parameters: dict[str, object], options: RunOptions, session: TrackingSession) -> RunResult:
@@ -221,7 +230,26 @@ def load_notebook_target(path: Path) -> NotebookTarget:
         metrics=metrics,
         model_variable=model_variable,
         source_sha256=file_sha256(path),
+        training_input=notebook_training_input(notebook, model_variable),
     )
+
+
+def notebook_training_input(
+    notebook: nbformat.NotebookNode, model_variable: str | None
+) -> TrainingInput | None:
+    """The variable the notebook fits its model on (the converter's rule, on cells translated as nb2prod
+    translates their magics)."""
+    if model_variable is None:
+        return None
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or "skip" in cell.metadata.get("tags", []):
+            continue
+        try:
+            cells.append((index, translate_cell(cell.source, cell_index=index).source))
+        except ConversionError:  # a magic nb2prod refuses: passed over, like code that does not parse
+            continue
+    return find_training_input(cells, model_variable)
 
 
 def package_folder(path: Path) -> Path | None:

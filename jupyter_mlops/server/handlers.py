@@ -21,7 +21,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
-from jupyter_mlops.core import contract, pipeline_plan, production, registry, tracking
+from jupyter_mlops.core import contract, model_signature, pipeline_plan, production, registry, tracking
 from jupyter_mlops.core.errors import BadRequest, PanelError, error_body, scrub_text
 from jupyter_mlops.server.app_state import ExtensionState
 from jupyter_mlops.server.paths import (
@@ -349,6 +349,17 @@ class PermissionsHandler(MLOpsHandler):
         uri, user = self.extension.tracking_uri, self.extension.mlflow_username
         may_write = await self.may(WRITE)
         await self.respond(lambda: registry.permissions(uri, name, user, may_write))
+
+
+class ModelSignatureHandler(MLOpsHandler):
+    """GET models/signature."""
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def get(self) -> None:
+        model_id = self.query(contract.ModelSignatureQuery).model_id
+        ext = self.extension
+        await self.respond(lambda: model_signature.model_signature(ext.client, model_id))
 
 
 class ConvertHandler(MLOpsHandler):

@@ -24,6 +24,7 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
     "register": handlers.RegisterHandler,
     "aliases": handlers.AliasesHandler,
     "permissions": handlers.PermissionsHandler,
+    "models/signature": handlers.ModelSignatureHandler,
     "convert": handlers.ConvertHandler,
     "convert/plan": handlers.PipelinePlanHandler,
     "convert/tests": handlers.PytestJobsHandler,

@@ -13,6 +13,7 @@ import {
   ConfigResponse,
   ConvertResponse,
   MetricHistory,
+  ModelSignatureResponse,
   ModelVersionsPage,
   NotebookExperimentResponse,
   PermissionsResponse,
@@ -167,6 +168,10 @@ export class MlopsClient {
 
   deleteAlias(name: string, alias: string): Promise<AliasResponse> {
     return this.call('deleteAlias', { query: { name, alias } });
+  }
+
+  getModelSignature(modelId: string): Promise<ModelSignatureResponse> {
+    return this.call('getModelSignature', { query: { model_id: modelId } });
   }
 
   getPermissions(name: string): Promise<PermissionsResponse> {

@@ -401,6 +401,37 @@ export interface PermissionsResponse {
 }
 
 /**
+ * Query of GET models/signature: a LoggedModel id (`m-…`, as in `models:/m-…`).
+ */
+export interface ModelSignatureQuery {
+  model_id: string;
+}
+
+/**
+ * One input, output or parameter of a model's signature: its name (null for an unnamed tensor),
+ * MLflow's type (`double`, `long`, `string`…, or `tensor float64 (-1, 4)`) and whether it is required.
+ */
+export interface SignatureColumn {
+  name: string | null;
+  type: string;
+  required: boolean;
+}
+
+/**
+ * A LoggedModel's signature (from its MLmodel file) and whether it has an input example.
+ *
+ * `has_signature` false: the model was logged without one (`inputs`/`outputs` empty).
+ */
+export interface ModelSignatureResponse {
+  model_id: string;
+  has_signature: boolean;
+  inputs: SignatureColumn[];
+  outputs: SignatureColumn[];
+  params: SignatureColumn[];
+  has_input_example: boolean;
+}
+
+/**
  * Body of POST convert: run nb2prod on a notebook (contents-API path) into `output`.
  *
  * `output` is a folder relative to the Jupyter root; omitted, `<stem>_prod` next to the notebook. With
@@ -707,6 +738,14 @@ export interface EndpointTypes {
     body: null;
     response: PermissionsResponse;
   };
+  /** A LoggedModel's signature (columns and types) and whether it has an input example */
+  getModelSignature: {
+    method: 'GET';
+    pathParams: Record<string, never>;
+    query: ModelSignatureQuery;
+    body: null;
+    response: ModelSignatureResponse;
+  };
   /** Run nb2prod on a notebook into a folder under the root: its report, or the refusal */
   convertNotebook: {
     method: 'POST';
@@ -765,6 +804,7 @@ export const ENDPOINTS: {
   setAlias: { method: 'POST', path: 'aliases' },
   deleteAlias: { method: 'DELETE', path: 'aliases' },
   getPermissions: { method: 'GET', path: 'permissions' },
+  getModelSignature: { method: 'GET', path: 'models/signature' },
   convertNotebook: { method: 'POST', path: 'convert' },
   planPipeline: { method: 'POST', path: 'convert/plan' },
   startTestJob: { method: 'POST', path: 'convert/tests' },

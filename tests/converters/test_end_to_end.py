@@ -270,3 +270,70 @@ def test_parity_names_the_notebook_cell_that_fails_by_itself(tmp_path: Path) -> 
         "notebook cell 2: KeyError: 'missing'"
     ) in completed.stdout
     assert "PapermillExecutionError" not in completed.stdout
+
+
+def test_the_logged_model_has_a_signature_and_input_example_from_its_training_data(
+    tmp_path: Path, mlflow_server: MlflowServer
+) -> None:
+    notebook = Path(__file__).parents[2] / "examples" / "iris_classifier.ipynb"
+    out_dir = tmp_path / "iris"
+    assert main([str(notebook), "-o", str(out_dir), "-q"]) == 0
+    completed = subprocess.run(
+        [sys.executable, "-m", "iris_classifier", "--n_estimators", "10", "--run-name", "signature"],
+        cwd=out_dir,
+        capture_output=True,
+        text=True,
+        env=clean_env(MLFLOW_TRACKING_URI=mlflow_server.uri),
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_id = completed.stdout.strip().splitlines()[-1]
+    client = MlflowClient(mlflow_server.uri)
+    run = client.get_run(run_id)
+    [logged] = client.search_logged_models(
+        [run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
+    )
+    local_copy = mlflow.artifacts.download_artifacts(
+        artifact_uri=logged.artifact_location, tracking_uri=mlflow_server.uri
+    )
+    info = mlflow.models.Model.load(local_copy)
+    model = mlflow.pyfunc.load_model(local_copy)
+    columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert info.signature is not None
+    assert info.signature.inputs.input_names() == columns
+    assert {spec.type.name for spec in info.signature.inputs.inputs} == {"double"}
+    assert info.signature.outputs is not None
+    example = model.input_example
+    assert list(example.columns) == columns and len(example) == 5
+    predictions = model.predict(example)
+    assert len(predictions) == 5 and set(predictions) <= {0, 1, 2}
+
+
+def test_a_model_fitted_on_an_expression_is_logged_without_a_signature(
+    converted: Path, mlflow_server: MlflowServer
+) -> None:
+    report = (converted / "CONVERSION_REPORT.md").read_text()
+    assert (
+        "Training data of the model: not found: cell 8 fits `clf` on an expression (`X[train_idx]`)" in report
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "tagged_pipeline", "--run-name", "no-signature"],
+        cwd=converted,
+        capture_output=True,
+        text=True,
+        env=clean_env(MLFLOW_TRACKING_URI=mlflow_server.uri),
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_id = completed.stdout.strip().splitlines()[-1]
+    client = MlflowClient(mlflow_server.uri)
+    run = client.get_run(run_id)
+    [logged] = client.search_logged_models(
+        [run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
+    )
+    local_copy = mlflow.artifacts.download_artifacts(
+        artifact_uri=logged.artifact_location, tracking_uri=mlflow_server.uri
+    )
+    assert mlflow.models.Model.load(local_copy).signature is None

@@ -93,3 +93,30 @@ def iris_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return outdir
+
+
+def assert_signed_model(
+    tracking_uri: str, experiment_id: str, run_id: str, columns: list[str] | None
+) -> None:
+    """The run's one LoggedModel has a signature (named `columns`, or one tensor input when None) and an
+    input example of 5 rows, and `mlflow.pyfunc` predicts on that example."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    [logged] = MlflowClient(tracking_uri).search_logged_models(
+        [experiment_id], filter_string=f"source_run_id = '{run_id}'"
+    )
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=logged.artifact_location, tracking_uri=tracking_uri
+    )
+    description = mlflow.models.Model.load(local)
+    assert description.signature is not None and description.signature.outputs is not None
+    if columns is None:
+        [tensor] = description.signature.inputs.inputs
+        assert tensor.shape == (-1, 4)
+    else:
+        assert description.signature.inputs.input_names() == columns
+    model = mlflow.pyfunc.load_model(local)
+    example = model.input_example
+    assert len(example) == 5
+    assert len(model.predict(example)) == 5

@@ -17,10 +17,11 @@ from jupyter_mlops.retraining.fanout import (
     _Worker,
     log_child,
 )
-from tests.retraining.conftest import IRIS_NOTEBOOK
+from tests.retraining.conftest import IRIS_NOTEBOOK, assert_signed_model
 from tests.support.mlflow_server import free_port
 
 pytestmark = pytest.mark.slow
+IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 
 
 def runs_of(uri: str, experiment: str) -> list:  # type: ignore[type-arg]
@@ -42,6 +43,7 @@ def test_package_runs_once_and_is_gated(tracking_uri: str, cli, iris_package: Pa
     assert run.data.tags["jupyter_mlops.runner"] == "jupyter-mlops run"
     version = MlflowClient(tracking_uri).get_model_version_by_alias(model, "champion")
     assert version.run_id == run.info.run_id
+    assert_signed_model(tracking_uri, run.info.experiment_id, run.info.run_id, IRIS_COLUMNS)
 
 
 def test_package_parameter_is_checked_against_parameter_types(
@@ -99,6 +101,7 @@ def test_package_grid_fans_out_into_child_runs(
             [experiment_id], filter_string=f"source_run_id = '{run.info.run_id}'"
         )
         assert len(models) == (1 if run in best else 0)
+    assert_signed_model(tracking_uri, experiment_id, best[0].info.run_id, IRIS_COLUMNS)
 
 
 def test_notebook_rows_one_failing_set_fails_only_its_child(tracking_uri: str, cli, tmp_path: Path) -> None:
@@ -122,6 +125,8 @@ def test_notebook_rows_one_failing_set_fails_only_its_child(tracking_uri: str, c
     failed = next(run for run in runs if run.info.status == "FAILED")
     assert "InvalidParameterError" in failed.data.tags["jupyter_mlops.error"]
     assert MlflowClient(tracking_uri).list_artifacts(failed.info.run_id, "executed_notebook")
+    finished = next(run for run in runs if run.data.tags.get("jupyter_mlops.fanout.set") == "0")
+    assert_signed_model(tracking_uri, finished.info.experiment_id, finished.info.run_id, None)
 
 
 @pytest.mark.parametrize(

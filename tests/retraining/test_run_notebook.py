@@ -12,7 +12,7 @@ from mlflow import MlflowClient
 
 from jupyter_mlops.core.experiments import experiment_name_for
 from jupyter_mlops.retraining.target import file_sha256
-from tests.retraining.conftest import IRIS_NOTEBOOK, code_cell, iris_cells
+from tests.retraining.conftest import IRIS_NOTEBOOK, assert_signed_model, code_cell, iris_cells
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +70,7 @@ def test_run_logs_params_metrics_model_notebook_and_provenance(
     mlflow.set_tracking_uri(tracking_uri)
     loaded = mlflow.sklearn.load_model(f"models:/{models[0].model_id}")
     assert loaded.get_params()["C"] == 0.5
+    assert_signed_model(tracking_uri, run.info.experiment_id, run.info.run_id, None)
 
 
 def test_default_experiment_is_the_panels_name_for_the_notebook(

@@ -71,6 +71,7 @@ def requests_for(seeded: SeededExperiment, target: Guarded) -> dict[str, tuple[s
         "setAlias": ("POST", "aliases", {"name": target.model, "alias": "production", "version": "1"}),
         "deleteAlias": ("DELETE", "aliases", {"name": target.model, "alias": "staging"}),
         "getPermissions": ("GET", "permissions", {"name": target.model}),
+        "getModelSignature": ("GET", "models/signature", {"model_id": seeded.model_id}),
         "convertNotebook": ("POST", "convert", {"notebook": target.notebook}),
         "startTestJob": ("POST", "convert/tests", {"output": "authz_prod"}),
         "getTestJob": ("GET", "convert/tests", {"job_id": "no-such-job"}),

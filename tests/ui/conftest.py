@@ -61,7 +61,8 @@ def log_example_runs(tracking_uri: str, experiment_name: str) -> tuple[str, str]
                 metrics=[Metric("loss", 0.5 / (step + 1), T0 + step, step) for step in range(20)]
                 + [Metric("accuracy", 0.96, T0, 0)],
             )
-            mlflow.sklearn.log_model(model, name="model")
+            # as docs/panel.md advises for a model logged by the user's own code: MLflow infers the signature
+            mlflow.sklearn.log_model(model, name="model", input_example=features[:5])
         return experiment_id, run.info.run_id
     finally:
         if previous is None:

@@ -68,6 +68,10 @@ def test_register_and_promote_from_the_panel(
         panel.get_by_role("img", name="History of accuracy").wait_for()
         register.wait_for()
         assert register.is_enabled()
+        # Its signature opens in place: one float64 tensor of 4 columns, and an input example.
+        panel.get_by_role("button", name=re.compile(r"^Signature of models:.m-")).click()
+        panel.get_by_role("table", name="Inputs").get_by_text("tensor float64 (-1, 4)").wait_for()
+        panel.get_by_text("With an input example.").wait_for()
         page.screenshot(path=screenshot_dir / f"{label}-2-run-detail.png")
         register.click()
         dialog = page.get_by_role("dialog")
@@ -87,6 +91,10 @@ def test_register_and_promote_from_the_panel(
         confirm = page.get_by_role("dialog").filter(has_text=f"Promote {model_name} version 1?")
         confirm.get_by_role("button", name="Set production").click()
         panel.get_by_role("button", name="Remove alias production from version 1").wait_for()
+        # The version's signature is the same LoggedModel's: already open, fetched once.
+        version_signature = panel.get_by_role("button", name=f"Signature of {model_name} version 1")
+        assert version_signature.get_attribute("aria-expanded") == "true"
+        panel.get_by_role("table", name="Inputs").get_by_text("tensor float64 (-1, 4)").wait_for()
         page.screenshot(path=screenshot_dir / f"{label}-4-promoted.png")
         assert client.get_model_version_by_alias(model_name, "production").version == "1"
         assert re.search(r"v1.*@production", panel.text_content() or "")

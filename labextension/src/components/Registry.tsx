@@ -7,6 +7,7 @@ import type { ModelVersion } from '../contract';
 import { formatTime } from '../format';
 import type { PanelModel } from '../models/panel';
 import { confirmChange } from './dialogs';
+import { SignatureToggle } from './Signature';
 
 async function promote(
   model: PanelModel,
@@ -96,6 +97,17 @@ function VersionRow({
       </td>
       <td>{formatTime(version.creation_time)}</td>
       <td>
+        {version.model_id ? (
+          <SignatureToggle
+            signatures={model.signatures}
+            modelId={version.model_id}
+            label={`${name} version ${version.version}`}
+          />
+        ) : (
+          '–'
+        )}
+      </td>
+      <td>
         {version.aliases.map(alias => (
           <span key={alias} className="jp-mlops-chip">
             @{alias}
@@ -162,6 +174,7 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
                 <th scope="col">Status</th>
                 <th scope="col">Source run</th>
                 <th scope="col">Created</th>
+                <th scope="col">Signature</th>
                 <th scope="col">Aliases</th>
                 <th scope="col">Promote</th>
               </tr>

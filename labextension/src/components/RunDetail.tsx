@@ -14,6 +14,7 @@ import type { PanelModel } from '../models/panel';
 import type { RunDetailModel } from '../models/runDetail';
 import { ChartRenderer, MetricChart } from './Chart';
 import { askRegisterChoice, showRegistered } from './dialogs';
+import { SignatureToggle } from './Signature';
 
 function KeyValues({
   title,
@@ -250,7 +251,12 @@ export function RunDetailView({
           <ul className="jp-mlops-plain-list">
             {detail.models.map(logged => (
               <li key={logged.model_id}>
-                <code>{logged.model_uri}</code> ({logged.name}, {logged.status})
+                <code>{logged.model_uri}</code> ({logged.name}, {logged.status}){' '}
+                <SignatureToggle
+                  signatures={model.signatures}
+                  modelId={logged.model_id}
+                  label={logged.model_uri}
+                />
                 {logged.registered_versions.map(ref => (
                   <button
                     key={`${ref.name}/${ref.version}`}

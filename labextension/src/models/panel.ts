@@ -10,6 +10,7 @@ import type { ConfigResponse } from '../contract';
 import { AsyncState } from './asyncState';
 import { CompareModel } from './compare';
 import { ConvertModel, RevealCell } from './convert';
+import { ModelSignatureModel } from './modelSignature';
 import { RunsRefresh } from './refresh';
 import { RegistryModel } from './registry';
 import { INotifier, Reporter } from './report';
@@ -32,6 +33,7 @@ export class PanelModel implements IDisposable {
     this.detail = new RunDetailModel(client, this._reporter);
     this.compare = new CompareModel(client, this._reporter);
     this.registry = new RegistryModel(client, this._reporter);
+    this.signatures = new ModelSignatureModel(client, this._reporter);
     this.convert = new ConvertModel(client, this._reporter, revealCell);
     this._client = client;
     this._refresh = new RunsRefresh({
@@ -45,6 +47,7 @@ export class PanelModel implements IDisposable {
       this.detail,
       this.compare,
       this.registry,
+      this.signatures,
       this.convert
     ]) {
       part.changed.connect(this._emit, this);
@@ -57,6 +60,8 @@ export class PanelModel implements IDisposable {
   readonly detail: RunDetailModel;
   readonly compare: CompareModel;
   readonly registry: RegistryModel;
+  /** Signatures of logged models, shown in the run detail and the registry. */
+  readonly signatures: ModelSignatureModel;
   /** Convert to Production: the last conversion's report or refusal, and its test job. */
   readonly convert: ConvertModel;
 
@@ -174,6 +179,7 @@ export class PanelModel implements IDisposable {
     this.detail.dispose();
     this.compare.dispose();
     this.registry.dispose();
+    this.signatures.dispose();
     Signal.clearData(this);
   }
 

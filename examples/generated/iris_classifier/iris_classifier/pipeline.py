@@ -26,6 +26,10 @@ NOTEBOOK_FILE = "iris_classifier.ipynb"
 NOTEBOOK_SHA256 = "c617e06968509c5f05bb4928ff4b83dc3ab704928801b5d4a5f93b1a40ce4353"
 EXPERIMENT_NAME: str = "examples/iris_classifier.ipynb"
 MODEL_VARIABLE: str | None = "model"
+# The variable the model is fitted on (`MODEL.fit(X, ...)`): its first rows give the logged model's
+# signature and input example. None when the converter could not tell (see CONVERSION_REPORT.md).
+TRAINING_INPUT: str | None = "X_train"
+INPUT_EXAMPLE_ROWS: int = 5
 PARAMETERS: dict[str, object] = {
     "n_estimators": 100,
     "max_depth": 5,
@@ -256,7 +260,21 @@ def _git_commit() -> str | None:
     return completed.stdout.strip() or None if completed.returncode == 0 else None
 
 
-def _log_model(mlflow: Any, model: object) -> None:
+def input_example(training_data: object) -> Any:
+    """The first INPUT_EXAMPLE_ROWS rows of the model's training data (DataFrame, array or list), or None."""
+    if training_data is None:
+        return None
+    head = getattr(training_data, "head", None)
+    if callable(head) and hasattr(training_data, "columns"):
+        return head(INPUT_EXAMPLE_ROWS)
+    if hasattr(training_data, "shape") or isinstance(training_data, (list, tuple)):
+        return training_data[:INPUT_EXAMPLE_ROWS]
+    return None
+
+
+def _log_model(mlflow: Any, model: object, training_data: object = None) -> None:
+    """Log `model` (sklearn flavor) with a signature inferred from its training data's first rows and
+    those rows as its input example (neither when the training data is unknown)."""
     try:
         from sklearn.base import BaseEstimator
     except ImportError:
@@ -265,13 +283,21 @@ def _log_model(mlflow: Any, model: object) -> None:
         import sklearn
         import skops
         import skops.io
+        from mlflow.models import infer_signature
 
         # skops (MLflow's safe default) loads only trusted types; this process built the model, so its
         # types are trusted by construction.
         trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
         requirements = [f"scikit-learn=={sklearn.__version__}", f"skops=={skops.__version__}"]
+        example = input_example(training_data)
+        signature = infer_signature(example, model.predict(example)) if example is not None else None
         mlflow.sklearn.log_model(
-            model, name="model", pip_requirements=requirements, skops_trusted_types=trusted
+            model,
+            name="model",
+            pip_requirements=requirements,
+            skops_trusted_types=trusted,
+            signature=signature,
+            input_example=example,
         )
     else:
         raise TypeError(
@@ -365,7 +391,8 @@ def run(
         if notebook.exists():
             mlflow.log_artifact(str(notebook), artifact_path="source")
         if MODEL_VARIABLE is not None:
-            _log_model(mlflow, results[MODEL_VARIABLE])
+            training_data = results.get(TRAINING_INPUT) if TRAINING_INPUT is not None else None
+            _log_model(mlflow, results[MODEL_VARIABLE], training_data)
         return active.info.run_id
 
 
