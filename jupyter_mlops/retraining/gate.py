@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
 
+    from jupyter_mlops.retraining.drift_stats import DatasetDrift
+
 TAG = "jupyter_mlops.gate"
 MAX_ROUNDS = 10
 T = TypeVar("T")
@@ -46,6 +48,13 @@ class GateOptions:
     min_delta: float = 0.0
     settle_seconds: float = 1.0
     lock_dir: Path | None = Path(tempfile.gettempdir())
+    max_drift: float | None = None  # --max-drift SHARE: block when more than SHARE of the columns drifted
+    block_on_drift: bool = False  # --block-on-drift: block when the dataset drifted (half the columns)
+
+    @property
+    def checks_drift(self) -> bool:
+        """Whether the gate may block on data drift."""
+        return self.max_drift is not None or self.block_on_drift
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ class Holder:
 class Decision:
     """What the gate did and why."""
 
-    decision: str  # promoted | rejected | superseded
+    decision: str  # promoted | rejected | superseded | blocked
     model_name: str
     version: str
     alias: str
@@ -278,8 +287,30 @@ class Gate:
         )
 
 
-def gate_run(session: TrackingSession, run_id: str, model_uri: str | None, options: GateOptions) -> Decision:
-    """Register the run's model and promote it if it wins; the decision is recorded on the new version."""
+def drift_block_reason(drift: DatasetDrift | None, options: GateOptions) -> str | None:
+    """Why `--max-drift` / `--block-on-drift` keep this challenger from the alias, or None."""
+    if drift is None or not options.checks_drift:
+        return None
+    share = drift.share_drifted
+    top = ", ".join(column.describe() for column in drift.drifted_columns[:3])
+    if options.max_drift is not None and share > options.max_drift:
+        limit = f"more than --max-drift {options.max_drift:g}"
+        return f"data drift: {share:.2g} of the columns drifted, {limit} ({top})"
+    if options.block_on_drift and drift.dataset_drift:
+        return f"data drift: {share:.2g} of the columns drifted (dataset drift, --block-on-drift) ({top})"
+    return None
+
+
+def gate_run(
+    session: TrackingSession,
+    run_id: str,
+    model_uri: str | None,
+    options: GateOptions,
+    drift: DatasetDrift | None = None,
+) -> Decision:
+    """Register the run's model and promote it if it wins; the decision is recorded on the new version.
+
+    A challenger whose data drifted past `--max-drift` / `--block-on-drift` is registered but `blocked`."""
     gate = Gate(session, options)
     if model_uri is None:
         raise GateError(f"run {run_id} logged no model (tag a cell `model:VAR`), so nothing was registered")
@@ -291,8 +322,23 @@ def gate_run(session: TrackingSession, run_id: str, model_uri: str | None, optio
             f"run {run_id} has no metric {options.metric!r} to gate on (its metrics: {known}); "
             "nothing was registered"
         )
+    blocked = drift_block_reason(drift, options)
     with local_lock(options):
         version = gate.register(model_uri, run_id)
-        decision = gate.decide(version, value)
+        if blocked is not None:
+            champion = gate.holder()
+            decision = Decision(
+                "blocked",
+                options.model_name,
+                version,
+                options.alias,
+                options.metric,
+                value,
+                champion.version if champion else None,
+                champion.value if champion else None,
+                blocked,
+            )
+        else:
+            decision = gate.decide(version, value)
         gate.record(decision)
     return decision
