@@ -4,7 +4,7 @@ variables, which win key by key. Secrets (SMTP password, the webhook URL's path 
 token) never appear in messages: `AlertSettings.scrub` masks them in any text shown.
 
 ```yaml
-on: [failed, blocked, drift]        # the default; add `rejected` for challengers that lost on the metric
+events: [failed, blocked, drift]    # the default; add `rejected` for challengers that lost on the metric
 webhook:
   url: https://hooks.slack.com/services/T0/B0/XXXX
 email:
@@ -42,9 +42,9 @@ ENV = {
     "smtp_password": "JUPYTER_MLOPS_ALERT_SMTP_PASSWORD",
     "email_from": "JUPYTER_MLOPS_ALERT_EMAIL_FROM",
     "email_to": "JUPYTER_MLOPS_ALERT_EMAIL_TO",
-    "on": "JUPYTER_MLOPS_ALERT_ON",
+    "events": "JUPYTER_MLOPS_ALERT_EVENTS",
 }
-TOP_KEYS = {"on", "webhook", "email"}
+TOP_KEYS = {"events", "webhook", "email"}
 WEBHOOK_KEYS = {"url", "timeout"}
 EMAIL_KEYS = {"host", "port", "starttls", "username", "password", "password_env", "from", "to", "timeout"}
 MASK = "***"
@@ -143,7 +143,7 @@ def _read_file(path: Path) -> dict[str, object]:
     if document is None:
         return {}
     if not isinstance(document, dict):
-        raise AlertConfigError(f"{path}: expected a mapping with `webhook`, `email` and/or `on`")
+        raise AlertConfigError(f"{path}: expected a mapping with `webhook`, `email` and/or `events`")
     return document
 
 
@@ -183,11 +183,11 @@ def _number(value: object, what: str, where: str, kind: type = float) -> float:
 def _events(value: object, where: str) -> frozenset[str]:
     items = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise AlertConfigError(f"{where}: `on` must be a list of {', '.join(EVENTS)}")
+        raise AlertConfigError(f"{where}: `events` must be a list of {', '.join(EVENTS)}")
     unknown = sorted(set(items) - set(EVENTS))
     if unknown:
         raise AlertConfigError(
-            f"{where}: unknown event(s) in `on`: {', '.join(unknown)} (valid: {', '.join(EVENTS)})"
+            f"{where}: unknown event(s) in `events`: {', '.join(unknown)} (valid: {', '.join(EVENTS)})"
         )
     return frozenset(items)
 
@@ -207,10 +207,12 @@ def load_alert_settings(environ: Mapping[str, str] | None = None) -> AlertSettin
     where = str(path) if document else "alert settings"
     unknown = sorted(str(key) for key in document if key not in TOP_KEYS)
     if unknown:
-        raise AlertConfigError(f"{where}: unknown key(s): {', '.join(unknown)} (valid: on, webhook, email)")
+        raise AlertConfigError(
+            f"{where}: unknown key(s): {', '.join(unknown)} (valid: events, webhook, email)"
+        )
     webhook = _section(document, "webhook", WEBHOOK_KEYS, where)
     email = _section(document, "email", EMAIL_KEYS, where)
-    on: object = document.get("on", list(DEFAULT_EVENTS))
+    on: object = document.get("events", list(DEFAULT_EVENTS))
 
     def env(key: str) -> str | None:
         value = environ.get(ENV[key])
@@ -229,8 +231,8 @@ def load_alert_settings(environ: Mapping[str, str] | None = None) -> AlertSettin
     for (section, key), value in overrides.items():
         if value is not None:
             (webhook if section == "webhook" else email)[key] = value
-    if env("on") is not None:
-        on = env("on")
+    if env("events") is not None:
+        on = env("events")
     settings_source = where if document else "environment"
     return AlertSettings(
         events=_events(on, where),
