@@ -152,7 +152,7 @@ def test_webhook_and_email_reach_real_local_receivers() -> None:
     assert (
         message["Subject"] == "jupyter-mlops: iris version 2 blocked" and message["To"] == "ops@example.com"
     )
-    assert "reason: data drift" in message.get_payload()
+    assert "reason: data drift" in message.get_content()
 
 
 def test_events_not_asked_for_are_not_sent() -> None:

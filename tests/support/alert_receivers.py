@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -73,7 +73,9 @@ def smtp_receiver(username: str | None = None, password: str | None = None) -> I
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
-            receiver.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+            receiver.messages.append(
+                message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+            )
             return "250 Message accepted for delivery"
 
     def authenticate(server, session, envelope, mechanism, auth_data):
