@@ -32,12 +32,16 @@ def is_table_file(path: Path) -> bool:
 
 
 def notebook_read_paths(sources: Iterable[tuple[int, str]]) -> tuple[str, ...]:
-    """Relative paths the code cells read (cells libcst cannot parse, e.g. with magics, are skipped)."""
+    """Relative paths the code cells read; magics become Python first (IPython's TransformerManager), a
+    cell that still does not parse is skipped."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transformer = TransformerManager()
     found = []
     for index, source in sources:
         try:
-            found.extend(find_data_files([(index, source)]))
-        except cst.ParserSyntaxError:
+            found.extend(find_data_files([(index, transformer.transform_cell(source))]))
+        except (cst.ParserSyntaxError, SyntaxError, ValueError):
             continue
     return read_paths(found)
 
