@@ -287,9 +287,16 @@ class Gate:
         )
 
 
-def drift_block_reason(drift: DatasetDrift | None, options: GateOptions) -> str | None:
-    """Why `--max-drift` / `--block-on-drift` keep this challenger from the alias, or None."""
-    if drift is None or not options.checks_drift:
+def drift_block_reason(
+    drift: DatasetDrift | None, options: GateOptions, drift_error: str | None = None
+) -> str | None:
+    """Why `--max-drift` / `--block-on-drift` keep this challenger from the alias, or None. A drift check
+    that failed blocks too: the gate was asked not to promote data it cannot vouch for."""
+    if not options.checks_drift:
+        return None
+    if drift is None and drift_error is not None:
+        return f"data drift could not be checked ({drift_error})"
+    if drift is None:
         return None
     share = drift.share_drifted
     top = ", ".join(column.describe() for column in drift.drifted_columns[:3])
@@ -307,6 +314,7 @@ def gate_run(
     model_uri: str | None,
     options: GateOptions,
     drift: DatasetDrift | None = None,
+    drift_error: str | None = None,
 ) -> Decision:
     """Register the run's model and promote it if it wins; the decision is recorded on the new version.
 
@@ -322,7 +330,7 @@ def gate_run(
             f"run {run_id} has no metric {options.metric!r} to gate on (its metrics: {known}); "
             "nothing was registered"
         )
-    blocked = drift_block_reason(drift, options)
+    blocked = drift_block_reason(drift, options, drift_error)
     with local_lock(options):
         version = gate.register(model_uri, run_id)
         if blocked is not None:

@@ -14,6 +14,7 @@ from jupyter_mlops.retraining.alerts import Alert, notify
 from jupyter_mlops.retraining.alerts_config import AlertConfigError, AlertSettings, load_alert_settings
 from jupyter_mlops.retraining.drift_check import DriftCheck, champion_version, check_drift
 from jupyter_mlops.retraining.drift_profile import Table, log_reference_profile, tables_from_files
+from jupyter_mlops.retraining.errors import RetrainingError
 
 if TYPE_CHECKING:
     from jupyter_mlops.retraining.gate import Decision
@@ -29,6 +30,7 @@ class Monitor:
     alerts: AlertSettings | None = None
     tables: list[Table] = field(default_factory=list)
     drift: DriftCheck | None = None
+    drift_error: str | None = None  # why the drift check could not run
 
     @classmethod
     def start(cls, echo: Echo, *, alerts: bool = True) -> Monitor:
@@ -53,7 +55,13 @@ class Monitor:
                 f"({type(error).__name__}: {error})"
             )
             return
-        log_reference_profile(session, run_id, self.tables)
+        try:
+            log_reference_profile(session, run_id, self.tables)
+        except RetrainingError:
+            raise  # the tracking server is gone: the run's own error
+        except Exception as error:
+            self.echo(f"warning: no reference profile: {type(error).__name__}: {error}")
+            return
         names = ", ".join(table.name for table in self.tables)
         self.echo(f"  reference profile: {names} (artifact drift/profile.json)")
 
@@ -67,7 +75,14 @@ class Monitor:
         if champion is None or not champion.run_id or champion.run_id == run_id:
             return None
         label = f"{model_name}@{alias} (version {champion.version})"
-        self.drift = check_drift(session, run_id, self.tables, champion.run_id, label)
+        try:
+            self.drift = check_drift(session, run_id, self.tables, champion.run_id, label)
+        except RetrainingError:
+            raise
+        except Exception as error:  # e.g. an unreadable reference sample
+            self.drift_error = f"{type(error).__name__}: {error}"
+            self.echo(f"warning: drift not checked against {label}: {self.drift_error}")
+            return None
         if self.drift is None:
             self.echo(f"  drift: not checked ({label} logged no reference profile of matching data)")
         else:

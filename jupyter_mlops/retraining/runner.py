@@ -78,7 +78,9 @@ def _run_once(
             session, result.run_id, request.gate.model_name, request.gate.alias
         )
         drift = report.drift.drift if report.drift is not None else None
-        decision = gate_run(session, result.run_id, result.model_uri, request.gate, drift)
+        decision = gate_run(
+            session, result.run_id, result.model_uri, request.gate, drift, monitor.drift_error
+        )
         echo(decision.summary())
         report.decision = decision
         monitor.after_gate(decision, fields, request.gate.max_drift)
