@@ -176,3 +176,34 @@ def test_features_of_several_tables_are_prefixed_and_metric_keys_are_safe() -> N
 
 def test_the_dataset_drift_share_is_evidentlys_default() -> None:
     assert DATASET_DRIFT_SHARE == 0.5
+
+
+def test_gate_blocks_on_max_drift_or_dataset_drift_or_an_unchecked_challenger() -> None:
+    from jupyter_mlops.retraining.gate import GateOptions, drift_block_reason
+
+    reference = pd.DataFrame({"a": normal(300), "b": normal(300), "c": normal(300), "d": normal(300)})
+    current = reference.copy()
+    current["a"] += 3
+    one_of_four = dataset_drift(reference, current)
+    assert one_of_four.share_drifted == 0.25
+
+    def options(**values: object) -> GateOptions:
+        return GateOptions("m", "champion", "auc", **values)  # type: ignore[arg-type]
+
+    reason = drift_block_reason(one_of_four, options(max_drift=0.2))
+    assert reason is not None
+    assert reason.startswith("data drift: 0.25 of the columns drifted, more than --max-drift 0.2 (a (ks p=")
+    assert drift_block_reason(one_of_four, options(max_drift=0.25)) is None  # more than, not equal
+    assert drift_block_reason(one_of_four, options(block_on_drift=True)) is None  # under half
+    assert drift_block_reason(one_of_four, options()) is None  # no drift option: report only
+    current["b"] += 3
+    two_of_four = dataset_drift(reference, current)
+    assert drift_block_reason(two_of_four, options(block_on_drift=True)) == (
+        "data drift: 0.5 of the columns drifted (dataset drift, --block-on-drift) ("
+        + ", ".join(c.describe() for c in two_of_four.drifted_columns)
+        + ")"
+    )
+    assert drift_block_reason(None, options(block_on_drift=True)) is None  # nothing to compare with
+    assert drift_block_reason(None, options(max_drift=0.1), "OSError: bad sample") == (
+        "data drift could not be checked (OSError: bad sample)"
+    )
