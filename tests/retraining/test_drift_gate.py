@@ -170,3 +170,35 @@ def test_a_broken_alert_channel_is_one_warning_and_the_run_succeeds(
     warnings = [line for line in result.output.splitlines() if line.startswith("warning: alert via")]
     assert warnings == [warnings[0]] and "s3cr3t" not in result.output
     assert "webhook http://127.0.0.1/… failed: URLError" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--max-drift", "0.3"],
+            "--max-drift/--block-on-drift need --register NAME --promote ALIAS (the champion NAME@ALIAS "
+            "whose reference data the new data is tested against)",
+        ),
+        (
+            ["--register", "m", "--block-on-drift"],
+            "--max-drift/--block-on-drift need --register NAME --promote ALIAS (the champion NAME@ALIAS "
+            "whose reference data the new data is tested against)",
+        ),
+        (
+            ["--register", "m", "--promote", "champion", "--metric", "accuracy", "--max-drift", "1.5"],
+            "--max-drift 1.5: expected a share of columns, 0 <= SHARE < 1",
+        ),
+        (
+            ["--profile-data", "nope.csv"],
+            "--profile-data nope.csv: not an existing .csv, .tsv, .parquet file",
+        ),
+    ],
+)
+def test_bad_drift_options_exit_2_before_anything_runs(
+    make_notebook: Callable[..., Path], cli: Callable[..., Result], args: list[str], message: str
+) -> None:
+    notebook = drift_notebook(make_notebook)
+    result = cli("run", notebook, "--tracking-uri", "http://127.0.0.1:9", *args)
+    assert result.exit_code == 2
+    assert result.output == f"jupyter-mlops: {message}\n"
