@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jupyter_mlops.core.errors import scrub_text
 from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.alerts import Alert, notify
 from jupyter_mlops.retraining.alerts_config import AlertConfigError, AlertSettings, load_alert_settings
@@ -93,7 +94,9 @@ class Monitor:
         """Send one alert if alerts are configured (warnings for failing channels)."""
         if self.alerts is None:
             return
-        reached = notify(self.alerts, Alert(event, title, fields), self.echo)
+        # the tracking URI or an error message may carry MLflow credentials: never sent anywhere
+        cleaned = {name: scrub_text(value) for name, value in fields.items()}
+        reached = notify(self.alerts, Alert(event, scrub_text(title), cleaned), self.echo)
         if reached:
             self.echo(f"  alert sent ({event}): {', '.join(reached)}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jupyter_mlops.core.session import TrackingSession, quiet_mlflow_http_retries
 from jupyter_mlops.retraining.drift_check import DriftCheck
-from jupyter_mlops.retraining.errors import BadInputError, RetrainingError, TrackingUnavailableError
+from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.gate import Decision, GateOptions, gate_run
 from jupyter_mlops.retraining.monitoring import Monitor
 from jupyter_mlops.retraining.notebook_runner import RunOptions, RunResult
@@ -49,12 +49,16 @@ def run_once(request: RunRequest, echo: Callable[[str], None] = print) -> RunRep
     fields = {"target": str(request.target), "tracking": request.options.tracking_uri}
     try:
         return _run_once(request, echo, monitor, fields)
-    except RetrainingError as error:
+    except Exception as error:  # a scheduled run that fails, however it fails, is worth an alert
         run_id = getattr(error, "run_id", None)
         monitor.alert(
             "failed",
             f"run of {Path(request.target).name} failed",
-            {**fields, **({"run": run_id} if run_id else {}), "error": str(error).splitlines()[0]},
+            {
+                **fields,
+                **({"run": run_id} if run_id else {}),
+                "error": (str(error).splitlines() or [type(error).__name__])[0],
+            },
         )
         raise
 

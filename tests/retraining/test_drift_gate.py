@@ -88,6 +88,7 @@ def test_shifted_data_is_reported_blocks_promotion_and_alerts(
             f"email:\n  host: {smtp.host}\n  port: {smtp.port}\n  starttls: false\n  username: mlops-bot\n"
             "  password_env: TEST_SMTP_PASSWORD\n  from: mlops@example.com\n  to: [ops@example.com]\n"
         )
+        monkeypatch.delenv("JUPYTER_MLOPS_ALERTS_CONFIG")  # conftest points it nowhere; XDG is tested here
         monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
         monkeypatch.setenv("TEST_SMTP_PASSWORD", PASSWORD)
         monkeypatch.setenv("JUPYTER_MLOPS_ALERT_WEBHOOK_URL", hook.url)
@@ -163,7 +164,6 @@ def test_a_broken_alert_channel_is_one_warning_and_the_run_succeeds(
 
     notebook = drift_notebook(make_notebook)
     (notebook.parent / "train.csv").write_text("x1,x2,colour,label\nnot,a,number,table\n")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
     monkeypatch.setenv("JUPYTER_MLOPS_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{free_port()}/hook/s3cr3t")
     result = cli("run", notebook, "--tracking-uri", tracking_uri, "--register", f"m-{tmp_path.name}")
     assert result.exit_code == 1  # the notebook fails on this table (a string column), the alert cannot go
@@ -202,3 +202,71 @@ def test_bad_drift_options_exit_2_before_anything_runs(
     result = cli("run", notebook, "--tracking-uri", "http://127.0.0.1:9", *args)
     assert result.exit_code == 2
     assert result.output == f"jupyter-mlops: {message}\n"
+
+
+def test_package_runs_and_the_best_fanout_child_log_a_reference_profile(
+    tracking_uri: str, make_notebook: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    notebook = drift_notebook(make_notebook)
+    training_frame(300, 0.0, seed=4).to_csv(notebook.parent / "train.csv", index=False)
+    outdir = tmp_path / "churn_out"
+    nb2prod = Path(sys.executable).with_name("nb2prod")
+    converted = subprocess.run(
+        [str(nb2prod), str(notebook), "-o", str(outdir)], capture_output=True, text=True, check=False
+    )
+    assert converted.returncode == 0, converted.stdout + converted.stderr
+    client = MlflowClient(tracking_uri)
+
+    single = cli("run", outdir, "--tracking-uri", tracking_uri, "--experiment", f"pkg-{tmp_path.name}")
+    assert single.exit_code == 0, single.output
+    assert "reference profile: train.csv" in single.output
+    run_id = single.output.split()[1]
+    profile = json.loads(
+        Path(client.download_artifacts(run_id, "drift/profile.json", str(tmp_path))).read_text()
+    )
+    assert [(table["name"], table["rows"], table["sample_rows"]) for table in profile["tables"]] == [
+        ("train.csv", 300, 300)
+    ]
+    assert profile["tables"][0]["columns"]["colour"]["kind"] == "categorical"
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("seed: [0, 1]\n")
+    fanned = cli(
+        "run", outdir, "--tracking-uri", tracking_uri, "--experiment", f"fan-{tmp_path.name}",
+        "--grid", grid, "--workers", "1", "--metric", "accuracy",
+    )  # fmt: skip
+    assert fanned.exit_code == 0, fanned.output
+    experiment = client.get_experiment_by_name(f"fan-{tmp_path.name}")
+    children = client.search_runs([experiment.experiment_id], "tags.mlflow.parentRunId != ''", max_results=10)
+    profiled = {
+        child.data.tags.get("jupyter_mlops.fanout.best"): child.data.tags.get("jupyter_mlops.drift.profile")
+        for child in children
+    }
+    assert profiled == {"true": "train.csv (300 rows)", None: None}
+
+
+def test_schedules_pass_the_drift_options_to_the_scheduled_run(make_notebook: Callable[..., Path]) -> None:
+    from jupyter_mlops.retraining.schedule import ScheduleRequest, build_job
+
+    notebook = drift_notebook(make_notebook)
+    request = ScheduleRequest(
+        target=notebook,
+        cron="0 3 * * 1",
+        engine="cron",
+        output_dir=notebook.parent / "schedules",
+        tracking_uri="http://127.0.0.1:5000",
+        register="churn",
+        promote="champion",
+        metric="accuracy",
+        max_drift=0.3,
+        block_on_drift=True,
+    )
+    command = build_job(request).command
+    assert command[-3:] == ["--max-drift", "0.3", "--block-on-drift"]
+    plain = build_job(
+        ScheduleRequest(target=notebook, cron="0 3 * * 1", engine="cron", output_dir=notebook.parent)
+    )
+    assert "--max-drift" not in plain.command and "--block-on-drift" not in plain.command
