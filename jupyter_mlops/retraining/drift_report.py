@@ -4,6 +4,7 @@ histogram of reference vs current per column (no script, no external asset; ever
 from __future__ import annotations
 
 import html
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,22 +26,25 @@ height:12px;margin:0 4px 0 12px}
 """
 
 
-def _bars(reference_shares: np.ndarray, current_shares: np.ndarray) -> str:
-    """Two interleaved bar series as one SVG."""
+def _bars(reference_shares: np.ndarray, current_shares: np.ndarray, labels: list[str]) -> str:
+    """Two interleaved bar series as one SVG; hovering a pair shows its bin or value and both shares."""
     count = len(reference_shares)
     if count == 0:
         return ""
     top = max(float(reference_shares.max()), float(current_shares.max()), 1e-9)
     slot = WIDTH / count
-    rects = []
+    groups = []
     for index, (left, right) in enumerate(zip(reference_shares, current_shares, strict=True)):
+        rects = []
         for offset, share, colour in ((0.05, left, REFERENCE_COLOUR), (0.5, right, CURRENT_COLOUR)):
             height = HEIGHT * float(share) / top
             rects.append(
                 f'<rect x="{index * slot + offset * slot:.1f}" y="{HEIGHT - height:.1f}" '
                 f'width="{slot * 0.45:.1f}" height="{height:.1f}" fill="{colour}"/>'
             )
-    return f'<svg width="{WIDTH}" height="{HEIGHT}" role="img">{"".join(rects)}</svg>'
+        title = f"{labels[index]}: reference {float(left):.1%}, current {float(right):.1%}"
+        groups.append(f"<g><title>{html.escape(title)}</title>{''.join(rects)}</g>")
+    return f'<svg width="{WIDTH}" height="{HEIGHT}" role="img">{"".join(groups)}</svg>'
 
 
 def histogram_svg(kind: str, reference: pd.Series, current: pd.Series) -> str:
@@ -51,10 +55,13 @@ def histogram_svg(kind: str, reference: pd.Series, current: pd.Series) -> str:
     if kind == "numeric":
         left, right = reference.to_numpy(float), current.to_numpy(float)
         edges = np.histogram_bin_edges(np.concatenate([left, right]), bins=BINS)
-        return _bars(np.histogram(left, edges)[0] / len(left), np.histogram(right, edges)[0] / len(right))
-    reference_shares, current_shares, _ = category_shares(reference, current)
+        labels = [f"{low:.4g} to {high:.4g}" for low, high in itertools.pairwise(edges)]
+        return _bars(
+            np.histogram(left, edges)[0] / len(left), np.histogram(right, edges)[0] / len(right), labels
+        )
+    reference_shares, current_shares, names = category_shares(reference, current)
     order = np.argsort(-(reference_shares + current_shares))[:12]
-    return _bars(reference_shares[order], current_shares[order])
+    return _bars(reference_shares[order], current_shares[order], [names[i] for i in order])
 
 
 def render_report(

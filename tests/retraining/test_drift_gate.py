@@ -6,6 +6,7 @@ both receivers; a failing run alerts too. No secret appears in the output, tags 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -223,7 +224,9 @@ def test_package_runs_and_the_best_fanout_child_log_a_reference_profile(
     single = cli("run", outdir, "--tracking-uri", tracking_uri, "--experiment", f"pkg-{tmp_path.name}")
     assert single.exit_code == 0, single.output
     assert "reference profile: train.csv" in single.output
-    run_id = single.output.split()[1]
+    found = re.search(r"^run ([0-9a-f]{32}) FINISHED", single.output, re.MULTILINE)
+    assert found is not None, single.output
+    run_id = found.group(1)
     profile = json.loads(
         Path(client.download_artifacts(run_id, "drift/profile.json", str(tmp_path))).read_text()
     )

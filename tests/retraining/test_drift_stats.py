@@ -207,3 +207,14 @@ def test_gate_blocks_on_max_drift_or_dataset_drift_or_an_unchecked_challenger() 
     assert drift_block_reason(None, options(max_drift=0.1), "OSError: bad sample") == (
         "data drift could not be checked (OSError: bad sample)"
     )
+
+
+def test_the_report_escapes_names_and_values_and_has_no_script() -> None:
+    from jupyter_mlops.retraining.drift_report import render_report
+
+    reference = pd.DataFrame({"<img src=x onerror=alert(1)>": ["<script>a</script>", "b"] * 50})
+    current = pd.DataFrame({"<img src=x onerror=alert(1)>": ["b", "</title><script>"] * 50})
+    drift, columns = compare_tables([(Table("t.csv", "", 100, reference), Table("t.csv", "", 100, current))])
+    page = render_report(drift, {"t.csv": reference}, {"t.csv": current}, columns, "<b>title</b>")
+    assert "<script" not in page and "<img" not in page and "<b>title" not in page
+    assert "&lt;script&gt;a&lt;/script&gt;: reference 50.0%, current 0.0%" in page
