@@ -19,7 +19,8 @@ WIDTH, HEIGHT = 320, 90
 REFERENCE_COLOUR, CURRENT_COLOUR = "#4c78a8", "#f58518"
 
 STYLE = """
-body{font-family:system-ui,sans-serif;margin:24px;color:#222}
+body{font-family:system-ui,sans-serif;margin:16px;color:#222;font-size:14px}h1{font-size:1.4em}
+.table{overflow-x:auto}
 table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}
 .drifted{color:#b00020;font-weight:600}.ok{color:#2e7d32}.legend span{display:inline-block;width:12px;
 height:12px;margin:0 4px 0 12px}
@@ -103,7 +104,8 @@ def render_report(
         "for a reference of at most 1000 rows, normed Wasserstein / Jensen-Shannon distance (drift when "
         '&ge; 0.1) above. <span style="background:' + REFERENCE_COLOUR + '"></span>reference'
         f'<span style="background:{CURRENT_COLOUR}"></span>current</p>'
-        "<table><thead><tr><th>Column</th><th>Kind</th><th>Test</th><th>Statistic</th><th>p-value</th>"
+        '<div class="table"><table><thead><tr><th>Column</th><th>Kind</th><th>Test</th>'
+        "<th>Statistic</th><th>p-value</th>"
         "<th>Threshold</th><th>Drift</th><th>Rows (ref / cur)</th><th>Distribution</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>{skipped}</body></html>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{skipped}</body></html>"
     )
