@@ -210,3 +210,29 @@ def test_a_rejected_login_is_a_warning_without_the_password() -> None:
         notify(settings, Alert("failed", "run failed"), warnings.append)
     assert len(warnings) == 1 and "SMTPAuthenticationError" in warnings[0]
     assert PASSWORD not in warnings[0] and smtp.messages == []
+
+
+def test_the_alerts_command_shows_masked_settings_and_sends_a_test(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with webhook_receiver() as hook, smtp_receiver() as smtp:
+        monkeypatch.setenv("JUPYTER_MLOPS_ALERT_WEBHOOK_URL", hook.url)
+        monkeypatch.setenv("JUPYTER_MLOPS_ALERT_SMTP_HOST", smtp.host)
+        monkeypatch.setenv("JUPYTER_MLOPS_ALERT_SMTP_PORT", str(smtp.port))
+        monkeypatch.setenv("JUPYTER_MLOPS_ALERT_SMTP_STARTTLS", "false")
+        monkeypatch.setenv("JUPYTER_MLOPS_ALERT_EMAIL_FROM", "a@b.c")
+        monkeypatch.setenv("JUPYTER_MLOPS_ALERT_EMAIL_TO", "d@e.f")
+        shown = cli("alerts")
+        sent = cli("alerts", "--test")
+    assert shown.exit_code == 0 and "s3cr3t" not in shown.output
+    assert "webhook: http://127.0.0.1/…\n" in shown.output  # no port, no path: the path is the token
+    assert f"e-mail: {smtp.host}:{smtp.port} (no TLS) to d@e.f\n" in shown.output
+    assert sent.exit_code == 0 and len(hook.posts) == 1 and len(smtp.messages) == 1
+    assert hook.posts[0][1]["text"] == "jupyter-mlops: test alert"
+
+
+def test_the_alerts_command_exits_2_on_bad_settings(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_MLOPS_ALERT_WEBHOOK_URL", "ftp://example.com/x")
+    result = cli("alerts")
+    assert result.exit_code == 2
+    assert result.output == "jupyter-mlops: alert settings: webhook url must be an http(s) URL\n"
