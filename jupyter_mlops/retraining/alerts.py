@@ -78,7 +78,7 @@ def send_email(alert: Alert, settings: EmailSettings) -> None:
     with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
         smtp.ehlo()
         if settings.starttls:
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
             smtp.ehlo()
         if settings.username:
             smtp.login(settings.username, settings.password or "")

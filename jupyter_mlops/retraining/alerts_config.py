@@ -10,7 +10,8 @@ webhook:
 email:
   host: smtp.example.com
   port: 587                         # default 587 with STARTTLS, else 25
-  starttls: true                    # default true
+  starttls: true                    # default true; the certificate is verified (system CAs, or ca_file)
+  ca_file: /etc/ssl/private-ca.pem  # optional: a private CA
   username: bot@example.com         # optional: no login without it
   password_env: SMTP_PASSWORD       # or `password: ...` (prefer the variable)
   from: bot@example.com
@@ -40,13 +41,16 @@ ENV = {
     "smtp_starttls": "JUPYTER_MLOPS_ALERT_SMTP_STARTTLS",
     "smtp_username": "JUPYTER_MLOPS_ALERT_SMTP_USERNAME",
     "smtp_password": "JUPYTER_MLOPS_ALERT_SMTP_PASSWORD",
+    "smtp_ca_file": "JUPYTER_MLOPS_ALERT_SMTP_CA_FILE",
     "email_from": "JUPYTER_MLOPS_ALERT_EMAIL_FROM",
     "email_to": "JUPYTER_MLOPS_ALERT_EMAIL_TO",
     "events": "JUPYTER_MLOPS_ALERT_EVENTS",
 }
 TOP_KEYS = {"events", "webhook", "email"}
 WEBHOOK_KEYS = {"url", "timeout"}
-EMAIL_KEYS = {"host", "port", "starttls", "username", "password", "password_env", "from", "to", "timeout"}
+EMAIL_KEYS = {
+    "host", "port", "starttls", "ca_file", "username", "password", "password_env", "from", "to", "timeout"
+}  # fmt: skip
 MASK = "***"
 
 
@@ -80,6 +84,7 @@ class EmailSettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 10.0
+    ca_file: str | None = None  # CA bundle for a server with a private CA (default: the system's)
 
     @property
     def display(self) -> str:
@@ -225,6 +230,7 @@ def load_alert_settings(environ: Mapping[str, str] | None = None) -> AlertSettin
         ("email", "starttls"): env("smtp_starttls"),
         ("email", "username"): env("smtp_username"),
         ("email", "password"): env("smtp_password"),
+        ("email", "ca_file"): env("smtp_ca_file"),
         ("email", "from"): env("email_from"),
         ("email", "to"): env("email_to"),
     }
@@ -268,6 +274,9 @@ def _email(section: dict[str, object], where: str, environ: Mapping[str, str]) -
         if password is None:
             raise AlertConfigError(f"{where}: email password_env names ${variable}, which is not set")
     username = section.get("username")
+    ca_file = section.get("ca_file")
+    if ca_file is not None and not Path(str(ca_file)).expanduser().is_file():
+        raise AlertConfigError(f"{where}: email ca_file {ca_file} is not a file")
     if password is not None and not username:
         raise AlertConfigError(f"{where}: email has a password but no `username`")
     return EmailSettings(
@@ -279,4 +288,5 @@ def _email(section: dict[str, object], where: str, environ: Mapping[str, str]) -
         username=str(username) if username else None,
         password=str(password) if password is not None else None,
         timeout=_number(section.get("timeout", 10.0), "email timeout", where),
+        ca_file=str(Path(str(ca_file)).expanduser()) if ca_file is not None else None,
     )

@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_mlops.retraining.alerts import Alert, notify, webhook_payload
 from jupyter_mlops.retraining.alerts_config import AlertConfigError, config_path, load_alert_settings
-from tests.support.alert_receivers import smtp_receiver, webhook_receiver
+from tests.support.alert_receivers import self_signed_certificate, smtp_receiver, webhook_receiver
 from tests.support.mlflow_server import free_port
 
 PASSWORD = "hunter2-very-secret"
@@ -236,3 +236,25 @@ def test_the_alerts_command_exits_2_on_bad_settings(cli, monkeypatch: pytest.Mon
     result = cli("alerts")
     assert result.exit_code == 2
     assert result.output == "jupyter-mlops: alert settings: webhook url must be an http(s) URL\n"
+
+
+def test_starttls_verifies_the_server_and_logs_in_over_tls(tmp_path: Path) -> None:
+    certificate, key = self_signed_certificate(tmp_path)
+    with smtp_receiver("bot", PASSWORD, tls=(certificate, key)) as smtp:
+        environ = {
+            "JUPYTER_MLOPS_ALERTS_CONFIG": "/nonexistent/alerts.yaml",
+            "JUPYTER_MLOPS_ALERT_SMTP_HOST": smtp.host,
+            "JUPYTER_MLOPS_ALERT_SMTP_PORT": str(smtp.port),
+            "JUPYTER_MLOPS_ALERT_SMTP_USERNAME": "bot",
+            "JUPYTER_MLOPS_ALERT_SMTP_PASSWORD": PASSWORD,
+            "JUPYTER_MLOPS_ALERT_EMAIL_FROM": "a@b.c",
+            "JUPYTER_MLOPS_ALERT_EMAIL_TO": "d@e.f",
+        }
+        untrusted: list[str] = []
+        assert notify(load_alert_settings(environ), Alert("failed", "run failed"), untrusted.append) == []
+        trusted: list[str] = []
+        settings = load_alert_settings({**environ, "JUPYTER_MLOPS_ALERT_SMTP_CA_FILE": str(certificate)})
+        reached = notify(settings, Alert("failed", "run failed"), trusted.append)
+    assert len(untrusted) == 1 and "SSLCertVerificationError" in untrusted[0] and PASSWORD not in untrusted[0]
+    assert trusted == [] and reached == [f"e-mail via {smtp.host}:{smtp.port}"]
+    assert smtp.logins == ["bot"] and len(smtp.messages) == 1

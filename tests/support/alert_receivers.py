@@ -4,6 +4,8 @@ server (aiosmtpd's Controller) with optional AUTH LOGIN/PLAIN, both on loopback 
 from __future__ import annotations
 
 import json
+import ssl
+import subprocess
 import threading
 import warnings
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -61,9 +64,24 @@ class SmtpReceiver:
     logins: list[str] = field(default_factory=list)
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA (openssl CLI): (certificate, key)."""
+    certificate, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(certificate), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return certificate, key
+
+
 @contextmanager
-def smtp_receiver(username: str | None = None, password: str | None = None) -> Iterator[SmtpReceiver]:
-    """aiosmtpd on loopback; with a username, AUTH is required (allowed without TLS on loopback)."""
+def smtp_receiver(
+    username: str | None = None, password: str | None = None, tls: tuple[Path, Path] | None = None
+) -> Iterator[SmtpReceiver]:
+    """aiosmtpd on loopback; with a username, AUTH is required (allowed without TLS on loopback unless
+    `tls` = (certificate, key) is given: then STARTTLS is required, before AUTH too)."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -90,7 +108,11 @@ def smtp_receiver(username: str | None = None, password: str | None = None) -> I
 
     options: dict[str, object] = {}
     if username is not None:
-        options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+        options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": tls is not None}
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        options.update(tls_context=context, require_starttls=True)
     with warnings.catch_warnings():  # "AUTH without TLS": on purpose, loopback only
         warnings.simplefilter("ignore", UserWarning)
         controller = Controller(Handler(), hostname=receiver.host, port=receiver.port, **options)
