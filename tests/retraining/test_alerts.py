@@ -90,6 +90,10 @@ def test_no_file_and_no_variables_means_alerts_are_off(tmp_path: Path) -> None:
             "names $NOPE, which is not set",
         ),
         (
+            "email: {host: h, from: a@b.c, to: [a@b.c], ca_file: /no/ca.pem}\n",
+            "email ca_file /no/ca.pem is not a file",
+        ),
+        (
             "email: {host: h, from: a@b.c, to: [nobody]}\n",
             "email `to` must be one address or a list of addresses",
         ),
