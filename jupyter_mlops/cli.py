@@ -38,7 +38,8 @@ def parameter_options(function: F) -> F:
 
 
 def gate_options(function: F) -> F:
-    """`--register/--promote/--metric/--greater-is-better/--lower-is-better/--min-delta`."""
+    """`--register/--promote/--metric/--greater-is-better/--lower-is-better/--min-delta/--max-drift/
+    --block-on-drift`."""
     decorators = [
         click.option("--register", "register", metavar="NAME", help="Register the run's model under NAME."),
         click.option(
@@ -56,6 +57,18 @@ def gate_options(function: F) -> F:
         ),
         click.option(
             "--min-delta", type=float, default=0.0, show_default=True, help="Margin the challenger needs."
+        ),
+        click.option(
+            "--max-drift",
+            type=float,
+            metavar="SHARE",
+            help="Do not promote when more than SHARE (0-1) of the training data's columns drifted from "
+            "the champion's reference.",
+        ),
+        click.option(
+            "--block-on-drift",
+            is_flag=True,
+            help="Do not promote when the training data drifted (half its columns, Evidently's rule).",
         ),
     ]
     for decorator in reversed(decorators):
@@ -166,6 +179,18 @@ def main() -> None:
     is_flag=True,
     help="Fan-out: create the parent run, print its id, run no set (a scheduler's first task).",
 )
+@click.option(
+    "--profile-data",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Training table (CSV/TSV/Parquet) to profile and test for drift; repeatable "
+    "(default: the tables the notebook or package reads).",
+)
+@click.option("--no-profile", is_flag=True, help="Log no reference profile and check no drift.")
+@click.option(
+    "--no-alerts", is_flag=True, help="Send no alert even when ~/.config/jupyter-mlops/alerts.yaml is set."
+)
 def run(
     target: Path,
     parameters: tuple[tuple[str, str], ...],
@@ -190,6 +215,11 @@ def run(
     resume: str | None,
     shard: str | None,
     parent_only: bool,
+    max_drift: float | None,
+    block_on_drift: bool,
+    profile_data: tuple[Path, ...],
+    no_profile: bool,
+    no_alerts: bool,
 ) -> None:
     """Run TARGET (a notebook, or a package written by nb2prod) once inside one MLflow run."""
     from jupyter_mlops.core.experiments import default_tracking_uri
@@ -199,7 +229,7 @@ def run(
     from jupyter_mlops.retraining.runner import RunRequest, check_gate_options, run_once
 
     try:
-        check_gate_options(register, promote, metric)
+        check_gate_options(register, promote, metric, max_drift, block_on_drift)
         options = RunOptions(
             tracking_uri=tracking_uri or default_tracking_uri(),
             experiment_name=experiment,
@@ -209,7 +239,15 @@ def run(
             cell_timeout=cell_timeout,
         )
         gate = (
-            GateOptions(register, promote, metric, greater_is_better, min_delta)
+            GateOptions(
+                register,
+                promote,
+                metric,
+                greater_is_better,
+                min_delta,
+                max_drift=max_drift,
+                block_on_drift=block_on_drift,
+            )
             if register and promote and metric
             else None
         )
@@ -255,6 +293,9 @@ def run(
                 options=options,
                 gate=gate,
                 register_only=register if register and not promote else None,
+                profile_data=profile_data,
+                profile=not no_profile,
+                alerts=not no_alerts,
             ),
             echo=click.echo,
         )
@@ -325,6 +366,8 @@ def schedule(
     metric: str | None,
     greater_is_better: bool,
     min_delta: float,
+    max_drift: float | None,
+    block_on_drift: bool,
     schedule_name: str | None,
     grid: Path | None,
     param_file: Path | None,
@@ -339,7 +382,7 @@ def schedule(
     from jupyter_mlops.retraining.schedule import ScheduleRequest, write_schedule
 
     try:
-        check_gate_options(register, promote, metric)
+        check_gate_options(register, promote, metric, max_drift, block_on_drift)
         request = ScheduleRequest(
             target=target,
             cron=cron_expression,
@@ -353,6 +396,8 @@ def schedule(
             metric=metric,
             greater_is_better=greater_is_better,
             min_delta=min_delta,
+            max_drift=max_drift,
+            block_on_drift=block_on_drift,
             name=schedule_name,
             grid=grid,
             param_file=param_file,
@@ -377,6 +422,40 @@ def schedule(
             err=True,
         )
         sys.exit(EXIT_INTERRUPTED)
+
+
+@main.command()
+@click.option("--test", "send_test", is_flag=True, help="Send a test alert to every configured channel.")
+def alerts(send_test: bool) -> None:
+    """Show where alerts go (secrets masked); --test sends one. Exit 2: bad settings, 1: a channel failed."""
+    from jupyter_mlops.retraining.alerts import Alert, notify
+    from jupyter_mlops.retraining.alerts_config import config_path, load_alert_settings
+
+    try:
+        settings = load_alert_settings()
+    except RetrainingError as error:
+        fail(error)
+    click.echo(f"settings: {settings.source} (file: {config_path()})")
+    click.echo(f"events: {', '.join(sorted(settings.events))}")
+    if settings.webhook is not None:
+        click.echo(f"webhook: {settings.webhook.display}")
+    if settings.email is not None:
+        email = settings.email
+        login = f", login as {email.username}" if email.username else ""
+        tls = "STARTTLS" if email.starttls else "no TLS"
+        click.echo(f"e-mail: {email.display} ({tls}{login}) to {', '.join(email.recipients)}")
+    if not settings.enabled:
+        click.echo("no channel configured: alerts are off")
+        return
+    if send_test:
+        warnings: list[str] = []
+        reached = notify(
+            settings, Alert("test", "test alert", {"sent by": "jupyter-mlops alerts --test"}), warnings.append
+        )
+        for line in warnings:
+            click.echo(f"jupyter-mlops: {line}", err=True)
+        click.echo(f"test alert sent: {', '.join(reached) or 'nowhere'}")
+        sys.exit(1 if warnings else 0)
 
 
 @main.command()

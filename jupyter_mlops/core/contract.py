@@ -223,16 +223,51 @@ class LoggedModelInfo:
 
 
 @dataclass
+class DriftFeature:
+    """One tested column of a drift check: its test statistic and p-value (null for distance tests)."""
+
+    feature: str
+    statistic: float | None
+    p_value: float | None
+
+
+@dataclass
+class DriftSummary:
+    """The drift check a run logged (`jupyter-mlops run` with a champion): share of drifted columns,
+    the most drifted ones, and the report artifact (null when none was logged)."""
+
+    summary: str
+    share_drifted: float | None
+    columns_drifted: int | None
+    columns_total: int | None
+    dataset_drift: bool
+    reference: str | None
+    top_features: list[DriftFeature]
+    report_path: str | None
+
+
+@dataclass
 class RunDetail:
     """One run: everything in its summary, its root artifacts and its LoggedModels.
 
-    `register_disabled_reason` is null when the run has a model to register, else why it cannot be.
+    `register_disabled_reason` is null when the run has a model to register, else why it cannot be;
+    `drift` is null when the run logged no drift check.
     """
 
     run: RunSummary
     artifacts: list[ArtifactEntry]
     models: list[LoggedModelInfo]
     register_disabled_reason: str | None
+    drift: DriftSummary | None = None
+
+
+@dataclass
+class DriftReport:
+    """A run's drift report: a self-contained HTML page (the panel shows it in a sandboxed frame)."""
+
+    run_id: str
+    path: str
+    html: str
 
 
 @dataclass
@@ -736,6 +771,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ArtifactList,
         query=ArtifactsQuery,
         errors=(400, 403, 404, 502, 503),
+    ),
+    Endpoint(
+        "getDriftReport",
+        "GET",
+        "runs/{run_id}/drift-report",
+        "The run's drift report (HTML, at most 5 MB)",
+        DriftReport,
+        errors=(403, 404, 502, 503),
     ),
     Endpoint(
         "compareRuns",

@@ -32,6 +32,7 @@ from jupyter_mlops.core.contract import (
     RunSummary,
     StoreKind,
 )
+from jupyter_mlops.core.drift_view import drift_summary
 from jupyter_mlops.core.errors import BadRequest, NotFound, scrub_text
 
 DEFAULT_PAGE_SIZE = 100
@@ -307,11 +308,13 @@ def run_detail(client: MlflowClient, run_id: str) -> RunDetail:
         reason = (
             f"The run's model {first.model_id} is {first.status}, not READY; it cannot be registered yet."
         )
+    summary = run_summary(run)
     return RunDetail(
-        run=run_summary(run),
+        run=summary,
         artifacts=_artifact_entries(client, run_id, None),
         models=models,
         register_disabled_reason=reason,
+        drift=drift_summary(summary),
     )
 
 

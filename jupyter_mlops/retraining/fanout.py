@@ -395,6 +395,7 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
         if earlier is not None:
             unmark_former_best(session, earlier.marked_best, {o.run_id for o in best.values() if o.run_id})
         _log_models(session, outcomes, best, request)
+        _log_reference_profiles(session, target, list(best.values()), echo)
         failed = sum(1 for outcome in outcomes if outcome.error)
         parent_metrics = {
             "sets_total": len(outcomes),
@@ -489,6 +490,28 @@ def _common_params(outcomes: list[SetOutcome]) -> dict[str, object]:
     return {
         name: value for name, value in first.items() if all(o.parameters.get(name) == value for o in outcomes)
     }
+
+
+def _log_reference_profiles(
+    session: TrackingSession, target: Target, chosen: list[SetOutcome], echo: Callable[[str], None]
+) -> None:
+    """The reference profile of the training tables of each best child (the runs a model may be registered
+    from); sets reading the same files share one read."""
+    from jupyter_mlops.retraining.drift_profile import Table, log_reference_profile, tables_from_files
+    from jupyter_mlops.retraining.training_data import data_folder, training_files
+
+    read: dict[tuple[Path, ...], list[Table]] = {}
+    for outcome in chosen:
+        if outcome.run_id is None or outcome.error:
+            continue
+        try:
+            files = tuple(training_files(target, outcome.parameters))
+            if files and files not in read:
+                read[files] = tables_from_files(list(files), data_folder(target))
+            if files:
+                log_reference_profile(session, outcome.run_id, read[files])
+        except Exception as error:  # the sets' runs stand without a profile
+            echo(f"warning: no reference profile for set {outcome.index}: {type(error).__name__}: {error}")
 
 
 def _log_models(

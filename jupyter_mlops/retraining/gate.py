@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
 
+    from jupyter_mlops.retraining.drift_stats import DatasetDrift
+
 TAG = "jupyter_mlops.gate"
 MAX_ROUNDS = 10
 T = TypeVar("T")
@@ -48,6 +50,13 @@ class GateOptions:
     min_delta: float = 0.0
     settle_seconds: float = 1.0
     lock_dir: Path | None = Path(tempfile.gettempdir())
+    max_drift: float | None = None  # --max-drift SHARE: block when more than SHARE of the columns drifted
+    block_on_drift: bool = False  # --block-on-drift: block when the dataset drifted (half the columns)
+
+    @property
+    def checks_drift(self) -> bool:
+        """Whether the gate may block on data drift."""
+        return self.max_drift is not None or self.block_on_drift
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class Holder:
 class Decision:
     """What the gate did and why."""
 
-    decision: str  # promoted | rejected | superseded
+    decision: str  # promoted | rejected | superseded | blocked
     model_name: str
     version: str
     alias: str
@@ -287,8 +296,38 @@ class Gate:
         )
 
 
-def gate_run(session: TrackingSession, run_id: str, model_uri: str | None, options: GateOptions) -> Decision:
-    """Register the run's model and promote it if it wins; the decision is recorded on the new version."""
+def drift_block_reason(
+    drift: DatasetDrift | None, options: GateOptions, drift_error: str | None = None
+) -> str | None:
+    """Why `--max-drift` / `--block-on-drift` keep this challenger from the alias, or None. A drift check
+    that failed blocks too: the gate was asked not to promote data it cannot vouch for."""
+    if not options.checks_drift:
+        return None
+    if drift is None and drift_error is not None:
+        return f"data drift could not be checked ({drift_error})"
+    if drift is None:
+        return None
+    share = drift.share_drifted
+    top = ", ".join(column.describe() for column in drift.drifted_columns[:3])
+    if options.max_drift is not None and share > options.max_drift:
+        limit = f"more than --max-drift {options.max_drift:g}"
+        return f"data drift: {share:.2g} of the columns drifted, {limit} ({top})"
+    if options.block_on_drift and drift.dataset_drift:
+        return f"data drift: {share:.2g} of the columns drifted (dataset drift, --block-on-drift) ({top})"
+    return None
+
+
+def gate_run(
+    session: TrackingSession,
+    run_id: str,
+    model_uri: str | None,
+    options: GateOptions,
+    drift: DatasetDrift | None = None,
+    drift_error: str | None = None,
+) -> Decision:
+    """Register the run's model and promote it if it wins; the decision is recorded on the new version.
+
+    A challenger whose data drifted past `--max-drift` / `--block-on-drift` is registered but `blocked`."""
     gate = Gate(session, options)
     if model_uri is None:
         raise GateError(f"run {run_id} logged no model (tag a cell `model:VAR`), so nothing was registered")
@@ -300,9 +339,25 @@ def gate_run(session: TrackingSession, run_id: str, model_uri: str | None, optio
             f"run {run_id} has no metric {options.metric!r} to gate on (its metrics: {known}); "
             "nothing was registered"
         )
+    blocked = drift_block_reason(drift, options, drift_error)
     with local_lock(options):
         changes = tuple(champion_feature_changes(session, options.model_name, options.alias, run_id))
         version = gate.register(model_uri, run_id)
-        decision = dataclasses.replace(gate.decide(version, value), feature_changes=changes)
+        if blocked is not None:
+            champion = gate.holder()
+            decision = Decision(
+                "blocked",
+                options.model_name,
+                version,
+                options.alias,
+                options.metric,
+                value,
+                champion.version if champion else None,
+                champion.value if champion else None,
+                blocked,
+            )
+        else:
+            decision = gate.decide(version, value)
+        decision = dataclasses.replace(decision, feature_changes=changes)
         gate.record(decision)
     return decision

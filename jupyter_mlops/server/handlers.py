@@ -270,6 +270,18 @@ class ArtifactsHandler(MLOpsHandler):
         await self.respond(lambda: tracking.list_artifacts(ext.client, run_id, q.path))
 
 
+class DriftReportHandler(MLOpsHandler):
+    """GET runs/{run_id}/drift-report."""
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def get(self, run_id: str) -> None:
+        from jupyter_mlops.core.drift_view import drift_report
+
+        ext = self.extension
+        await self.respond(lambda: drift_report(ext.client, run_id))
+
+
 class CompareHandler(MLOpsHandler):
     """GET compare."""
 

@@ -18,6 +18,7 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
     "runs/{run_id}": handlers.RunHandler,
     "runs/{run_id}/metric-history": handlers.MetricHistoryHandler,
     "runs/{run_id}/artifacts": handlers.ArtifactsHandler,
+    "runs/{run_id}/drift-report": handlers.DriftReportHandler,
     "compare": handlers.CompareHandler,
     "registered-models": handlers.RegisteredModelsHandler,
     "registered-models/versions": handlers.ModelVersionsHandler,

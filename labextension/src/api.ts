@@ -12,6 +12,7 @@ import {
   CompareResponse,
   ConfigResponse,
   ConvertResponse,
+  DriftReport,
   MetricHistory,
   ModelSignatureResponse,
   ModelVersionsPage,
@@ -117,6 +118,10 @@ export class MlopsClient {
       pathParams: { run_id: runId },
       query: { key, max_points: maxPoints }
     });
+  }
+
+  getDriftReport(runId: string): Promise<DriftReport> {
+    return this.call('getDriftReport', { pathParams: { run_id: runId } });
   }
 
   listArtifacts(runId: string, path: string): Promise<ArtifactList> {

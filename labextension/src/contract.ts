@@ -202,15 +202,50 @@ export interface LoggedModelInfo {
 }
 
 /**
+ * One tested column of a drift check: its test statistic and p-value (null for distance tests).
+ */
+export interface DriftFeature {
+  feature: string;
+  statistic: number | null;
+  p_value: number | null;
+}
+
+/**
+ * The drift check a run logged (`jupyter-mlops run` with a champion): share of drifted columns,
+ * the most drifted ones, and the report artifact (null when none was logged).
+ */
+export interface DriftSummary {
+  summary: string;
+  share_drifted: number | null;
+  columns_drifted: number | null;
+  columns_total: number | null;
+  dataset_drift: boolean;
+  reference: string | null;
+  top_features: DriftFeature[];
+  report_path: string | null;
+}
+
+/**
  * One run: everything in its summary, its root artifacts and its LoggedModels.
  *
- * `register_disabled_reason` is null when the run has a model to register, else why it cannot be.
+ * `register_disabled_reason` is null when the run has a model to register, else why it cannot be;
+ * `drift` is null when the run logged no drift check.
  */
 export interface RunDetail {
   run: RunSummary;
   artifacts: ArtifactEntry[];
   models: LoggedModelInfo[];
   register_disabled_reason: string | null;
+  drift: DriftSummary | null;
+}
+
+/**
+ * A run's drift report: a self-contained HTML page (the panel shows it in a sandboxed frame).
+ */
+export interface DriftReport {
+  run_id: string;
+  path: string;
+  html: string;
 }
 
 /**
@@ -682,6 +717,14 @@ export interface EndpointTypes {
     body: null;
     response: ArtifactList;
   };
+  /** The run's drift report (HTML, at most 5 MB) */
+  getDriftReport: {
+    method: 'GET';
+    pathParams: { run_id: string };
+    query: null;
+    body: null;
+    response: DriftReport;
+  };
   /** Several runs side by side */
   compareRuns: {
     method: 'GET';
@@ -797,6 +840,7 @@ export const ENDPOINTS: {
   getRun: { method: 'GET', path: 'runs/{run_id}' },
   getMetricHistory: { method: 'GET', path: 'runs/{run_id}/metric-history' },
   listArtifacts: { method: 'GET', path: 'runs/{run_id}/artifacts' },
+  getDriftReport: { method: 'GET', path: 'runs/{run_id}/drift-report' },
   compareRuns: { method: 'GET', path: 'compare' },
   listRegisteredModels: { method: 'GET', path: 'registered-models' },
   listModelVersions: { method: 'GET', path: 'registered-models/versions' },

@@ -176,7 +176,8 @@ export function runDetail(summary: RunSummary): RunDetail {
     run: summary,
     artifacts: [],
     models: [],
-    register_disabled_reason: null
+    register_disabled_reason: null,
+    drift: null
   };
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +19,15 @@ IRIS_NOTEBOOK = DATA / "iris_small.ipynb"
 
 @pytest.fixture(autouse=True)
 def fast_tracking_retries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Short retry budget (a dead server fails in ~1 s) and executed notebooks under tmp_path."""
+    """Short retry budget (a dead server fails in ~1 s), executed notebooks under tmp_path, no alerts."""
     monkeypatch.setenv("JUPYTER_MLOPS_TRACKING_RETRIES", "2")
     monkeypatch.setenv("JUPYTER_MLOPS_TRACKING_BACKOFF", "0.2")
     monkeypatch.setenv("JUPYTER_MLOPS_OUTPUT_DIR", str(tmp_path / "executed"))
+    # no alert leaves a test run, whatever the developer's ~/.config/jupyter-mlops/alerts.yaml says
+    monkeypatch.setenv("JUPYTER_MLOPS_ALERTS_CONFIG", str(tmp_path / "no-alerts.yaml"))
+    for name in list(os.environ):
+        if name.startswith("JUPYTER_MLOPS_ALERT_"):
+            monkeypatch.delenv(name)
 
 
 def code_cell(source: str, *tags: str) -> nbformat.NotebookNode:

@@ -64,6 +64,7 @@ def requests_for(seeded: SeededExperiment, target: Guarded) -> dict[str, tuple[s
         "getRun": ("GET", f"runs/{run_id}", {}),
         "getMetricHistory": ("GET", f"runs/{run_id}/metric-history", {"key": "accuracy"}),
         "listArtifacts": ("GET", f"runs/{run_id}/artifacts", {}),
+        "getDriftReport": ("GET", f"runs/{run_id}/drift-report", {}),
         "compareRuns": ("GET", "compare", {"run_ids": ",".join(seeded.run_ids[:2])}),
         "listRegisteredModels": ("GET", "registered-models", {}),
         "listModelVersions": ("GET", "registered-models/versions", {"name": target.model}),
@@ -130,7 +131,8 @@ async def test_read_only_user_reads_everything_and_changes_nothing(
     assert set(requests) == {endpoint.name for endpoint in ENDPOINTS}
     answers = {name: await call(jp_fetch, *request) for name, request in requests.items()}
     allowed = {name: status for name, (status, _) in answers.items() if reads(name, requests[name][0])}
-    assert allowed == {**dict.fromkeys(allowed, 200), "getTestJob": 404}  # allowed; the job id is unknown
+    assert allowed == {**dict.fromkeys(allowed, 200), "getTestJob": 404, "getDriftReport": 404}
+    # allowed; the job id is unknown and the run logged no drift report
     writes = {name: answer for name, answer in answers.items() if not reads(name, requests[name][0])}
     assert set(writes) == {
         "createNotebookExperiment",

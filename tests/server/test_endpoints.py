@@ -172,6 +172,60 @@ async def test_artifacts_of_a_run(jp_fetch: Any, seeded: SeededExperiment, mlflo
     )
 
 
+async def test_drift_summary_and_report_of_a_run(
+    jp_fetch: Any, seeded: SeededExperiment, mlflow_server: Any, tmp_path: Path
+) -> None:
+    from mlflow.entities import Metric, RunTag
+
+    client = MlflowClient(mlflow_server.uri)
+    experiment_id = client.create_experiment(f"drift-view-{tmp_path.name}")
+    run_id = client.create_run(experiment_id).info.run_id
+    metrics = {
+        "drift.share_drifted": 0.5,
+        "drift.columns_drifted": 1,
+        "drift.columns_total": 2,
+        "drift.x1.statistic": 0.4,
+        "drift.x1.p_value": 0.001,
+    }
+    tags = {
+        "jupyter_mlops.drift.summary": "1 of 2 columns drifted (share 0.5): x1 (ks p=0.001)",
+        "jupyter_mlops.drift.dataset_drift": "true",
+        "jupyter_mlops.drift.reference": "churn@champion (version 1)",
+        "jupyter_mlops.drift.top": '["x1"]',
+        "jupyter_mlops.drift.report": "drift/report.html",
+    }
+    client.log_batch(
+        run_id,
+        metrics=[Metric(key, value, 0, 0) for key, value in metrics.items()],
+        tags=[RunTag(key, value) for key, value in tags.items()],
+    )
+    client.log_text(run_id, "<!DOCTYPE html><h1>Data drift</h1>", "drift/report.html")
+    detail = await get_json(jp_fetch, "runs", run_id)
+    assert detail["drift"] == {
+        "summary": tags["jupyter_mlops.drift.summary"],
+        "share_drifted": 0.5,
+        "columns_drifted": 1,
+        "columns_total": 2,
+        "dataset_drift": True,
+        "reference": "churn@champion (version 1)",
+        "top_features": [{"feature": "x1", "statistic": 0.4, "p_value": 0.001}],
+        "report_path": "drift/report.html",
+    }
+    report = await get_json(jp_fetch, "runs", run_id, "drift-report")
+    assert report == {
+        "run_id": run_id,
+        "path": "drift/report.html",
+        "html": "<!DOCTYPE html><h1>Data drift</h1>",
+    }
+    plain = seeded.no_model_run_id
+    assert (await get_json(jp_fetch, "runs", plain))["drift"] is None
+    error = await error_of(jp_fetch, "runs", plain, "drift-report")
+    assert error["status"] == 404
+    assert error["message"] == (
+        f"Run {plain} logged no drift report (it ran without a champion to compare with)."
+    )
+
+
 async def test_compare_lists_differences(jp_fetch: Any, seeded: SeededExperiment) -> None:
     ids = ",".join(seeded.run_ids[:3])
     compared = await get_json(jp_fetch, "compare", run_ids=ids)

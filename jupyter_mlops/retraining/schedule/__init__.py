@@ -47,6 +47,8 @@ class ScheduleRequest:
     metric: str | None = None
     greater_is_better: bool = True
     min_delta: float = 0.0
+    max_drift: float | None = None
+    block_on_drift: bool = False
     name: str | None = None
     install: bool = False
     uninstall: bool = False
@@ -159,6 +161,10 @@ def build_job(request: ScheduleRequest) -> Job:
             "--greater-is-better" if request.greater_is_better else "--lower-is-better",
         ]
         command += ["--min-delta", repr(request.min_delta)]
+    if request.max_drift is not None:
+        command += ["--max-drift", repr(request.max_drift)]
+    if request.block_on_drift:
+        command += ["--block-on-drift"]
     return Job(
         name=schedule_name(request),
         cron=cron,

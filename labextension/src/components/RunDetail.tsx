@@ -13,6 +13,7 @@ import {
 import type { PanelModel } from '../models/panel';
 import type { RunDetailModel } from '../models/runDetail';
 import { ChartRenderer, MetricChart } from './Chart';
+import { DriftSection } from './DriftSection';
 import { askRegisterChoice, showRegistered } from './dialogs';
 import { SignatureToggle } from './Signature';
 
@@ -204,6 +205,7 @@ export function RunDetailView({
           )}
         </p>
       )}
+      {detail.drift && <DriftSection view={view} drift={detail.drift} />}
       {metricKeys.length > 0 && (
         <section className="jp-mlops-section" aria-label="Metric history">
           <h3>

@@ -7,6 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type { MlopsClient } from '../api';
 import type {
   ArtifactEntry,
+  DriftReport,
   MetricHistory,
   RegisterResponse,
   RunDetail
@@ -22,6 +23,8 @@ export class RunDetailModel implements IDisposable {
   ) {
     this.run = new AsyncState<RunDetail>();
     this.chart = new MetricChartModel<MetricHistory>(_reporter);
+    this.driftReport = new AsyncState<DriftReport>();
+    this.driftReport.changed.connect(this._emit, this);
     this.run.changed.connect(this._emit, this);
     this.chart.changed.connect(this._emit, this);
   }
@@ -30,6 +33,8 @@ export class RunDetailModel implements IDisposable {
   readonly run: AsyncState<RunDetail>;
   /** The charted metric of the open run. */
   readonly chart: MetricChartModel<MetricHistory>;
+  /** The open run's drift report, once asked for (shown in a sandboxed frame). */
+  readonly driftReport: AsyncState<DriftReport>;
 
   /** Emitted after every change. */
   get changed(): ISignal<this, void> {
@@ -69,6 +74,7 @@ export class RunDetailModel implements IDisposable {
   /** Nothing open (another notebook). */
   reset(): void {
     this.chart.reset();
+    this.driftReport.reset();
     this._openArtifactDirs = new Map();
     this._lastRegistration = null;
     this.run.reset();
@@ -110,6 +116,22 @@ export class RunDetailModel implements IDisposable {
     }
   }
 
+  /** Show the open run's drift report, or hide it when shown. */
+  async toggleDriftReport(): Promise<void> {
+    const detail = this.run.value;
+    if (!detail) {
+      return;
+    }
+    if (this.driftReport.value || this.driftReport.isLoading) {
+      this.driftReport.reset();
+      return;
+    }
+    await this.driftReport.load(
+      () => this._client.getDriftReport(detail.run.run_id),
+      this._reporter.failure('Cannot open the drift report')
+    );
+  }
+
   /** Register run `runId`'s model under `name`; null when refused (the user was told why). */
   async register(
     runId: string,
@@ -145,6 +167,7 @@ export class RunDetailModel implements IDisposable {
     this._isDisposed = true;
     this.run.dispose();
     this.chart.dispose();
+    this.driftReport.dispose();
     Signal.clearData(this);
   }
 
