@@ -26,6 +26,9 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
     "permissions": handlers.PermissionsHandler,
     "convert": handlers.ConvertHandler,
     "convert/tests": handlers.PytestJobsHandler,
+    "schedules": handlers.SchedulesHandler,
+    "schedules/options": handlers.ScheduleOptionsHandler,
+    "schedules/preview": handlers.CronPreviewHandler,
 }
 
 

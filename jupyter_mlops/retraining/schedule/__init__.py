@@ -48,6 +48,7 @@ class ScheduleRequest:
     uninstall: bool = False
     force: bool = False
     python: str = field(default_factory=lambda: sys.executable)
+    workdir: Path | None = None  # where the command runs; default: the current folder (the CLI's)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def build_job(request: ScheduleRequest) -> Job:
     resolve(target.spec, request.parameters, where="-p")
     if request.metric:
         check_metric(target, request.metric, listing="its metrics")
-    workdir = Path.cwd().resolve()
+    workdir = (request.workdir or Path.cwd()).resolve()
     command = [request.python, "-m", "jupyter_mlops.cli", "run", str(target.path)]
     for name, value in request.parameters:
         command += ["-p", name, value]
