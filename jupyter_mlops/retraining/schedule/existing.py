@@ -31,6 +31,14 @@ class ExistingSchedule:
     command: list[str]
     files: list[Path]
 
+    def parameters(self) -> list[tuple[str, str]]:
+        """The `-p NAME VALUE` pairs of the command, in order."""
+        return [
+            (self.command[index + 1], self.command[index + 2])
+            for index, part in enumerate(self.command[:-2])
+            if part == "-p"
+        ]
+
     def option(self, flag: str) -> str | None:
         """The value after `flag` in the command (`--experiment`, `--tracking-uri`), if given."""
         for index, part in enumerate(self.command[:-1]):

@@ -12,6 +12,7 @@ import shlex
 import sys
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -240,10 +241,45 @@ def experiment_ids(client: Any, names: Iterable[str]) -> dict[str, str]:
     return {name: entity.experiment_id for name, entity in zip(distinct, found, strict=True) if entity}
 
 
-def recent_runs(client: Any, ids: list[str], wanted: set[tuple[str, str]], per_schedule: int) -> dict:
-    """(experiment id, target) → newest runs of `jupyter-mlops run`: one search over every experiment, paged
-    until each wanted target has `per_schedule` runs or MAX_RUN_PAGES pages were read."""
-    grouped: dict[tuple[str, str], list] = {key: [] for key in wanted}
+def expected_params(schedule: ExistingSchedule) -> dict[str, str] | None:
+    """The parameters its runs log (the notebook's defaults, then its `-p` values, as `run` logs them), so
+    two schedules of one notebook with other parameters show their own runs; None when the target cannot be
+    read (its runs are then matched by target only)."""
+    from jupyter_mlops.retraining.params import coerce_value
+    from jupyter_mlops.retraining.target import load_notebook_target
+
+    target = Path(schedule.target)
+    if target.suffix != ".ipynb" or not target.is_file():
+        return None
+    try:
+        spec = load_notebook_target(target).spec
+        overrides = {name: coerce_value(spec, name, raw) for name, raw in schedule.parameters()}
+    except BadInputError:
+        return None
+    return {name: str(value) for name, value in {**spec.defaults(), **overrides}.items()}
+
+
+@dataclass(frozen=True)
+class RunMatcher:
+    """Which runs are a schedule's: of its target in its experiment, with its parameters (when known)."""
+
+    experiment_id: str
+    target: str
+    params: dict[str, str] | None
+
+    def matches(self, run: Any) -> bool:
+        """Whether `run` is one of this schedule's."""
+        if (run.info.experiment_id, run.data.tags.get(TARGET_TAG)) != (self.experiment_id, self.target):
+            return False
+        logged = run.data.params
+        return self.params is None or all(logged.get(name) == value for name, value in self.params.items())
+
+
+def recent_runs(client: Any, matchers: list[RunMatcher], per_schedule: int) -> list[list[Any]]:
+    """The newest runs of each matcher, newest first: one search of `jupyter-mlops run` runs over every
+    experiment at once, paged until each has `per_schedule` runs or MAX_RUN_PAGES pages were read."""
+    found: list[list[Any]] = [[] for _ in matchers]
+    ids = sorted({matcher.experiment_id for matcher in matchers})
     token = None
     for _page in range(MAX_RUN_PAGES):
         page = client.search_runs(
@@ -254,13 +290,13 @@ def recent_runs(client: Any, ids: list[str], wanted: set[tuple[str, str]], per_s
             page_token=token,
         )
         for run in page:
-            key = (run.info.experiment_id, run.data.tags.get(TARGET_TAG, ""))
-            if key in grouped and len(grouped[key]) < per_schedule:
-                grouped[key].append(run)
+            for matcher, runs in zip(matchers, found, strict=True):
+                if len(runs) < per_schedule and matcher.matches(run):
+                    runs.append(run)
         token = page.token
-        if not token or all(len(runs) >= per_schedule for runs in grouped.values()):
+        if not token or all(len(runs) >= per_schedule for runs in found):
             break
-    return grouped
+    return found
 
 
 def run_error(tags: Mapping[str, str]) -> str | None:
@@ -323,16 +359,17 @@ def list_schedules(
     ]
     tracked = [experiment for _, experiment, note in places if experiment and note is None]
     ids = experiment_ids(client, tracked) if per_schedule else {}
-    wanted = {
-        (ids[experiment], schedule.target)
-        for schedule, experiment, note in places
+    matchers = {
+        index: RunMatcher(ids[experiment], schedule.target, expected_params(schedule))
+        for index, (schedule, experiment, note) in enumerate(places)
         if note is None and experiment in ids
     }
-    grouped = recent_runs(client, sorted({key[0] for key in wanted}), wanted, per_schedule) if wanted else {}
+    runs_of = recent_runs(client, list(matchers.values()), per_schedule) if matchers else []
+    newest = dict(zip(matchers, runs_of, strict=True))
     summaries = []
-    for schedule, experiment, note in places:
+    for index, (schedule, experiment, note) in enumerate(places):
         experiment_id = ids.get(experiment or "")
-        latest = grouped.get((experiment_id or "", schedule.target), [])
+        latest = newest.get(index, [])
         summaries.append(
             ScheduleSummary(
                 name=schedule.name,
