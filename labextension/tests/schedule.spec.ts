@@ -232,6 +232,8 @@ describe('SchedulesModel', () => {
     expect(notifier.successes).toEqual([
       `Scheduled ${NOTEBOOK}: daily (cron, 0 3 * * 1).`
     ]);
+    model.dismissWritten();
+    expect(model.written).toBeNull();
     model.dispose();
   });
 

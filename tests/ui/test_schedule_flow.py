@@ -94,7 +94,7 @@ def test_schedule_from_the_dialog_and_see_it_listed_with_its_runs(
             written.get_by_label("Crontab line").inner_text()
             == f"0 3 * * 1 {script} # jupyter-mlops:{script}"
         )
-        assert written.get_by_label("Install step").inner_text().endswith(" --install")
+        assert (written.get_by_label("Install step").text_content() or "").endswith(" --install")
         assert (root / "schedules" / "daily.crontab").is_file()
         daily = panel.get_by_role("listitem", name="Schedule daily", exact=True)
         daily.get_by_text("At 03:00, only on Monday").wait_for()
@@ -130,6 +130,7 @@ def test_schedule_from_the_dialog_and_see_it_listed_with_its_runs(
         assert daily.get_by_label("Last status").inner_text() == "finished"
         notebook_link = daily.get_by_role("link", name="executed notebook")
         assert "/artifactPath/executed_notebook/daily-" in (notebook_link.get_attribute("href") or "")
+        zero.scroll_into_view_if_needed()
         page.screenshot(path=screenshot_dir / f"schedule-{label}-2-list.png")
     except Exception:
         page.screenshot(path=screenshot_dir / f"schedule-{label}-failure.png")

@@ -17,41 +17,59 @@ function when(ms: number | null): string {
   return ms === null ? '—' : new Date(ms).toLocaleString();
 }
 
-function Written({ written }: { written: ScheduleWritten }): JSX.Element {
+function Written({
+  written,
+  onDismiss
+}: {
+  written: ScheduleWritten;
+  onDismiss: () => void;
+}): JSX.Element {
+  const isCron = written.engine === 'cron';
+  const install = (
+    <pre className="jp-mlops-command" aria-label="Install step">
+      {written.install_step}
+    </pre>
+  );
   return (
     <section
       className="jp-mlops-section jp-mlops-schedule-written"
       role="status"
       aria-label="Schedule written"
     >
-      <h3>
-        Schedule <code>{written.name}</code> written ({written.engine},{' '}
-        <code>{written.cron}</code>
-        {written.description ? ` — ${written.description}` : ''})
-      </h3>
-      <ul className="jp-mlops-convert-list" aria-label="Files written">
-        {written.files.map(file => (
-          <li key={file}>
-            <code>{file}</code>
-          </li>
-        ))}
-      </ul>
+      <div className="jp-mlops-schedule-written-title">
+        <strong>
+          Wrote <code>{written.name}</code> ({written.engine},{' '}
+          <code>{written.cron}</code>
+          {written.description ? ` — ${written.description}` : ''})
+        </strong>
+        <button
+          className="jp-mlops-link"
+          aria-label="Dismiss"
+          title="Dismiss"
+          onClick={onDismiss}
+        >
+          ×
+        </button>
+      </div>
+      <div className="jp-mlops-hint" aria-label="Files written">
+        {written.files.join(', ')}
+      </div>
       {written.crontab_line && (
+        <pre className="jp-mlops-command" aria-label="Crontab line">
+          {written.crontab_line}
+        </pre>
+      )}
+      {isCron ? (
+        <details>
+          <summary>Install it in your crontab (a terminal command)</summary>
+          {install}
+        </details>
+      ) : (
         <>
-          <div className="jp-mlops-hint">Crontab line:</div>
-          <pre className="jp-mlops-command" aria-label="Crontab line">
-            {written.crontab_line}
-          </pre>
+          <div className="jp-mlops-hint">Start it:</div>
+          {install}
         </>
       )}
-      <div className="jp-mlops-hint">
-        {written.engine === 'cron'
-          ? 'Install it in your crontab (in a terminal):'
-          : 'Start it:'}
-      </div>
-      <pre className="jp-mlops-command" aria-label="Install step">
-        {written.install_step}
-      </pre>
       <details>
         <summary>Same as the command line</summary>
         <pre className="jp-mlops-command">{written.cli_command}</pre>
@@ -188,7 +206,12 @@ export function SchedulesView({ model }: { model: PanelModel }): JSX.Element {
           {schedules.writeError}
         </p>
       )}
-      {schedules.written && <Written written={schedules.written} />}
+      {schedules.written && (
+        <Written
+          written={schedules.written}
+          onDismiss={() => schedules.dismissWritten()}
+        />
+      )}
       <h3>
         Schedules in{' '}
         <code>{list?.folder ?? schedules.folder ?? 'schedules'}</code>

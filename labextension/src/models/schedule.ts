@@ -219,6 +219,13 @@ export class SchedulesModel implements IDisposable {
     this._createAction?.();
   }
 
+  /** Hide what the last Schedule Retraining wrote. */
+  dismissWritten(): void {
+    this._written = null;
+    this._writeError = null;
+    this._emit();
+  }
+
   /** Load (or reload) the schedules of `folder` (default: the folder listed before). */
   async load(folder: string | null = this._folder): Promise<void> {
     this._folder = folder;
