@@ -169,7 +169,7 @@ describe('lastStatus', () => {
       failed: false
     });
     expect(lastStatus(summary([], 'its runs go to http://x'))).toEqual({
-      label: 'runs elsewhere',
+      label: 'no runs shown',
       failed: false
     });
   });

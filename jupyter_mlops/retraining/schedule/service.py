@@ -275,9 +275,10 @@ class RunMatcher:
         return self.params is None or all(logged.get(name) == value for name, value in self.params.items())
 
 
-def recent_runs(client: Any, matchers: list[RunMatcher], per_schedule: int) -> list[list[Any]]:
+def recent_runs(client: Any, matchers: list[RunMatcher], per_schedule: int) -> tuple[list[list[Any]], bool]:
     """The newest runs of each matcher, newest first: one search of `jupyter-mlops run` runs over every
-    experiment at once, paged until each has `per_schedule` runs or MAX_RUN_PAGES pages were read."""
+    experiment at once, paged until each has `per_schedule` runs or MAX_RUN_PAGES pages were read; and
+    whether older runs were left unread (the page cap was reached)."""
     found: list[list[Any]] = [[] for _ in matchers]
     ids = sorted({matcher.experiment_id for matcher in matchers})
     token = None
@@ -295,8 +296,8 @@ def recent_runs(client: Any, matchers: list[RunMatcher], per_schedule: int) -> l
                     runs.append(run)
         token = page.token
         if not token or all(len(runs) >= per_schedule for runs in found):
-            break
-    return found
+            return found, False
+    return found, True
 
 
 def run_error(tags: Mapping[str, str]) -> str | None:
@@ -364,8 +365,9 @@ def list_schedules(
         for index, (schedule, experiment, note) in enumerate(places)
         if note is None and experiment in ids
     }
-    runs_of = recent_runs(client, list(matchers.values()), per_schedule) if matchers else []
+    runs_of, capped = recent_runs(client, list(matchers.values()), per_schedule) if matchers else ([], False)
     newest = dict(zip(matchers, runs_of, strict=True))
+    unread = f"no run among the newest {RUNS_PAGE_SIZE * MAX_RUN_PAGES} runs of the listed experiments"
     summaries = []
     for index, (schedule, experiment, note) in enumerate(places):
         experiment_id = ids.get(experiment or "")
@@ -381,7 +383,7 @@ def list_schedules(
                 experiment_name=experiment,
                 experiment_id=experiment_id,
                 runs=[scheduled_run(run, ui_url) for run in latest],
-                note=note,
+                note=note or (unread if capped and index in matchers and not latest else None),
             )
         )
     return SchedulesList(folder=folder, schedules=summaries, problems=found.problems)

@@ -104,7 +104,7 @@ export function lastStatus(summary: ScheduleSummary): {
   const newest: ScheduledRun | undefined = summary.runs[0];
   if (!newest) {
     return {
-      label: summary.note ? 'runs elsewhere' : 'no runs yet',
+      label: summary.note ? 'no runs shown' : 'no runs yet',
       failed: false
     };
   }
