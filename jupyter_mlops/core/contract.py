@@ -684,6 +684,156 @@ class PytestJob:
     message: str | None
 
 
+# ---------------------------------------------------------------- schedule retraining
+
+
+@dataclass
+class ScheduleOptionsQuery:
+    """Query of GET schedules/options: a notebook (contents-API path)."""
+
+    notebook: str
+
+
+@dataclass
+class ScheduleEngineChoice:
+    """A scheduler the server can write files for: `name` (the CLI's `--target`) and what it means."""
+
+    name: str
+    label: str
+
+
+@dataclass
+class ScheduleOptions:
+    """What the Schedule Retraining dialog offers for a notebook: engines, defaults, the parameters of its
+    `parameters` cell (type and default as Python source), its metrics (for the promotion gate) and the
+    experiment its scheduled runs go to."""
+
+    notebook: str
+    engines: list[ScheduleEngineChoice]
+    default_engine: str
+    default_cron: str
+    default_folder: str
+    default_name: str
+    experiment_name: str
+    parameters: list[ConvertedParameter]
+    metrics: list[str]
+    has_model: bool
+
+
+@dataclass
+class CronPreviewQuery:
+    """Query of GET schedules/preview: a cron expression, the engine reading it, next runs wanted (1..20)."""
+
+    cron: str
+    engine: str | None = None
+    count: int | None = None
+
+
+@dataclass
+class CronPreview:
+    """A cron expression's wording and its next firing times (ms), or why it is not valid (`error`).
+
+    `timezone` is the zone the engine reads it in: this machine's for cron, UTC for Prefect and Airflow.
+    """
+
+    cron: str
+    valid: bool
+    description: str | None
+    timezone: str | None
+    next_runs: list[int]
+    error: str | None
+
+
+@dataclass
+class ScheduleCreateRequest:
+    """Body of POST schedules: what `jupyter-mlops schedule NOTEBOOK` gets on the command line.
+
+    Omitted: engine cron, cron `0 3 * * 1` (weekly), folder `schedules`, name from the notebook.
+    `parameters` maps names of the parameters cell to values as typed (checked against their types).
+    The gate: `register` (model name), `promote` (alias), `metric`, `greater_is_better`, `min_delta`.
+    """
+
+    notebook: str
+    engine: str | None = None
+    cron: str | None = None
+    folder: str | None = None
+    name: str | None = None
+    parameters: dict[str, str] | None = None
+    register: str | None = None
+    promote: str | None = None
+    metric: str | None = None
+    greater_is_better: bool | None = None
+    min_delta: float | None = None
+
+
+@dataclass
+class ScheduleWritten:
+    """The schedule's files (contents-API paths), the lines the CLI prints, the equivalent CLI command and
+    the step that starts it (cron: the `--install` command; Prefect: `prefect deploy`; Airflow: copy)."""
+
+    notebook: str
+    name: str
+    engine: str
+    cron: str
+    description: str | None
+    folder: str
+    files: list[str]
+    lines: list[str]
+    cli_command: str
+    install_step: str
+    crontab_line: str | None
+
+
+@dataclass
+class SchedulesQuery:
+    """Query of GET schedules: the folder (under the root; default `schedules`), last runs per schedule."""
+
+    folder: str | None = None
+    runs: int | None = None
+
+
+@dataclass
+class ScheduledRun:
+    """One run of a schedule's target, from MLflow: status, times, error, the executed notebook artifact."""
+
+    run_id: str
+    run_name: str
+    experiment_id: str
+    status: RunStatus
+    start_time: int | None
+    end_time: int | None
+    error: str | None
+    executed_notebook: str | None
+    run_url: str | None
+    notebook_url: str | None
+
+
+@dataclass
+class ScheduleSummary:
+    """A schedule found in the folder: name, engine, cron and its wording, the target, its files, the
+    experiment of its runs and the newest of them (newest first). `note` says why runs cannot be shown."""
+
+    name: str
+    engine: str
+    cron: str | None
+    description: str | None
+    target: str
+    files: list[str]
+    experiment_name: str | None
+    experiment_id: str | None
+    runs: list[ScheduledRun]
+    note: str | None
+
+
+@dataclass
+class SchedulesList:
+    """The schedules of a folder and the files of ours there that could not be read."""
+
+    folder: str
+    schedules: list[ScheduleSummary]
+    problems: list[str]
+
+
 # ---------------------------------------------------------------- endpoint table
 
 
@@ -887,6 +1037,42 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PytestJob,
         query=PytestJobQuery,
         errors=(400, 403, 404),
+    ),
+    Endpoint(
+        "getScheduleOptions",
+        "GET",
+        "schedules/options",
+        "What the Schedule Retraining dialog offers for a notebook (engines, parameters, metrics)",
+        ScheduleOptions,
+        query=ScheduleOptionsQuery,
+        errors=(400, 403, 404),
+    ),
+    Endpoint(
+        "previewCron",
+        "GET",
+        "schedules/preview",
+        "A cron expression's wording and next run times, or why it is not valid",
+        CronPreview,
+        query=CronPreviewQuery,
+        errors=(400, 403),
+    ),
+    Endpoint(
+        "createSchedule",
+        "POST",
+        "schedules",
+        "Write a notebook's schedule files (as `jupyter-mlops schedule`; never overwrites)",
+        ScheduleWritten,
+        body=ScheduleCreateRequest,
+        errors=(400, 403, 404),
+    ),
+    Endpoint(
+        "listSchedules",
+        "GET",
+        "schedules",
+        "The schedules in a folder and their last runs from MLflow",
+        SchedulesList,
+        query=SchedulesQuery,
+        errors=(400, 403, 502, 503),
     ),
 )
 

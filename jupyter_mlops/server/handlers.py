@@ -13,6 +13,7 @@ import json
 import traceback
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import tornado.web
@@ -23,6 +24,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from jupyter_mlops.core import contract, model_signature, pipeline_plan, production, registry, tracking
 from jupyter_mlops.core.errors import BadRequest, PanelError, error_body, scrub_text
+from jupyter_mlops.retraining.schedule import service as schedule_service
 from jupyter_mlops.server.app_state import ExtensionState
 from jupyter_mlops.server.paths import (
     api_path,
@@ -44,7 +46,7 @@ READ_REFUSED = (
 WRITE_REFUSED = (
     f"Jupyter's authorizer does not let this user change MLflow from the MLOps panel ({WRITE!r} on "
     f"resource {AUTH_RESOURCE!r}): registering models, moving aliases, creating experiments, converting "
-    "notebooks to production and running their tests need it."
+    "notebooks to production, running their tests and writing schedules need it."
 )
 
 
@@ -447,3 +449,71 @@ class PytestJobsHandler(MLOpsHandler):
         q = self.query(contract.PytestJobQuery)
         job = self.extension.pytest_jobs.get(q.job_id)
         self.finish(json.dumps(contract.to_json(job.view(q.since))))
+
+
+class ScheduleOptionsHandler(MLOpsHandler):
+    """GET schedules/options: engines, defaults, the parameters and metrics nb2prod finds in the notebook."""
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def get(self) -> None:
+        notebook = api_path(self.query(contract.ScheduleOptionsQuery).notebook)
+        contents = self.extension.contents_manager
+        source = await notebook_file(contents, notebook)
+        experiment = await notebook_experiment_name(contents, notebook)
+        await self.respond(lambda: schedule_service.schedule_options(source, notebook, experiment))
+
+
+class CronPreviewHandler(MLOpsHandler):
+    """GET schedules/preview: the wording and next run times of a cron expression (croniter on the server)."""
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def get(self) -> None:
+        q = self.query(contract.CronPreviewQuery)
+        self.finish(json.dumps(contract.to_json(schedule_service.preview(q.cron, q.engine, q.count))))
+
+
+class SchedulesHandler(MLOpsHandler):
+    """POST schedules (write a notebook's schedule files, as the CLI) and GET schedules (a folder's schedules
+    and their last runs). Writing needs `write`; nothing here runs a job."""
+
+    def _folder(self, folder: str | None) -> tuple[str, Path, Path]:
+        relative_folder = api_path(folder or schedule_service.DEFAULT_FOLDER, "folder")
+        root = disk_root(self.extension.contents_manager)
+        folder_file = os_path_in_root(root, relative_folder, "folder")
+        return relative_folder, folder_file, root
+
+    @tornado.web.authenticated
+    @authorized(WRITE, message=WRITE_REFUSED)
+    async def post(self) -> None:
+        b = self.body(contract.ScheduleCreateRequest)
+        contents = self.extension.contents_manager
+        notebook = api_path(b.notebook)
+        folder, folder_file, root = self._folder(b.folder)
+        source = await notebook_file(contents, notebook)
+        experiment = await notebook_experiment_name(contents, notebook)
+        uri = self.extension.tracking_uri
+        await self.respond(
+            lambda: schedule_service.create_schedule(
+                source,
+                b,
+                root=root,
+                folder_file=folder_file,
+                folder=folder,
+                experiment_name=experiment,
+                tracking_uri=uri,
+            )
+        )
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def get(self) -> None:
+        q = self.query(contract.SchedulesQuery)
+        folder, folder_file, root = self._folder(q.folder)
+        client, uri, ui_url = self.extension.client, self.extension.tracking_uri, self.extension.ui_url
+        await self.respond(
+            lambda: schedule_service.list_schedules(
+                client, folder_file, root=root, folder=folder, tracking_uri=uri, ui_url=ui_url, runs=q.runs
+            )
+        )

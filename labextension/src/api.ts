@@ -12,6 +12,7 @@ import {
   CompareResponse,
   ConfigResponse,
   ConvertResponse,
+  CronPreview,
   DriftReport,
   MetricHistory,
   ModelSignatureResponse,
@@ -26,6 +27,10 @@ import {
   RunDetail,
   RunsPage,
   RunsQuery,
+  ScheduleCreateRequest,
+  ScheduleOptions,
+  SchedulesList,
+  ScheduleWritten,
   ENDPOINTS,
   EndpointName,
   EndpointTypes,
@@ -204,5 +209,21 @@ export class MlopsClient {
 
   getTestJob(jobId: string, since: number): Promise<PytestJob> {
     return this.call('getTestJob', { query: { job_id: jobId, since } });
+  }
+
+  getScheduleOptions(notebook: string): Promise<ScheduleOptions> {
+    return this.call('getScheduleOptions', { query: { notebook } });
+  }
+
+  previewCron(cron: string, engine: string, count = 5): Promise<CronPreview> {
+    return this.call('previewCron', { query: { cron, engine, count } });
+  }
+
+  createSchedule(request: ScheduleCreateRequest): Promise<ScheduleWritten> {
+    return this.call('createSchedule', { body: request });
+  }
+
+  listSchedules(folder: string | null, runs = 5): Promise<SchedulesList> {
+    return this.call('listSchedules', { query: { folder, runs } });
   }
 }

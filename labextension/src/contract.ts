@@ -651,6 +651,151 @@ export interface PytestJob {
   message: string | null;
 }
 
+/**
+ * Query of GET schedules/options: a notebook (contents-API path).
+ */
+export interface ScheduleOptionsQuery {
+  notebook: string;
+}
+
+/**
+ * A scheduler the server can write files for: `name` (the CLI's `--target`) and what it means.
+ */
+export interface ScheduleEngineChoice {
+  name: string;
+  label: string;
+}
+
+/**
+ * What the Schedule Retraining dialog offers for a notebook: engines, defaults, the parameters of its
+ * `parameters` cell (type and default as Python source), its metrics (for the promotion gate) and the
+ * experiment its scheduled runs go to.
+ */
+export interface ScheduleOptions {
+  notebook: string;
+  engines: ScheduleEngineChoice[];
+  default_engine: string;
+  default_cron: string;
+  default_folder: string;
+  default_name: string;
+  experiment_name: string;
+  parameters: ConvertedParameter[];
+  metrics: string[];
+  has_model: boolean;
+}
+
+/**
+ * Query of GET schedules/preview: a cron expression, the engine reading it, next runs wanted (1..20).
+ */
+export interface CronPreviewQuery {
+  cron: string;
+  engine?: string | null;
+  count?: number | null;
+}
+
+/**
+ * A cron expression's wording and its next firing times (ms), or why it is not valid (`error`).
+ *
+ * `timezone` is the zone the engine reads it in: this machine's for cron, UTC for Prefect and Airflow.
+ */
+export interface CronPreview {
+  cron: string;
+  valid: boolean;
+  description: string | null;
+  timezone: string | null;
+  next_runs: number[];
+  error: string | null;
+}
+
+/**
+ * Body of POST schedules: what `jupyter-mlops schedule NOTEBOOK` gets on the command line.
+ *
+ * Omitted: engine cron, cron `0 3 * * 1` (weekly), folder `schedules`, name from the notebook.
+ * `parameters` maps names of the parameters cell to values as typed (checked against their types).
+ * The gate: `register` (model name), `promote` (alias), `metric`, `greater_is_better`, `min_delta`.
+ */
+export interface ScheduleCreateRequest {
+  notebook: string;
+  engine?: string | null;
+  cron?: string | null;
+  folder?: string | null;
+  name?: string | null;
+  parameters?: Record<string, string> | null;
+  register?: string | null;
+  promote?: string | null;
+  metric?: string | null;
+  greater_is_better?: boolean | null;
+  min_delta?: number | null;
+}
+
+/**
+ * The schedule's files (contents-API paths), the lines the CLI prints, the equivalent CLI command and
+ * the step that starts it (cron: the `--install` command; Prefect: `prefect deploy`; Airflow: copy).
+ */
+export interface ScheduleWritten {
+  notebook: string;
+  name: string;
+  engine: string;
+  cron: string;
+  description: string | null;
+  folder: string;
+  files: string[];
+  lines: string[];
+  cli_command: string;
+  install_step: string;
+  crontab_line: string | null;
+}
+
+/**
+ * Query of GET schedules: the folder (under the root; default `schedules`), last runs per schedule.
+ */
+export interface SchedulesQuery {
+  folder?: string | null;
+  runs?: number | null;
+}
+
+/**
+ * One run of a schedule's target, from MLflow: status, times, error, the executed notebook artifact.
+ */
+export interface ScheduledRun {
+  run_id: string;
+  run_name: string;
+  experiment_id: string;
+  status: RunStatus;
+  start_time: number | null;
+  end_time: number | null;
+  error: string | null;
+  executed_notebook: string | null;
+  run_url: string | null;
+  notebook_url: string | null;
+}
+
+/**
+ * A schedule found in the folder: name, engine, cron and its wording, the target, its files, the
+ * experiment of its runs and the newest of them (newest first). `note` says why runs cannot be shown.
+ */
+export interface ScheduleSummary {
+  name: string;
+  engine: string;
+  cron: string | null;
+  description: string | null;
+  target: string;
+  files: string[];
+  experiment_name: string | null;
+  experiment_id: string | null;
+  runs: ScheduledRun[];
+  note: string | null;
+}
+
+/**
+ * The schedules of a folder and the files of ours there that could not be read.
+ */
+export interface SchedulesList {
+  folder: string;
+  schedules: ScheduleSummary[];
+  problems: string[];
+}
+
 /** Every endpoint: method, path (relative to `<base_url>jupyter-mlops/`) and types. */
 export interface EndpointTypes {
   /** The store the server is connected to and panel settings */
@@ -821,6 +966,38 @@ export interface EndpointTypes {
     body: null;
     response: PytestJob;
   };
+  /** What the Schedule Retraining dialog offers for a notebook (engines, parameters, metrics) */
+  getScheduleOptions: {
+    method: 'GET';
+    pathParams: Record<string, never>;
+    query: ScheduleOptionsQuery;
+    body: null;
+    response: ScheduleOptions;
+  };
+  /** A cron expression's wording and next run times, or why it is not valid */
+  previewCron: {
+    method: 'GET';
+    pathParams: Record<string, never>;
+    query: CronPreviewQuery;
+    body: null;
+    response: CronPreview;
+  };
+  /** Write a notebook's schedule files (as `jupyter-mlops schedule`; never overwrites) */
+  createSchedule: {
+    method: 'POST';
+    pathParams: Record<string, never>;
+    query: null;
+    body: ScheduleCreateRequest;
+    response: ScheduleWritten;
+  };
+  /** The schedules in a folder and their last runs from MLflow */
+  listSchedules: {
+    method: 'GET';
+    pathParams: Record<string, never>;
+    query: SchedulesQuery;
+    body: null;
+    response: SchedulesList;
+  };
 }
 
 export type EndpointName = keyof EndpointTypes;
@@ -853,6 +1030,10 @@ export const ENDPOINTS: {
   planPipeline: { method: 'POST', path: 'convert/plan' },
   startTestJob: { method: 'POST', path: 'convert/tests' },
   getTestJob: { method: 'GET', path: 'convert/tests' },
+  getScheduleOptions: { method: 'GET', path: 'schedules/options' },
+  previewCron: { method: 'GET', path: 'schedules/preview' },
+  createSchedule: { method: 'POST', path: 'schedules' },
+  listSchedules: { method: 'GET', path: 'schedules' },
 };
 
 /** Fill an endpoint's path template with URL-encoded path parameters. */

@@ -21,6 +21,7 @@ import {
 } from './convertCommand';
 import { mlopsIcon } from './icon';
 import { PanelModel } from './models/panel';
+import { addScheduleCommand } from './scheduleCommand';
 import { labNotifier } from './notifications';
 import { requestAPI } from './request';
 import { tagsPlugin } from './tagsPlugin';
@@ -47,6 +48,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       (path, index, line) => revealCell(app, notebooks, path, index, line)
     );
     addConvertCommand(app, notebooks, model, palette);
+    addScheduleCommand(app, notebooks, model, palette);
     const panel = new MlopsPanel(model, chartRendererFrom(rendermime), () => {
       void app.commands.execute(CONVERT_COMMAND);
     });

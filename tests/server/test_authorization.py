@@ -77,6 +77,10 @@ def requests_for(seeded: SeededExperiment, target: Guarded) -> dict[str, tuple[s
         "startTestJob": ("POST", "convert/tests", {"output": "authz_prod"}),
         "getTestJob": ("GET", "convert/tests", {"job_id": "no-such-job"}),
         "planPipeline": ("POST", "convert/plan", {"notebook": target.notebook, "cells": []}),
+        "getScheduleOptions": ("GET", "schedules/options", {"notebook": target.notebook}),
+        "previewCron": ("GET", "schedules/preview", {"cron": "0 3 * * 1"}),
+        "createSchedule": ("POST", "schedules", {"notebook": target.notebook}),
+        "listSchedules": ("GET", "schedules", {}),
     }
 
 
@@ -141,6 +145,7 @@ async def test_read_only_user_reads_everything_and_changes_nothing(
         "deleteAlias",
         "convertNotebook",
         "startTestJob",
+        "createSchedule",
     }
     for status, body in writes.values():
         assert (status, body["code"], body["message"]) == (403, "permission_denied", WRITE_REFUSED)

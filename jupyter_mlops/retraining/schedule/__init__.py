@@ -58,6 +58,7 @@ class ScheduleRequest:
     group_by: str | None = None
     shards: int = 4
     python: str = field(default_factory=lambda: sys.executable)
+    workdir: Path | None = None  # where the command runs; default: the current folder (the CLI's)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def build_job(request: ScheduleRequest) -> Job:
     fanout = _fanout_arguments(request, target)
     if request.metric:
         check_metric(target, request.metric, listing="its metrics")
-    workdir = Path.cwd().resolve()
+    workdir = (request.workdir or Path.cwd()).resolve()
     command = [request.python, "-m", "jupyter_mlops.cli", "run", str(target.path)]
     for name, value in request.parameters:
         command += ["-p", name, value]

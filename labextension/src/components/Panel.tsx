@@ -10,6 +10,7 @@ import { ConvertView } from './Convert';
 import { RegistryView } from './Registry';
 import { RunDetailView } from './RunDetail';
 import { RunsTable } from './RunsTable';
+import { SchedulesView } from './Schedules';
 
 function StoreLine({ model }: { model: PanelModel }): JSX.Element {
   if (model.config.error) {
@@ -143,6 +144,7 @@ export function Panel({
 }): JSX.Element {
   const onRegistry = model.view === 'registry';
   const onProduction = model.view === 'convert';
+  const onSchedules = model.view === 'schedules';
   return (
     <div className="jp-mlops-panel-body">
       <header className="jp-mlops-header-bar">
@@ -151,7 +153,7 @@ export function Panel({
         <nav className="jp-mlops-tabs" role="tablist" aria-label="MLOps views">
           <button
             role="tab"
-            aria-selected={!onRegistry && !onProduction}
+            aria-selected={!onRegistry && !onProduction && !onSchedules}
             className="jp-mlops-tab"
             onClick={() => model.showRuns()}
           >
@@ -175,10 +177,20 @@ export function Panel({
           >
             Production
           </button>
+          <button
+            role="tab"
+            aria-selected={onSchedules}
+            className="jp-mlops-tab"
+            onClick={() => void model.showSchedules()}
+          >
+            Schedules
+          </button>
         </nav>
       </header>
       <div className="jp-mlops-content">
-        {onProduction ? (
+        {onSchedules ? (
+          <SchedulesView model={model} />
+        ) : onProduction ? (
           <ConvertView model={model} onConvert={onConvert} />
         ) : onRegistry ? (
           <RegistryView model={model} />

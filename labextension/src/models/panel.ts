@@ -16,8 +16,10 @@ import { RegistryModel } from './registry';
 import { INotifier, Reporter } from './report';
 import { RunDetailModel } from './runDetail';
 import { RunsModel } from './runs';
+import { IScheduleChoice, SchedulesModel } from './schedule';
 
-export type View = 'runs' | 'detail' | 'compare' | 'registry' | 'convert';
+export type View =
+  'runs' | 'detail' | 'compare' | 'registry' | 'convert' | 'schedules';
 
 const DEFAULT_ALIASES = ['staging', 'production'];
 
@@ -35,6 +37,7 @@ export class PanelModel implements IDisposable {
     this.registry = new RegistryModel(client, this._reporter);
     this.signatures = new ModelSignatureModel(client, this._reporter);
     this.convert = new ConvertModel(client, this._reporter, revealCell);
+    this.schedules = new SchedulesModel(client, this._reporter);
     this._client = client;
     this._refresh = new RunsRefresh({
       check: () => this.runs.checkForChanges(),
@@ -48,7 +51,8 @@ export class PanelModel implements IDisposable {
       this.compare,
       this.registry,
       this.signatures,
-      this.convert
+      this.convert,
+      this.schedules
     ]) {
       part.changed.connect(this._emit, this);
     }
@@ -64,6 +68,8 @@ export class PanelModel implements IDisposable {
   readonly signatures: ModelSignatureModel;
   /** Convert to Production: the last conversion's report or refusal, and its test job. */
   readonly convert: ConvertModel;
+  /** Schedule Retraining: the schedules of a folder and the one written last. */
+  readonly schedules: SchedulesModel;
 
   /** Emitted after every change of the panel or one of its views. */
   get changed(): ISignal<this, void> {
@@ -101,7 +107,7 @@ export class PanelModel implements IDisposable {
     this.runs.setNotebook(path);
     this.detail.reset();
     this.compare.reset();
-    if (this._view !== 'registry' && this._view !== 'convert') {
+    if (!['registry', 'convert', 'schedules'].includes(this._view)) {
       this._view = 'runs';
     }
     this._stale = true;
@@ -167,12 +173,28 @@ export class PanelModel implements IDisposable {
     await this.convert.convert(notebook, output, force);
   }
 
+  /** Show the schedules (loaded now). */
+  async showSchedules(): Promise<void> {
+    this._setView('schedules');
+    await this.schedules.load();
+  }
+
+  /** Write `notebook`'s schedule and show it among the folder's schedules. */
+  async scheduleNotebook(
+    notebook: string,
+    choice: IScheduleChoice
+  ): Promise<void> {
+    this._setView('schedules');
+    await this.schedules.create(notebook, choice);
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
     }
     this._isDisposed = true;
     this._refresh.dispose();
+    this.schedules.dispose();
     this.convert.dispose();
     this.config.dispose();
     this.runs.dispose();

@@ -1,0 +1,328 @@
+/**
+ * The Schedule Retraining dialog: engine, cron expression with the server's wording and next runs,
+ * parameters of the notebook's `parameters` cell, and the promotion gate. Accepting the defaults
+ * writes a weekly cron schedule.
+ */
+import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import React, { useEffect, useState } from 'react';
+
+import type { MlopsClient } from '../api';
+import type { CronPreview, ScheduleOptions } from '../contract';
+import {
+  CronPreviewModel,
+  defaultChoice,
+  IScheduleChoice
+} from '../models/schedule';
+
+/** Common schedules one click away (the field stays editable). */
+const PRESETS: [string, string][] = [
+  ['Hourly', '0 * * * *'],
+  ['Daily', '0 3 * * *'],
+  ['Weekly', '0 3 * * 1'],
+  ['Monthly', '0 3 1 * *']
+];
+
+function formatTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, {
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit'
+  });
+}
+
+function PreviewLines({
+  preview,
+  error
+}: {
+  preview: CronPreview | null;
+  error: string | null;
+}): JSX.Element {
+  if (error) {
+    return <p className="jp-mlops-error">{error}</p>;
+  }
+  if (!preview) {
+    return <p className="jp-mlops-hint">…</p>;
+  }
+  if (!preview.valid) {
+    return (
+      <p className="jp-mlops-error" role="alert" aria-label="Cron error">
+        {preview.error}
+      </p>
+    );
+  }
+  return (
+    <div aria-label="Cron preview" className="jp-mlops-cron-preview">
+      <strong>{preview.description ?? preview.cron}</strong>
+      <span className="jp-mlops-hint">
+        {' '}
+        (read in {preview.timezone}; shown in your local time)
+      </span>
+      <ul aria-label="Next runs">
+        {preview.next_runs.map(ms => (
+          <li key={ms}>{formatTime(ms)}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ScheduleForm({
+  options,
+  aliasNames,
+  previewer,
+  onChange
+}: {
+  options: ScheduleOptions;
+  aliasNames: string[];
+  previewer: CronPreviewModel;
+  onChange: (choice: IScheduleChoice) => void;
+}): JSX.Element {
+  const [choice, setChoice] = useState(() => defaultChoice(options));
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const redraw = (): void => setTick(tick => tick + 1);
+    previewer.changed.connect(redraw);
+    return () => {
+      previewer.changed.disconnect(redraw);
+    };
+  }, [previewer]);
+  useEffect(() => {
+    void previewer.request(choice.cron, choice.engine);
+  }, [previewer, choice.cron, choice.engine]);
+  const update = (next: Partial<IScheduleChoice>): void => {
+    const merged = { ...choice, ...next };
+    setChoice(merged);
+    onChange(merged);
+  };
+  const setParameter = (name: string, value: string): void =>
+    update({ parameters: { ...choice.parameters, [name]: value } });
+  const metricsId = 'jp-mlops-schedule-metrics';
+  const aliasesId = 'jp-mlops-schedule-aliases';
+  return (
+    <div className="jp-mlops-schedule-form">
+      <p className="jp-mlops-hint">
+        Writes the files <code>jupyter-mlops schedule</code> writes for{' '}
+        <code>{options.notebook}</code>. The runs happen outside Jupyter (they
+        survive this server) and are tracked in MLflow under{' '}
+        <code>{options.experiment_name}</code>.
+      </p>
+      <label className="jp-mlops-field">
+        Target
+        <select
+          className="jp-mod-styled"
+          aria-label="Target"
+          value={choice.engine}
+          onChange={event => update({ engine: event.target.value })}
+        >
+          {options.engines.map(engine => (
+            <option key={engine.name} value={engine.name}>
+              {engine.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="jp-mlops-field">
+        Cron expression (minute hour day-of-month month day-of-week)
+        <input
+          className="jp-mod-styled"
+          aria-label="Cron expression"
+          value={choice.cron}
+          autoFocus
+          onChange={event => update({ cron: event.target.value })}
+        />
+      </label>
+      <div className="jp-mlops-presets">
+        {PRESETS.map(([label, cron]) => (
+          <button
+            key={label}
+            type="button"
+            className="jp-mlops-link"
+            onClick={() => update({ cron })}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <PreviewLines
+        preview={previewer.state.value}
+        error={previewer.state.error}
+      />
+      <div className="jp-mlops-field-row">
+        <label className="jp-mlops-field">
+          Folder (under the Jupyter root)
+          <input
+            className="jp-mod-styled"
+            aria-label="Folder"
+            value={choice.folder}
+            onChange={event => update({ folder: event.target.value })}
+          />
+        </label>
+        <label className="jp-mlops-field">
+          Name
+          <input
+            className="jp-mod-styled"
+            aria-label="Name"
+            value={choice.name}
+            onChange={event => update({ name: event.target.value })}
+          />
+        </label>
+      </div>
+      <fieldset className="jp-mlops-fieldset">
+        <legend>Parameters</legend>
+        {options.parameters.length === 0 ? (
+          <p className="jp-mlops-hint">
+            The notebook has no <code>parameters</code> cell.
+          </p>
+        ) : (
+          options.parameters.map(parameter => (
+            <label className="jp-mlops-field" key={parameter.name}>
+              <span>
+                <code>{parameter.name}</code>: {parameter.type}
+              </span>
+              <input
+                className="jp-mod-styled"
+                aria-label={`Parameter ${parameter.name}`}
+                placeholder={parameter.default}
+                value={choice.parameters[parameter.name] ?? ''}
+                onChange={event =>
+                  setParameter(parameter.name, event.target.value)
+                }
+              />
+            </label>
+          ))
+        )}
+      </fieldset>
+      <fieldset className="jp-mlops-fieldset">
+        <legend>Promotion gate (optional)</legend>
+        <div className="jp-mlops-field-row">
+          <label className="jp-mlops-field">
+            Register as model
+            <input
+              className="jp-mod-styled"
+              aria-label="Register as model"
+              value={choice.register}
+              onChange={event => update({ register: event.target.value })}
+            />
+          </label>
+          <label className="jp-mlops-field">
+            Promote to alias
+            <input
+              className="jp-mod-styled"
+              aria-label="Promote to alias"
+              list={aliasesId}
+              value={choice.promote}
+              onChange={event => update({ promote: event.target.value })}
+            />
+            <datalist id={aliasesId}>
+              {aliasNames.map(alias => (
+                <option key={alias} value={alias} />
+              ))}
+            </datalist>
+          </label>
+        </div>
+        <div className="jp-mlops-field-row">
+          <label className="jp-mlops-field">
+            Metric
+            <input
+              className="jp-mod-styled"
+              aria-label="Metric"
+              list={metricsId}
+              value={choice.metric}
+              onChange={event => update({ metric: event.target.value })}
+            />
+            <datalist id={metricsId}>
+              {options.metrics.map(metric => (
+                <option key={metric} value={metric} />
+              ))}
+            </datalist>
+          </label>
+          <label className="jp-mlops-field">
+            Direction
+            <select
+              className="jp-mod-styled"
+              aria-label="Direction"
+              value={choice.greaterIsBetter ? 'higher' : 'lower'}
+              onChange={event =>
+                update({ greaterIsBetter: event.target.value === 'higher' })
+              }
+            >
+              <option value="higher">higher is better</option>
+              <option value="lower">lower is better</option>
+            </select>
+          </label>
+          <label className="jp-mlops-field">
+            Min delta
+            <input
+              className="jp-mod-styled"
+              aria-label="Min delta"
+              inputMode="decimal"
+              placeholder="0"
+              value={choice.minDelta}
+              onChange={event => update({ minDelta: event.target.value })}
+            />
+          </label>
+        </div>
+      </fieldset>
+    </div>
+  );
+}
+
+class ScheduleBody
+  extends ReactWidget
+  implements Dialog.IBodyWidget<IScheduleChoice>
+{
+  constructor(
+    client: MlopsClient,
+    private readonly options: ScheduleOptions,
+    private readonly aliasNames: string[]
+  ) {
+    super();
+    this.addClass('jp-mlops-schedule-dialog');
+    this.previewer = new CronPreviewModel(client);
+    this.choice = defaultChoice(options);
+  }
+
+  dispose(): void {
+    this.previewer.dispose();
+    super.dispose();
+  }
+
+  getValue(): IScheduleChoice {
+    return this.choice;
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <ScheduleForm
+        options={this.options}
+        aliasNames={this.aliasNames}
+        previewer={this.previewer}
+        onChange={choice => (this.choice = choice)}
+      />
+    );
+  }
+
+  private readonly previewer: CronPreviewModel;
+  private choice: IScheduleChoice;
+}
+
+/** Ask how to schedule the notebook `options` describes; null when cancelled. */
+export async function askScheduleChoice(
+  client: MlopsClient,
+  options: ScheduleOptions,
+  aliasNames: string[]
+): Promise<IScheduleChoice | null> {
+  const result = await showDialog<IScheduleChoice>({
+    title: 'Schedule Retraining',
+    body: new ScheduleBody(client, options, aliasNames),
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Schedule' })],
+    focusNodeSelector: 'input'
+  });
+  if (!result.button.accept || !result.value) {
+    return null;
+  }
+  return result.value;
+}
