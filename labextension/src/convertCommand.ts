@@ -9,7 +9,6 @@ import { CommandToolbarButton } from '@jupyterlab/ui-components';
 
 import { askConvertChoice } from './components/convertDialog';
 import { mlopsIcon } from './icon';
-import { defaultOutput } from './models/convert';
 import type { PanelModel } from './models/panel';
 import { PANEL_ID } from './widget';
 
@@ -71,7 +70,7 @@ export function addConvertCommand(
         return;
       }
       const path = panel.context.path;
-      const choice = await askConvertChoice(path, defaultOutput(path));
+      const choice = await askConvertChoice(path, model.defaultOutputFor(path));
       if (!choice) {
         return;
       }

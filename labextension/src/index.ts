@@ -11,6 +11,7 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { MlopsClient } from './api';
 import { chartRendererFrom } from './charts';
@@ -20,9 +21,11 @@ import {
   revealCell
 } from './convertCommand';
 import { mlopsIcon } from './icon';
+import { addMainAreaViews } from './mainArea';
 import { PanelModel } from './models/panel';
 import { labNotifier } from './notifications';
 import { requestAPI } from './request';
+import { followSettings } from './settings';
 import { MlopsPanel, PANEL_ID } from './widget';
 
 const panelPlugin: JupyterFrontEndPlugin<void> = {
@@ -31,14 +34,15 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     'A side panel listing, comparing, registering and promoting the active notebook’s MLflow runs.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [ILabShell, ILayoutRestorer, ICommandPalette],
+  optional: [ILabShell, ILayoutRestorer, ICommandPalette, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     rendermime: IRenderMimeRegistry,
     labShell: ILabShell | null,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
     const model = new PanelModel(
       new MlopsClient(requestAPI),
@@ -55,6 +59,16 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     panel.title.label = 'MLOps';
     app.shell.add(panel, 'left', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
+    addMainAreaViews(
+      app,
+      model,
+      chartRendererFrom(rendermime),
+      restorer,
+      palette
+    );
+    if (settingRegistry) {
+      void followSettings(settingRegistry, panelPlugin.id, model);
+    }
 
     const follow = (notebook: NotebookPanel | null): void => {
       void model.setNotebook(notebook ? notebook.context.path : null);

@@ -4,24 +4,33 @@
 import React, { useState } from 'react';
 
 import { formatMetric } from '../format';
-import type { PanelModel } from '../models/panel';
+import type { IViewHost } from '../models/mainView';
 import { ChartRenderer, MetricChart } from './Chart';
+import { ViewBar } from './ViewBar';
 
 export function CompareView({
   model,
   renderChart
 }: {
-  model: PanelModel;
+  model: IViewHost;
   renderChart: ChartRenderer;
 }): JSX.Element {
   const [showAll, setShowAll] = useState(false);
-  const back = (
-    <button className="jp-mlops-link" onClick={() => model.showRuns()}>
-      ← Runs
-    </button>
-  );
   const view = model.compare;
   const comparison = view.comparison.value;
+  const back = (
+    <ViewBar
+      host={model}
+      request={
+        comparison
+          ? {
+              view: 'compare',
+              runIds: comparison.runs.map(run => run.run_id)
+            }
+          : null
+      }
+    />
+  );
   if (view.comparison.isLoading || !comparison) {
     return (
       <div className="jp-mlops-detail">

@@ -5,11 +5,12 @@ import React, { useState } from 'react';
 
 import type { ModelVersion } from '../contract';
 import { formatTime } from '../format';
-import type { PanelModel } from '../models/panel';
+import type { IViewHost } from '../models/mainView';
 import { confirmChange } from './dialogs';
+import { ViewBar } from './ViewBar';
 
 async function promote(
-  model: PanelModel,
+  model: IViewHost,
   name: string,
   alias: string,
   version: string,
@@ -29,7 +30,7 @@ async function promote(
 }
 
 async function demote(
-  model: PanelModel,
+  model: IViewHost,
   name: string,
   alias: string,
   version: string
@@ -49,7 +50,7 @@ function VersionRow({
   name,
   version
 }: {
-  model: PanelModel;
+  model: IViewHost;
   name: string;
   version: ModelVersion;
 }): JSX.Element {
@@ -141,7 +142,7 @@ function VersionRow({
   );
 }
 
-function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
+function ModelVersions({ model }: { model: IViewHost }): JSX.Element | null {
   const name = model.registry.openModelName;
   if (!name) {
     return null;
@@ -190,12 +191,17 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
   );
 }
 
-export function RegistryView({ model }: { model: PanelModel }): JSX.Element {
+export function RegistryView({ model }: { model: IViewHost }): JSX.Element {
   const registry = model.registry;
   const models = registry.models.value ?? [];
   const [filter, setFilter] = useState(registry.filterText);
   return (
     <div className="jp-mlops-detail">
+      <ViewBar
+        host={model}
+        request={{ view: 'registry', model: registry.openModelName }}
+        noBack
+      />
       <form
         className="jp-mlops-filter"
         onSubmit={event => {

@@ -10,10 +10,11 @@ import {
   formatSize,
   formatTime
 } from '../format';
-import type { PanelModel } from '../models/panel';
+import type { IViewHost } from '../models/mainView';
 import type { RunDetailModel } from '../models/runDetail';
 import { ChartRenderer, MetricChart } from './Chart';
 import { askRegisterChoice, showRegistered } from './dialogs';
+import { ViewBar } from './ViewBar';
 
 function KeyValues({
   title,
@@ -24,7 +25,10 @@ function KeyValues({
 }): JSX.Element {
   const keys = Object.keys(values).sort();
   return (
-    <section className="jp-mlops-section" aria-label={title}>
+    <section
+      className="jp-mlops-section jp-mlops-kv-section"
+      aria-label={title}
+    >
       <h3>{title}</h3>
       {keys.length === 0 ? (
         <p className="jp-mlops-hint">None.</p>
@@ -90,13 +94,13 @@ function ArtifactTree({
   );
 }
 
-async function register(model: PanelModel): Promise<void> {
+async function register(model: IViewHost): Promise<void> {
   const detail = model.detail.run.value;
   if (!detail) {
     return;
   }
   const names = await model.registry.modelNames();
-  const suggestion = (model.runs.experimentName ?? detail.run.run_name)
+  const suggestion = (model.experimentName ?? detail.run.run_name)
     .replace(/\.ipynb$/, '')
     .replace(/[^A-Za-z0-9_-]+/g, '_');
   const choice = await askRegisterChoice(names, detail.models, suggestion);
@@ -118,16 +122,17 @@ export function RunDetailView({
   model,
   renderChart
 }: {
-  model: PanelModel;
+  model: IViewHost;
   renderChart: ChartRenderer;
 }): JSX.Element {
-  const back = (
-    <button className="jp-mlops-link" onClick={() => model.showRuns()}>
-      ← Runs
-    </button>
-  );
   const view = model.detail;
   const detail = view.run.value;
+  const back = (
+    <ViewBar
+      host={model}
+      request={detail ? { view: 'run', runId: detail.run.run_id } : null}
+    />
+  );
   if (view.run.isLoading && !detail) {
     return (
       <div className="jp-mlops-detail">

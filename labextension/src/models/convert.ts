@@ -27,10 +27,17 @@ export type RevealCell = (
   line: number | null
 ) => void | Promise<void>;
 
-/** `work/Iris Classifier.ipynb` → `work/Iris Classifier_prod` (contents-API paths). */
-export function defaultOutput(notebook: string): string {
+/**
+ * `work/Iris Classifier.ipynb` → `work/Iris Classifier_prod` (contents-API paths); with `parent`
+ * (the default output folder setting) → `<parent>/Iris Classifier_prod`.
+ */
+export function defaultOutput(notebook: string, parent = ''): string {
   const slash = notebook.lastIndexOf('/');
-  const folder = slash >= 0 ? notebook.slice(0, slash + 1) : '';
+  const folder = parent
+    ? `${parent}/`
+    : slash >= 0
+      ? notebook.slice(0, slash + 1)
+      : '';
   const name = notebook.slice(slash + 1);
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
