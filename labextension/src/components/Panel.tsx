@@ -144,7 +144,12 @@ export function Panel({
   const onRegistry = model.view === 'registry';
   const onProduction = model.view === 'convert';
   return (
-    <div className="jp-mlops-panel-body">
+    <div
+      className="jp-mlops-panel-body"
+      data-views-open-in={
+        model.settings.openViewsInMainArea ? 'tabs' : 'sidebar'
+      }
+    >
       <header className="jp-mlops-header-bar">
         <h2 className="jp-mlops-panel-title">MLOps</h2>
         <StoreLine model={model} />
