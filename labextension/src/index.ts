@@ -12,6 +12,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { MlopsClient } from './api';
 import { chartRendererFrom } from './charts';
@@ -26,6 +27,7 @@ import { PanelModel } from './models/panel';
 import { labNotifier } from './notifications';
 import { requestAPI } from './request';
 import { followSettings } from './settings';
+import { TRANSLATION_DOMAIN } from './translation';
 import { MlopsPanel, PANEL_ID } from './widget';
 
 const panelPlugin: JupyterFrontEndPlugin<void> = {
@@ -34,7 +36,13 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     'A side panel listing, comparing, registering and promoting the active notebook’s MLflow runs.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [ILabShell, ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  optional: [
+    ILabShell,
+    ILayoutRestorer,
+    ICommandPalette,
+    ISettingRegistry,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
@@ -42,29 +50,38 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     labShell: ILabShell | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
   ) => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new PanelModel(
       new MlopsClient(requestAPI),
       labNotifier,
       (path, index, line) => revealCell(app, notebooks, path, index, line)
     );
-    addConvertCommand(app, notebooks, model, palette);
-    const panel = new MlopsPanel(model, chartRendererFrom(rendermime), () => {
-      void app.commands.execute(CONVERT_COMMAND);
-    });
+    addConvertCommand(app, notebooks, model, palette, trans);
+    const panel = new MlopsPanel(
+      model,
+      chartRendererFrom(rendermime, trans),
+      () => {
+        void app.commands.execute(CONVERT_COMMAND);
+      },
+      trans
+    );
     panel.title.icon = mlopsIcon;
-    panel.title.caption =
-      'MLOps: runs, models and registry of the active notebook';
-    panel.title.label = 'MLOps';
+    panel.title.caption = trans.__(
+      'MLOps: runs, models and registry of the active notebook'
+    );
+    panel.title.label = trans.__('MLOps');
     app.shell.add(panel, 'left', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
     addMainAreaViews(
       app,
       model,
-      chartRendererFrom(rendermime),
+      chartRendererFrom(rendermime, trans),
       restorer,
-      palette
+      palette,
+      trans
     );
     if (settingRegistry) {
       void followSettings(settingRegistry, panelPlugin.id, model);

@@ -11,6 +11,7 @@ import {
   UseSignal,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import React from 'react';
 
@@ -28,6 +29,7 @@ import type { PanelModel } from './models/panel';
 import { Reporter } from './models/report';
 import { labNotifier } from './notifications';
 import { requestAPI } from './request';
+import { TransContext, untranslated } from './translation';
 
 export const OPEN_VIEW_COMMAND = 'jupyter-mlops:open-view';
 const TRACKER_NAMESPACE = 'jupyter-mlops-view';
@@ -36,7 +38,8 @@ const TRACKER_NAMESPACE = 'jupyter-mlops-view';
 export class MlopsMainView extends ReactWidget {
   constructor(
     readonly model: MainViewModel,
-    private readonly _renderChart: ChartRenderer
+    private readonly _renderChart: ChartRenderer,
+    private readonly _trans: TranslationBundle = untranslated
   ) {
     super();
     this.addClass('jp-mlops-panel');
@@ -45,9 +48,13 @@ export class MlopsMainView extends ReactWidget {
 
   protected render(): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => <MainView model={this.model} renderChart={this._renderChart} />}
-      </UseSignal>
+      <TransContext.Provider value={this._trans}>
+        <UseSignal signal={this.model.changed}>
+          {() => (
+            <MainView model={this.model} renderChart={this._renderChart} />
+          )}
+        </UseSignal>
+      </TransContext.Provider>
     );
   }
 
@@ -58,17 +65,19 @@ export class MlopsMainView extends ReactWidget {
 }
 
 /** The tab's title: the run's name, `Compare N runs`, `Model registry`. */
-function tabLabel(model: MainViewModel): string {
+function tabLabel(model: MainViewModel, trans: TranslationBundle): string {
   const request = model.request;
   switch (request.view) {
     case 'run': {
       const run = model.detail.run.value?.run;
-      return `Run ${run?.run_name || request.runId.slice(0, 8)}`;
+      return trans.__('Run %1', run?.run_name || request.runId.slice(0, 8));
     }
     case 'compare':
-      return `Compare ${request.runIds.length} runs`;
+      return trans.__('Compare %1 runs', request.runIds.length);
     default:
-      return request.model ? `Registry: ${request.model}` : 'Model registry';
+      return request.model
+        ? trans.__('Registry: %1', request.model)
+        : trans.__('Model registry');
   }
 }
 
@@ -78,7 +87,8 @@ export function addMainAreaViews(
   panel: PanelModel,
   renderChart: ChartRenderer,
   restorer: ILayoutRestorer | null,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  trans: TranslationBundle = untranslated
 ): WidgetTracker<MainAreaWidget<MlopsMainView>> {
   const tracker = new WidgetTracker<MainAreaWidget<MlopsMainView>>({
     namespace: TRACKER_NAMESPACE
@@ -107,16 +117,16 @@ export function addMainAreaViews(
       return existing;
     }
     const model = new MainViewModel(client, reporter, panel, navigate, request);
-    const content = new MlopsMainView(model, renderChart);
+    const content = new MlopsMainView(model, renderChart, trans);
     const widget = new MainAreaWidget({ content });
     widget.id = `jupyter-mlops-view-${++count}`;
     widget.addClass('jp-mlops-main-area');
     widget.title.icon = mlopsIcon;
     widget.title.closable = true;
-    widget.title.label = tabLabel(model);
+    widget.title.label = tabLabel(model, trans);
     model.changed.connect(() => {
-      widget.title.label = tabLabel(model);
-      widget.title.caption = `MLOps: ${widget.title.label}`;
+      widget.title.label = tabLabel(model, trans);
+      widget.title.caption = trans.__('MLOps: %1', widget.title.label);
       void tracker.save(widget);
     });
     // The first tab opens beside the notebook, the next ones as tabs next to it.
@@ -136,13 +146,14 @@ export function addMainAreaViews(
     label: args => {
       const request = viewRequestFrom(args);
       return request?.view === 'run'
-        ? 'Open Run in a Tab'
+        ? trans.__('Open Run in a Tab')
         : request?.view === 'compare'
-          ? 'Compare Runs in a Tab'
-          : 'Open Model Registry';
+          ? trans.__('Compare Runs in a Tab')
+          : trans.__('Open Model Registry');
     },
-    caption:
-      'Show an MLflow run, a comparison or the model registry in a main-area tab',
+    caption: trans.__(
+      'Show an MLflow run, a comparison or the model registry in a main-area tab'
+    ),
     icon: mlopsIcon,
     describedBy: {
       args: {

@@ -1,6 +1,7 @@
 /**
  * One run: params, metrics, tags, artifacts, logged models, a metric chart and Register model.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { ArtifactEntry } from '../contract';
@@ -12,6 +13,7 @@ import {
 } from '../format';
 import type { IViewHost } from '../models/mainView';
 import type { RunDetailModel } from '../models/runDetail';
+import { useTrans } from '../translation';
 import { ChartRenderer, MetricChart } from './Chart';
 import { askRegisterChoice, showRegistered } from './dialogs';
 import { ViewBar } from './ViewBar';
@@ -23,6 +25,7 @@ function KeyValues({
   title: string;
   values: Record<string, string>;
 }): JSX.Element {
+  const trans = useTrans();
   const keys = Object.keys(values).sort();
   return (
     <section
@@ -31,7 +34,7 @@ function KeyValues({
     >
       <h3>{title}</h3>
       {keys.length === 0 ? (
-        <p className="jp-mlops-hint">None.</p>
+        <p className="jp-mlops-hint">{trans.__('None.')}</p>
       ) : (
         <table className="jp-mlops-kv">
           <tbody>
@@ -56,6 +59,7 @@ function ArtifactTree({
   model: RunDetailModel;
   entries: ArtifactEntry[];
 }): JSX.Element {
+  const trans = useTrans();
   return (
     <ul className="jp-mlops-plain-list jp-mlops-artifacts">
       {entries.map(entry => {
@@ -85,7 +89,7 @@ function ArtifactTree({
               (children ? (
                 <ArtifactTree model={model} entries={children} />
               ) : (
-                <span className="jp-mlops-hint"> loading…</span>
+                <span className="jp-mlops-hint"> {trans.__('loading…')}</span>
               ))}
           </li>
         );
@@ -94,7 +98,10 @@ function ArtifactTree({
   );
 }
 
-async function register(model: IViewHost): Promise<void> {
+async function register(
+  model: IViewHost,
+  trans: TranslationBundle
+): Promise<void> {
   const detail = model.detail.run.value;
   if (!detail) {
     return;
@@ -103,7 +110,12 @@ async function register(model: IViewHost): Promise<void> {
   const suggestion = (model.experimentName ?? detail.run.run_name)
     .replace(/\.ipynb$/, '')
     .replace(/[^A-Za-z0-9_-]+/g, '_');
-  const choice = await askRegisterChoice(names, detail.models, suggestion);
+  const choice = await askRegisterChoice(
+    names,
+    detail.models,
+    suggestion,
+    trans
+  );
   if (!choice) {
     return;
   }
@@ -112,7 +124,7 @@ async function register(model: IViewHost): Promise<void> {
     choice.name,
     choice.modelId
   );
-  if (answer && (await showRegistered(answer))) {
+  if (answer && (await showRegistered(answer, trans))) {
     await model.openRegistry(answer.version.name);
   }
 }
@@ -125,6 +137,7 @@ export function RunDetailView({
   model: IViewHost;
   renderChart: ChartRenderer;
 }): JSX.Element {
+  const trans = useTrans();
   const view = model.detail;
   const detail = view.run.value;
   const back = (
@@ -137,7 +150,7 @@ export function RunDetailView({
     return (
       <div className="jp-mlops-detail">
         {back}
-        <p className="jp-mlops-hint">Loading the run…</p>
+        <p className="jp-mlops-hint">{trans.__('Loading the run…')}</p>
       </div>
     );
   }
@@ -146,7 +159,7 @@ export function RunDetailView({
       <div className="jp-mlops-detail">
         {back}
         <p className="jp-mlops-error" role="alert">
-          {view.run.error ?? 'No run selected.'}
+          {view.run.error ?? trans.__('No run selected.')}
         </p>
       </div>
     );
@@ -168,7 +181,7 @@ export function RunDetailView({
         >
           {run.status}
         </span>{' '}
-        · started {formatTime(run.start_time)} ·{' '}
+        · {trans.__('started %1', formatTime(run.start_time))} ·{' '}
         {formatDuration(run.duration_ms)} · <code>{run.run_id}</code>
       </p>
       <div className="jp-mlops-actions">
@@ -176,23 +189,24 @@ export function RunDetailView({
           className="jp-mlops-button jp-mod-accept"
           disabled={reason !== null}
           title={
-            reason ?? 'Register this run’s model in the MLflow model registry'
+            reason ??
+            trans.__('Register this run’s model in the MLflow model registry')
           }
-          onClick={() => void register(model)}
+          onClick={() => void register(model, trans)}
         >
-          Register model
+          {trans.__('Register model')}
         </button>
         {reason && <span className="jp-mlops-hint">{reason}</span>}
       </div>
       {registration && registration.version.run_id === run.run_id && (
         <p className="jp-mlops-success" role="status">
-          Registered <strong>{registration.version.name}</strong> version{' '}
-          <strong>{registration.version.version}</strong>.{' '}
+          {trans.__('Registered')} <strong>{registration.version.name}</strong>{' '}
+          {trans.__('version')} <strong>{registration.version.version}</strong>.{' '}
           <button
             className="jp-mlops-link"
             onClick={() => void model.openRegistry(registration.version.name)}
           >
-            Show in registry
+            {trans.__('Show in registry')}
           </button>
           {registration.version.ui_url && (
             <>
@@ -202,18 +216,21 @@ export function RunDetailView({
                 target="_blank"
                 rel="noopener noreferrer"
               >
-                Open in MLflow
+                {trans.__('Open in MLflow')}
               </a>
             </>
           )}
         </p>
       )}
       {metricKeys.length > 0 && (
-        <section className="jp-mlops-section" aria-label="Metric history">
+        <section
+          className="jp-mlops-section"
+          aria-label={trans.__('Metric history')}
+        >
           <h3>
-            Metric history{' '}
+            {trans.__('Metric history')}{' '}
             <select
-              aria-label="Metric to chart"
+              aria-label={trans.__('Metric to chart')}
               value={view.chart.key ?? ''}
               onChange={event => void view.selectMetric(event.target.value)}
             >
@@ -230,27 +247,30 @@ export function RunDetailView({
                 metricKey={history.key}
                 histories={[history]}
                 labels={{}}
-                label={`History of ${history.key}`}
+                label={trans.__('History of %1', history.key)}
                 render={renderChart}
               />
               {history.sampled && (
                 <p className="jp-mlops-hint">
-                  Sampled {history.points.length} of {history.total_points}{' '}
-                  points.
+                  {trans.__(
+                    'Sampled %1 of %2 points.',
+                    history.points.length,
+                    history.total_points
+                  )}
                 </p>
               )}
             </>
           ) : (
-            <p className="jp-mlops-hint">Loading history…</p>
+            <p className="jp-mlops-hint">{trans.__('Loading history…')}</p>
           )}
         </section>
       )}
-      <KeyValues title="Metrics" values={metrics} />
-      <KeyValues title="Parameters" values={run.params} />
-      <section className="jp-mlops-section" aria-label="Models">
-        <h3>Logged models</h3>
+      <KeyValues title={trans.__('Metrics')} values={metrics} />
+      <KeyValues title={trans.__('Parameters')} values={run.params} />
+      <section className="jp-mlops-section" aria-label={trans.__('Models')}>
+        <h3>{trans.__('Logged models')}</h3>
         {detail.models.length === 0 ? (
-          <p className="jp-mlops-hint">None.</p>
+          <p className="jp-mlops-hint">{trans.__('None.')}</p>
         ) : (
           <ul className="jp-mlops-plain-list">
             {detail.models.map(logged => (
@@ -270,15 +290,15 @@ export function RunDetailView({
           </ul>
         )}
       </section>
-      <section className="jp-mlops-section" aria-label="Artifacts">
-        <h3>Artifacts</h3>
+      <section className="jp-mlops-section" aria-label={trans.__('Artifacts')}>
+        <h3>{trans.__('Artifacts')}</h3>
         {detail.artifacts.length === 0 ? (
-          <p className="jp-mlops-hint">No artifacts.</p>
+          <p className="jp-mlops-hint">{trans.__('No artifacts.')}</p>
         ) : (
           <ArtifactTree model={view} entries={detail.artifacts} />
         )}
       </section>
-      <KeyValues title="Tags" values={run.tags} />
+      <KeyValues title={trans.__('Tags')} values={run.tags} />
     </div>
   );
 }

@@ -4,6 +4,7 @@
 import React from 'react';
 
 import type { IViewHost, ViewRequest } from '../models/mainView';
+import { useTrans } from '../translation';
 
 export function ViewBar({
   host,
@@ -16,6 +17,7 @@ export function ViewBar({
   /** No way back (the registry is a sidebar tab of its own). */
   noBack?: boolean;
 }): JSX.Element | null {
+  const trans = useTrans();
   const back = noBack ? null : host.back;
   const openInTab = host.openInTab;
   if (!back && !(openInTab && request)) {
@@ -25,16 +27,18 @@ export function ViewBar({
     <div className="jp-mlops-view-bar">
       {back && (
         <button className="jp-mlops-link" onClick={back}>
-          ← Runs
+          {trans.__('← Runs')}
         </button>
       )}
       {openInTab && request && (
         <button
           className="jp-mlops-link jp-mlops-open-tab"
-          title="Open this view in a main-area tab, beside the notebook"
+          title={trans.__(
+            'Open this view in a main-area tab, beside the notebook'
+          )}
           onClick={() => openInTab(request)}
         >
-          Open in a tab ↗
+          {trans.__('Open in a tab ↗')}
         </button>
       )}
     </div>
