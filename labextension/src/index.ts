@@ -57,7 +57,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     const model = new PanelModel(
       new MlopsClient(requestAPI),
       labNotifier,
-      (path, index, line) => revealCell(app, notebooks, path, index, line)
+      (path, index, line) => revealCell(app, notebooks, path, index, line),
+      trans
     );
     addConvertCommand(app, notebooks, model, palette, trans);
     const panel = new MlopsPanel(

@@ -94,7 +94,7 @@ export function addMainAreaViews(
     namespace: TRACKER_NAMESPACE
   });
   const client = new MlopsClient(requestAPI);
-  const reporter = new Reporter(labNotifier);
+  const reporter = new Reporter(labNotifier, trans);
   let count = 0;
   const navigate = (request: ViewRequest): void => {
     void app.commands.execute(OPEN_VIEW_COMMAND, {

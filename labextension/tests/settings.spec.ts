@@ -1,3 +1,4 @@
+import { ApiError } from '../src/api';
 import type { ConfigResponse } from '../src/contract';
 import { defaultOutput } from '../src/models/convert';
 import {
@@ -7,7 +8,7 @@ import {
   viewRequestFrom
 } from '../src/models/mainView';
 import { PanelModel } from '../src/models/panel';
-import { Reporter } from '../src/models/report';
+import { english, Reporter } from '../src/models/report';
 import { DEFAULT_SETTINGS, readSettings } from '../src/models/settings';
 import {
   FakeServer,
@@ -281,6 +282,38 @@ describe('main-area views', () => {
       server.callsTo('GET', 'registered-models/versions')[0].query.name
     ).toBe('iris');
     tab.dispose();
+    panel.dispose();
+  });
+});
+
+describe('translated model messages', () => {
+  it('words failures and hints with the translation it is given', async () => {
+    const catalogue: Record<string, string> = {
+      'Cannot load the MLOps configuration':
+        'Impossible de charger la configuration MLOps',
+      '%1: %2': '%1 : %2',
+      'Select at least two runs to compare.':
+        'Cochez au moins deux runs à comparer.'
+    };
+    const french = {
+      __: (msgid: string, ...args: unknown[]) =>
+        english.__(catalogue[msgid] ?? msgid, ...args)
+    };
+    const server = new FakeServer().on('GET', 'config', () => {
+      throw new ApiError(503, 'store_unreachable', 'Le store est injoignable.');
+    });
+    const notifier = new RecordingNotifier();
+    const panel = new PanelModel(server.client(), notifier, null, french);
+
+    await panel.start();
+    await panel.openCompare();
+
+    expect(notifier.errors).toEqual([
+      'Impossible de charger la configuration MLOps : Le store est injoignable.'
+    ]);
+    expect(notifier.warnings).toEqual([
+      'Cochez au moins deux runs à comparer.'
+    ]);
     panel.dispose();
   });
 });

@@ -202,7 +202,7 @@ export function ConvertView({
     );
   }
   const refusal = answer.refusal;
-  const place = refusal ? refusalPlace(refusal) : null;
+  const place = refusal ? refusalPlace(refusal, trans) : null;
   const run = convert.testRun;
   return (
     <div

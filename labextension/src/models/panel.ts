@@ -13,7 +13,7 @@ import { ConvertModel, defaultOutput, RevealCell } from './convert';
 import type { IViewHost, ViewRequest } from './mainView';
 import { RunsRefresh } from './refresh';
 import { RegistryModel } from './registry';
-import { INotifier, Reporter } from './report';
+import { english, INotifier, ITrans, Reporter } from './report';
 import { RunDetailModel } from './runDetail';
 import { RunsModel } from './runs';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
@@ -26,9 +26,10 @@ export class PanelModel implements IViewHost, IDisposable {
   constructor(
     client: MlopsClient,
     notifier: INotifier,
-    revealCell: RevealCell | null = null
+    revealCell: RevealCell | null = null,
+    trans: ITrans = english
   ) {
-    this._reporter = new Reporter(notifier);
+    this._reporter = new Reporter(notifier, trans);
     this.config = new AsyncState<ConfigResponse>();
     this.runs = new RunsModel(client, this._reporter);
     this.detail = new RunDetailModel(client, this._reporter);
@@ -141,7 +142,9 @@ export class PanelModel implements IViewHost, IDisposable {
   async start(): Promise<void> {
     await this.config.load(
       () => this._client.getConfig(),
-      this._reporter.failure('Cannot load the MLOps configuration')
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot load the MLOps configuration')
+      )
     );
   }
 
@@ -191,7 +194,9 @@ export class PanelModel implements IViewHost, IDisposable {
   async openCompare(): Promise<void> {
     const runIds = [...this.runs.selected];
     if (runIds.length < 2) {
-      this._reporter.warning('Select at least two runs to compare.');
+      this._reporter.warning(
+        this._reporter.trans.__('Select at least two runs to compare.')
+      );
       return;
     }
     if (this._inTabs()) {
