@@ -65,7 +65,24 @@ def test_a_wheel_built_from_a_clean_tree_ships_the_panel(tmp_path: Path) -> None
     panel = f"{data}/share/jupyter/labextensions/jupyter-mlops"
     assert {f"{panel}/package.json", f"{panel}/install.json", f"{panel}/static/style.js"} <= names
     assert any(name.startswith(f"{panel}/static/remoteEntry.") for name in names)
+    assert f"{panel}/schemas/jupyter-mlops/panel.json" in names  # settings schema (schemaDir)
     assert f"{data}/etc/jupyter/jupyter_server_config.d/jupyter_mlops.json" in names
     assert f"Version: {npm_version}\n" in metadata
     assert "Requires-Dist: skops<1,>=0.13; extra == 'sklearn'" in metadata
     assert "Requires-Dist: tqdm<5,>=4.66\n" in metadata
+
+
+def test_the_panel_settings_schema_is_valid_and_shipped_with_the_labextension() -> None:
+    """schema/panel.json is a valid JSON schema, its defaults validate, package.json builds it in."""
+    import jsonschema
+
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    schema_dir = ROOT / package["jupyterlab"]["schemaDir"]
+    assert "schema/*.json" in package["files"]
+    schema = json.loads((schema_dir / "panel.json").read_text(encoding="utf-8"))  # plugin jupyter-mlops:panel
+    jsonschema.Draft7Validator.check_schema(schema)
+    defaults = {key: spec["default"] for key, spec in schema["properties"].items()}
+    assert set(defaults) == {"aliasNames", "refreshSeconds", "defaultOutputFolder", "openViewsInMainArea"}
+    jsonschema.validate(defaults, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"aliasNames": ["two words"]}, schema)

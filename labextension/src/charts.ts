@@ -2,9 +2,11 @@
  * Vega-Lite specifications for metric charts; JupyterLab's own Vega renderer draws them.
  */
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import type { MetricHistory } from './contract';
+import { untranslated } from './translation';
 
 /** The Vega-Lite MIME type JupyterLab's vega5 extension renders. */
 export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
@@ -59,12 +61,14 @@ export function metricHistorySpec(
 
 /** Draw Vega-Lite specs with JupyterLab's own Vega renderer (the vega5 mime extension). */
 export function chartRendererFrom(
-  rendermime: IRenderMimeRegistry
+  rendermime: IRenderMimeRegistry,
+  trans: TranslationBundle = untranslated
 ): ChartRenderer {
   return (spec, host) => {
     if (!rendermime.mimeTypes.includes(VEGALITE_MIME)) {
-      host.textContent =
-        'Charts need JupyterLab’s Vega renderer (@jupyterlab/vega5-extension), which is disabled.';
+      host.textContent = trans.__(
+        'Charts need JupyterLab’s Vega renderer (@jupyterlab/vega5-extension), which is disabled.'
+      );
       return () => (host.textContent = '');
     }
     const renderer = rendermime.createRenderer(VEGALITE_MIME);
@@ -83,7 +87,7 @@ export function chartRendererFrom(
       )
       .catch(error => {
         console.error('jupyter-mlops: chart failed', error);
-        host.textContent = 'The chart could not be drawn.';
+        host.textContent = trans.__('The chart could not be drawn.');
       });
     return () => renderer.dispose();
   };

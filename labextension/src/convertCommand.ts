@@ -5,12 +5,13 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 
 import { askConvertChoice } from './components/convertDialog';
 import { mlopsIcon } from './icon';
-import { defaultOutput } from './models/convert';
 import type { PanelModel } from './models/panel';
+import { untranslated } from './translation';
 import { PANEL_ID } from './widget';
 
 export const CONVERT_COMMAND = 'jupyter-mlops:convert-to-production';
@@ -56,12 +57,14 @@ export function addConvertCommand(
   app: JupyterFrontEnd,
   notebooks: INotebookTracker,
   model: PanelModel,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  trans: TranslationBundle = untranslated
 ): void {
   app.commands.addCommand(CONVERT_COMMAND, {
-    label: 'Convert to Production…',
-    caption:
-      'Run nb2prod on this notebook: a tested, MLflow-tracked package in a folder under the Jupyter root',
+    label: trans.__('Convert to Production…'),
+    caption: trans.__(
+      'Run nb2prod on this notebook: a tested, MLflow-tracked package in a folder under the Jupyter root'
+    ),
     icon: mlopsIcon,
     describedBy: { args: { type: 'object', properties: {} } },
     isEnabled: () => notebooks.currentWidget !== null,
@@ -71,7 +74,11 @@ export function addConvertCommand(
         return;
       }
       const path = panel.context.path;
-      const choice = await askConvertChoice(path, defaultOutput(path));
+      const choice = await askConvertChoice(
+        path,
+        model.defaultOutputFor(path),
+        trans
+      );
       if (!choice) {
         return;
       }
@@ -88,7 +95,7 @@ export function addConvertCommand(
       const button = new CommandToolbarButton({
         commands: app.commands,
         id: CONVERT_COMMAND,
-        label: 'Convert to Production…'
+        label: trans.__('Convert to Production…')
       });
       panel.toolbar.insertItem(TOOLBAR_RANK, TOOLBAR_ITEM, button);
       return button;

@@ -2,12 +2,14 @@
  * The Lumino widget in the left sidebar: renders the model and tells it when it is visible.
  */
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import React from 'react';
 
 import type { ChartRenderer } from './components/Chart';
 import { Panel } from './components/Panel';
 import type { PanelModel } from './models/panel';
+import { TransContext, untranslated } from './translation';
 
 export const PANEL_ID = 'jupyter-mlops-panel';
 
@@ -15,7 +17,8 @@ export class MlopsPanel extends ReactWidget {
   constructor(
     readonly model: PanelModel,
     private readonly renderChart: ChartRenderer,
-    private readonly onConvert: () => void
+    private readonly onConvert: () => void,
+    private readonly trans: TranslationBundle = untranslated
   ) {
     super();
     this.id = PANEL_ID;
@@ -24,15 +27,17 @@ export class MlopsPanel extends ReactWidget {
 
   protected render(): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => (
-          <Panel
-            model={this.model}
-            renderChart={this.renderChart}
-            onConvert={this.onConvert}
-          />
-        )}
-      </UseSignal>
+      <TransContext.Provider value={this.trans}>
+        <UseSignal signal={this.model.changed}>
+          {() => (
+            <Panel
+              model={this.model}
+              renderChart={this.renderChart}
+              onConvert={this.onConvert}
+            />
+          )}
+        </UseSignal>
+      </TransContext.Provider>
     );
   }
 

@@ -4,24 +4,35 @@
 import React, { useState } from 'react';
 
 import { formatMetric } from '../format';
-import type { PanelModel } from '../models/panel';
+import type { IViewHost } from '../models/mainView';
+import { useTrans } from '../translation';
 import { ChartRenderer, MetricChart } from './Chart';
+import { ViewBar } from './ViewBar';
 
 export function CompareView({
   model,
   renderChart
 }: {
-  model: PanelModel;
+  model: IViewHost;
   renderChart: ChartRenderer;
 }): JSX.Element {
+  const trans = useTrans();
   const [showAll, setShowAll] = useState(false);
-  const back = (
-    <button className="jp-mlops-link" onClick={() => model.showRuns()}>
-      ← Runs
-    </button>
-  );
   const view = model.compare;
   const comparison = view.comparison.value;
+  const back = (
+    <ViewBar
+      host={model}
+      request={
+        comparison
+          ? {
+              view: 'compare',
+              runIds: comparison.runs.map(run => run.run_id)
+            }
+          : null
+      }
+    />
+  );
   if (view.comparison.isLoading || !comparison) {
     return (
       <div className="jp-mlops-detail">
@@ -31,7 +42,7 @@ export function CompareView({
             {view.comparison.error}
           </p>
         ) : (
-          <p className="jp-mlops-hint">Comparing runs…</p>
+          <p className="jp-mlops-hint">{trans.__('Comparing runs…')}</p>
         )}
       </div>
     );
@@ -49,19 +60,21 @@ export function CompareView({
   return (
     <div className="jp-mlops-detail">
       {back}
-      <h2 className="jp-mlops-title">Compare {comparison.runs.length} runs</h2>
+      <h2 className="jp-mlops-title">
+        {trans.__('Compare %1 runs', comparison.runs.length)}
+      </h2>
       <label className="jp-mlops-hint">
         <input
           type="checkbox"
           checked={showAll}
           onChange={() => setShowAll(!showAll)}
         />{' '}
-        Show values that are the same too
+        {trans.__('Show values that are the same too')}
       </label>
       <div className="jp-mlops-scroll-x">
         <table
           className="jp-mlops-compare"
-          aria-label="Differences between runs"
+          aria-label={trans.__('Differences between runs')}
         >
           <thead>
             <tr>
@@ -82,13 +95,13 @@ export function CompareView({
             {params.length === 0 && metrics.length === 0 && (
               <tr>
                 <td colSpan={comparison.runs.length + 1}>
-                  No params or metrics differ.
+                  {trans.__('No params or metrics differ.')}
                 </td>
               </tr>
             )}
             {params.map(key => (
               <tr key={`p:${key}`}>
-                <th scope="row">param {key}</th>
+                <th scope="row">{trans.__('param %1', key)}</th>
                 {comparison.runs.map(run => (
                   <td key={run.run_id}>{run.params[key] ?? '–'}</td>
                 ))}
@@ -96,7 +109,7 @@ export function CompareView({
             ))}
             {metrics.map(key => (
               <tr key={`m:${key}`}>
-                <th scope="row">metric {key}</th>
+                <th scope="row">{trans.__('metric %1', key)}</th>
                 {comparison.runs.map(run => (
                   <td key={run.run_id}>{formatMetric(run.metrics[key])}</td>
                 ))}
@@ -106,11 +119,14 @@ export function CompareView({
         </table>
       </div>
       {comparison.metric_keys.length > 0 && (
-        <section className="jp-mlops-section" aria-label="Overlaid metric">
+        <section
+          className="jp-mlops-section"
+          aria-label={trans.__('Overlaid metric')}
+        >
           <h3>
-            Overlaid metric{' '}
+            {trans.__('Overlaid metric')}{' '}
             <select
-              aria-label="Metric to overlay"
+              aria-label={trans.__('Metric to overlay')}
               value={metricKey ?? ''}
               onChange={event => void view.selectMetric(event.target.value)}
             >
@@ -126,11 +142,11 @@ export function CompareView({
               metricKey={metricKey}
               histories={histories}
               labels={labels}
-              label={`${metricKey} of the compared runs`}
+              label={trans.__('%1 of the compared runs', metricKey)}
               render={renderChart}
             />
           ) : (
-            <p className="jp-mlops-hint">Loading histories…</p>
+            <p className="jp-mlops-hint">{trans.__('Loading histories…')}</p>
           )}
         </section>
       )}

@@ -7,6 +7,7 @@ import React, { useEffect, useRef } from 'react';
 import type { ConversionReport, PytestJob } from '../contract';
 import { refusalPlace } from '../models/convert';
 import type { PanelModel } from '../models/panel';
+import { useTrans } from '../translation';
 
 function names(values: string[]): string {
   return values.length ? values.join(', ') : '—';
@@ -35,14 +36,18 @@ function Lines({
 }
 
 function Report({ report }: { report: ConversionReport }): JSX.Element {
+  const trans = useTrans();
   return (
     <>
-      <table className="jp-mlops-kv jp-mlops-steps" aria-label="Steps">
+      <table
+        className="jp-mlops-kv jp-mlops-steps"
+        aria-label={trans.__('Steps')}
+      >
         <thead>
           <tr>
-            <th>Step</th>
-            <th>Cells</th>
-            <th>Inputs → outputs</th>
+            <th>{trans.__('Step')}</th>
+            <th>{trans.__('Cells')}</th>
+            <th>{trans.__('Inputs → outputs')}</th>
           </tr>
         </thead>
         <tbody>
@@ -50,7 +55,7 @@ function Report({ report }: { report: ConversionReport }): JSX.Element {
             <tr key={step.function_name}>
               <td>
                 <code>{step.function_name}</code>
-                {step.kind === 'metrics' ? ' (metrics)' : ''}
+                {step.kind === 'metrics' ? ` ${trans.__('(metrics)')}` : ''}
               </td>
               <td>{step.cells.join(', ')}</td>
               <td>
@@ -61,24 +66,29 @@ function Report({ report }: { report: ConversionReport }): JSX.Element {
         </tbody>
       </table>
       <p className="jp-mlops-hint">
-        Parameters:{' '}
-        {report.parameters.length
-          ? report.parameters
-              .map(item => `${item.name}: ${item.type} = ${item.default}`)
-              .join(', ')
-          : 'none'}
-        {' · '}Model: {report.model_variable ?? 'none'}
+        {trans.__(
+          'Parameters: %1',
+          report.parameters.length
+            ? report.parameters
+                .map(item => `${item.name}: ${item.type} = ${item.default}`)
+                .join(', ')
+            : trans.__('none')
+        )}
+        {' · '}
+        {trans.__('Model: %1', report.model_variable ?? trans.__('none'))}
       </p>
       <Lines
-        title="Dropped cells"
-        lines={report.dropped.map(
-          item => `cell ${item.cell_index}: ${item.reason}`
+        title={trans.__('Dropped cells')}
+        lines={report.dropped.map(item =>
+          trans.__('cell %1: %2', item.cell_index, item.reason)
         )}
       />
-      <Lines title="Translations" lines={report.translations} />
-      <Lines title="Warnings" lines={report.warnings} />
+      <Lines title={trans.__('Translations')} lines={report.translations} />
+      <Lines title={trans.__('Warnings')} lines={report.warnings} />
       <details>
-        <summary>{report.files.length} files written</summary>
+        <summary>
+          {trans._n('%1 file written', '%1 files written', report.files.length)}
+        </summary>
         <ul className="jp-mlops-convert-list">
           {report.files.map(file => (
             <li key={file}>
@@ -92,19 +102,26 @@ function Report({ report }: { report: ConversionReport }): JSX.Element {
 }
 
 function TestResult({ job }: { job: PytestJob }): JSX.Element {
+  const trans = useTrans();
   if (job.status === 'running') {
-    return <p className="jp-mlops-hint">Tests running…</p>;
+    return <p className="jp-mlops-hint">{trans.__('Tests running…')}</p>;
   }
   const counts = job.counts;
   const text = counts
-    ? `${counts.passed} passed, ${counts.failed} failed, ${counts.errors} errors, ${counts.skipped} skipped`
-    : (job.message ?? `exit code ${job.exit_code}`);
+    ? trans.__(
+        '%1 passed, %2 failed, %3 errors, %4 skipped',
+        counts.passed,
+        counts.failed,
+        counts.errors,
+        counts.skipped
+      )
+    : (job.message ?? trans.__('exit code %1', job.exit_code));
   const label =
     job.status === 'passed'
-      ? 'Tests passed'
+      ? trans.__('Tests passed')
       : job.status === 'failed'
-        ? 'Tests failed'
-        : 'Tests could not run';
+        ? trans.__('Tests failed')
+        : trans.__('Tests could not run');
   return (
     <p
       className={
@@ -118,6 +135,7 @@ function TestResult({ job }: { job: PytestJob }): JSX.Element {
 }
 
 function TestLog({ lines }: { lines: string[] }): JSX.Element {
+  const trans = useTrans();
   const end = useRef<HTMLPreElement>(null);
   useEffect(() => {
     const element = end.current;
@@ -129,7 +147,7 @@ function TestLog({ lines }: { lines: string[] }): JSX.Element {
     <pre
       className="jp-mlops-test-log"
       ref={end}
-      aria-label="Test output"
+      aria-label={trans.__('Test output')}
       tabIndex={0}
     >
       {lines.join('\n')}
@@ -144,18 +162,19 @@ export function ConvertView({
   model: PanelModel;
   onConvert: () => void;
 }): JSX.Element {
+  const trans = useTrans();
   const convert = model.convert;
   const answer = convert.result.value;
   const againButton = (
     <button className="jp-mlops-button" onClick={onConvert}>
-      Convert to Production…
+      {trans.__('Convert to Production…')}
     </button>
   );
   if (convert.result.isLoading) {
     return (
       <div className="jp-mlops-padded">
         <p className="jp-mlops-hint" role="status">
-          Converting…
+          {trans.__('Converting…')}
         </p>
       </div>
     );
@@ -174,18 +193,22 @@ export function ConvertView({
     return (
       <div className="jp-mlops-padded">
         <p className="jp-mlops-hint">
-          Turn the open notebook into a tested production package (nb2prod) in a
-          folder under the Jupyter root.
+          {trans.__(
+            'Turn the open notebook into a tested production package (nb2prod) in a folder under the Jupyter root.'
+          )}
         </p>
         {againButton}
       </div>
     );
   }
   const refusal = answer.refusal;
-  const place = refusal ? refusalPlace(refusal) : null;
+  const place = refusal ? refusalPlace(refusal, trans) : null;
   const run = convert.testRun;
   return (
-    <div className="jp-mlops-padded jp-mlops-convert" aria-label="Conversion">
+    <div
+      className="jp-mlops-padded jp-mlops-convert"
+      aria-label={trans.__('Conversion')}
+    >
       <div className="jp-mlops-experiment">
         <code>{answer.notebook}</code> → <code>{answer.output}</code>
       </div>
@@ -195,17 +218,21 @@ export function ConvertView({
         </p>
       )}
       {refusal ? (
-        <div className="jp-mlops-error" role="alert" aria-label="Refusal">
+        <div
+          className="jp-mlops-error"
+          role="alert"
+          aria-label={trans.__('Refusal')}
+        >
           <p>
-            <strong>nb2prod refused the notebook</strong> ({refusal.kind}):{' '}
-            {refusal.message}
+            <strong>{trans.__('nb2prod refused the notebook')}</strong> (
+            {refusal.kind}): {refusal.message}
           </p>
           {place && (
             <button
               className="jp-mlops-button"
               onClick={() => void convert.revealRefusal()}
             >
-              Show {place}
+              {trans.__('Show %1', place)}
             </button>
           )}
         </div>
@@ -213,8 +240,8 @@ export function ConvertView({
         answer.report && (
           <>
             <p className="jp-mlops-success" role="status">
-              Package <code>{answer.report.package}</code> written to{' '}
-              <code>{answer.output}</code>.
+              {trans.__('Package')} <code>{answer.report.package}</code>{' '}
+              {trans.__('written to')} <code>{answer.output}</code>.
             </p>
             <Report report={answer.report} />
             <div className="jp-mlops-toolbar">
@@ -223,7 +250,7 @@ export function ConvertView({
                 disabled={convert.isTesting || convert.isStarting}
                 onClick={() => void convert.runTests()}
               >
-                Run tests
+                {trans.__('Run tests')}
               </button>
             </div>
             {convert.testError && (
@@ -232,7 +259,7 @@ export function ConvertView({
               </p>
             )}
             {run && (
-              <section aria-label="Tests">
+              <section aria-label={trans.__('Tests')}>
                 <TestResult job={run.job} />
                 <TestLog lines={run.lines} />
               </section>

@@ -4,6 +4,7 @@
 import React from 'react';
 
 import type { PanelModel } from '../models/panel';
+import { useTrans } from '../translation';
 import type { ChartRenderer } from './Chart';
 import { CompareView } from './Compare';
 import { ConvertView } from './Convert';
@@ -13,31 +14,42 @@ import { RunsTable } from './RunsTable';
 import { SchedulesView } from './Schedules';
 
 function StoreLine({ model }: { model: PanelModel }): JSX.Element {
+  const trans = useTrans();
   if (model.config.error) {
     return (
       <div className="jp-mlops-error" role="alert">
         {model.config.error}{' '}
         <button className="jp-mlops-link" onClick={() => void model.start()}>
-          Retry
+          {trans.__('Retry')}
         </button>
       </div>
     );
   }
   const config = model.config.value;
   if (!config) {
-    return <div className="jp-mlops-store jp-mlops-hint">Connecting…</div>;
+    return (
+      <div className="jp-mlops-store jp-mlops-hint">
+        {trans.__('Connecting…')}
+      </div>
+    );
   }
   return (
     <div
       className="jp-mlops-store"
-      title={`Tracking ${config.tracking_uri} · registry ${config.registry_uri} · MLflow ${config.mlflow_version}`}
+      title={trans.__(
+        'Tracking %1 · registry %2 · MLflow %3',
+        config.tracking_uri,
+        config.registry_uri,
+        config.mlflow_version
+      )}
     >
-      Store: <code>{config.tracking_uri}</code> ({config.store_kind})
+      {trans.__('Store:')} <code>{config.tracking_uri}</code> (
+      {config.store_kind})
       {config.ui_url && (
         <>
           {' · '}
           <a href={config.ui_url} target="_blank" rel="noopener noreferrer">
-            MLflow UI
+            {trans.__('MLflow UI')}
           </a>
         </>
       )}
@@ -52,17 +64,19 @@ function RunsArea({
   model: PanelModel;
   renderChart: ChartRenderer;
 }): JSX.Element {
+  const trans = useTrans();
   const runs = model.runs;
   if (!runs.notebookPath) {
     return (
       <p className="jp-mlops-hint jp-mlops-padded">
-        Open a notebook to see the runs of its MLflow experiment.
+        {trans.__('Open a notebook to see the runs of its MLflow experiment.')}
       </p>
     );
   }
   const heading = (
     <div className="jp-mlops-experiment" title={runs.notebookPath}>
-      Experiment: <strong>{runs.experimentName ?? runs.notebookPath}</strong>
+      {trans.__('Experiment:')}{' '}
+      <strong>{runs.experimentName ?? runs.notebookPath}</strong>
     </div>
   );
   if (runs.experimentError) {
@@ -75,7 +89,7 @@ function RunsArea({
             className="jp-mlops-link"
             onClick={() => void runs.retryExperiment()}
           >
-            Retry
+            {trans.__('Retry')}
           </button>
         </p>
       </>
@@ -87,20 +101,20 @@ function RunsArea({
         {heading}
         {!runs.experimentLoaded ? (
           <p className="jp-mlops-hint jp-mlops-padded">
-            Looking for the experiment…
+            {trans.__('Looking for the experiment…')}
           </p>
         ) : (
           <div className="jp-mlops-padded">
             <p className="jp-mlops-hint">
-              No runs yet. Runs logged inside{' '}
-              <code>with jupyter_mlops.start_run():</code> in this notebook
-              appear here.
+              {trans.__('No runs yet. Runs logged inside')}{' '}
+              <code>with jupyter_mlops.start_run():</code>{' '}
+              {trans.__('in this notebook appear here.')}
             </p>
             <button
               className="jp-mlops-button"
               onClick={() => void runs.createExperiment()}
             >
-              Create experiment
+              {trans.__('Create experiment')}
             </button>
           </div>
         )}
@@ -142,22 +156,32 @@ export function Panel({
   /** Run the Convert to Production command (its dialog, then this panel's convert view). */
   onConvert: () => void;
 }): JSX.Element {
+  const trans = useTrans();
   const onRegistry = model.view === 'registry';
   const onProduction = model.view === 'convert';
   const onSchedules = model.view === 'schedules';
   return (
-    <div className="jp-mlops-panel-body">
+    <div
+      className="jp-mlops-panel-body"
+      data-views-open-in={
+        model.settings.openViewsInMainArea ? 'tabs' : 'sidebar'
+      }
+    >
       <header className="jp-mlops-header-bar">
-        <h2 className="jp-mlops-panel-title">MLOps</h2>
+        <h2 className="jp-mlops-panel-title">{trans.__('MLOps')}</h2>
         <StoreLine model={model} />
-        <nav className="jp-mlops-tabs" role="tablist" aria-label="MLOps views">
+        <nav
+          className="jp-mlops-tabs"
+          role="tablist"
+          aria-label={trans.__('MLOps views')}
+        >
           <button
             role="tab"
             aria-selected={!onRegistry && !onProduction && !onSchedules}
             className="jp-mlops-tab"
             onClick={() => model.showRuns()}
           >
-            Runs
+            {trans.__('Runs')}
           </button>
           <button
             role="tab"
@@ -167,7 +191,7 @@ export function Panel({
               void model.openRegistry(model.registry.openModelName)
             }
           >
-            Registry
+            {trans.__('Registry')}
           </button>
           <button
             role="tab"
@@ -175,7 +199,7 @@ export function Panel({
             className="jp-mlops-tab"
             onClick={() => model.showConvert()}
           >
-            Production
+            {trans.__('Production')}
           </button>
           <button
             role="tab"

@@ -1,28 +1,42 @@
 /**
  * The model registry: registered models, their versions, source runs and aliases; promote and demote.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
 import type { ModelVersion } from '../contract';
 import { formatTime } from '../format';
-import type { PanelModel } from '../models/panel';
+import type { IViewHost } from '../models/mainView';
+import { useTrans } from '../translation';
 import { confirmChange } from './dialogs';
 import { SignatureToggle } from './Signature';
+import { ViewBar } from './ViewBar';
 
 async function promote(
-  model: PanelModel,
+  model: IViewHost,
   name: string,
   alias: string,
   version: string,
-  current: string | undefined
+  current: string | undefined,
+  trans: TranslationBundle
 ): Promise<void> {
   const moving = current
-    ? ` It now points at version ${current}; that version loses the alias.`
+    ? ' ' +
+      trans.__(
+        'It now points at version %1; that version loses the alias.',
+        current
+      )
     : '';
   const confirmed = await confirmChange(
-    `Promote ${name} version ${version}?`,
-    `Set alias "${alias}" on ${name} version ${version}, so models:/${name}@${alias} loads it.${moving}`,
-    `Set ${alias}`
+    trans.__('Promote %1 version %2?', name, version),
+    trans.__(
+      'Set alias "%1" on %2 version %3, so models:/%2@%1 loads it.',
+      alias,
+      name,
+      version
+    ) + moving,
+    trans.__('Set %1', alias),
+    trans
   );
   if (confirmed) {
     await model.registry.setAlias(name, alias, version);
@@ -30,15 +44,22 @@ async function promote(
 }
 
 async function demote(
-  model: PanelModel,
+  model: IViewHost,
   name: string,
   alias: string,
-  version: string
+  version: string,
+  trans: TranslationBundle
 ): Promise<void> {
   const confirmed = await confirmChange(
-    `Remove alias ${alias}?`,
-    `Remove alias "${alias}" from ${name} version ${version}. models:/${name}@${alias} will no longer resolve.`,
-    `Remove ${alias}`
+    trans.__('Remove alias %1?', alias),
+    trans.__(
+      'Remove alias "%1" from %2 version %3. models:/%2@%1 will no longer resolve.',
+      alias,
+      name,
+      version
+    ),
+    trans.__('Remove %1', alias),
+    trans
   );
   if (confirmed) {
     await model.registry.deleteAlias(name, alias);
@@ -50,22 +71,27 @@ function VersionRow({
   name,
   version
 }: {
-  model: PanelModel;
+  model: IViewHost;
   name: string;
   version: ModelVersion;
 }): JSX.Element {
+  const trans = useTrans();
   const versions = model.registry.versions.value;
   const aliases = versions?.page.aliases ?? {};
   const permissions = versions?.permissions ?? null;
   const setReason =
     permissions && !permissions.can_set_alias
       ? (permissions.reason ??
-        'You may not set aliases on this model (EDIT permission needed).')
+        trans.__(
+          'You may not set aliases on this model (EDIT permission needed).'
+        ))
       : null;
   const deleteReason =
     permissions && !permissions.can_delete_alias
       ? (permissions.reason ??
-        'You may not remove aliases of this model (MANAGE permission needed).')
+        trans.__(
+          'You may not remove aliases of this model (MANAGE permission needed).'
+        ))
       : null;
   return (
     <tr>
@@ -75,10 +101,10 @@ function VersionRow({
         {version.legacy_stage && version.legacy_stage !== 'None' && (
           <span
             className="jp-mlops-hint"
-            title="MLflow stages are deprecated; shown read-only"
+            title={trans.__('MLflow stages are deprecated; shown read-only')}
           >
             {' '}
-            (stage {version.legacy_stage})
+            {trans.__('(stage %1)', version.legacy_stage)}
           </span>
         )}
       </td>
@@ -86,7 +112,7 @@ function VersionRow({
         {version.run_id ? (
           <button
             className="jp-mlops-link"
-            title={`Open source run ${version.run_id}`}
+            title={trans.__('Open source run %1', version.run_id)}
             onClick={() => void model.openRun(version.run_id as string)}
           >
             {version.run_id.slice(0, 8)}
@@ -113,10 +139,18 @@ function VersionRow({
             @{alias}
             <button
               className="jp-mlops-chip-remove"
-              aria-label={`Remove alias ${alias} from version ${version.version}`}
-              title={deleteReason ?? `Remove alias ${alias} (demote)`}
+              aria-label={trans.__(
+                'Remove alias %1 from version %2',
+                alias,
+                version.version
+              )}
+              title={
+                deleteReason ?? trans.__('Remove alias %1 (demote)', alias)
+              }
               disabled={deleteReason !== null}
-              onClick={() => void demote(model, name, alias, version.version)}
+              onClick={() =>
+                void demote(model, name, alias, version.version, trans)
+              }
             >
               ×
             </button>
@@ -130,9 +164,14 @@ function VersionRow({
             <button
               key={alias}
               className="jp-mlops-button"
-              aria-label={`Promote version ${version.version} to ${alias}`}
+              aria-label={trans.__(
+                'Promote version %1 to %2',
+                version.version,
+                alias
+              )}
               title={
-                setReason ?? `Set alias ${alias} on version ${version.version}`
+                setReason ??
+                trans.__('Set alias %1 on version %2', alias, version.version)
               }
               disabled={setReason !== null}
               onClick={() =>
@@ -141,7 +180,8 @@ function VersionRow({
                   name,
                   alias,
                   version.version,
-                  aliases[alias]
+                  aliases[alias],
+                  trans
                 )
               }
             >
@@ -153,7 +193,8 @@ function VersionRow({
   );
 }
 
-function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
+function ModelVersions({ model }: { model: IViewHost }): JSX.Element | null {
+  const trans = useTrans();
   const name = model.registry.openModelName;
   if (!name) {
     return null;
@@ -161,22 +202,25 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
   const page = model.registry.versions.value?.page ?? null;
   const permissions = model.registry.versions.value?.permissions ?? null;
   return (
-    <section className="jp-mlops-section" aria-label={`Versions of ${name}`}>
+    <section
+      className="jp-mlops-section"
+      aria-label={trans.__('Versions of %1', name)}
+    >
       <h3>{name}</h3>
       {!page ? (
-        <p className="jp-mlops-hint">Loading versions…</p>
+        <p className="jp-mlops-hint">{trans.__('Loading versions…')}</p>
       ) : (
         <div className="jp-mlops-scroll-x">
           <table className="jp-mlops-versions">
             <thead>
               <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Status</th>
-                <th scope="col">Source run</th>
-                <th scope="col">Created</th>
-                <th scope="col">Signature</th>
-                <th scope="col">Aliases</th>
-                <th scope="col">Promote</th>
+                <th scope="col">{trans.__('Version')}</th>
+                <th scope="col">{trans.__('Status')}</th>
+                <th scope="col">{trans.__('Source run')}</th>
+                <th scope="col">{trans.__('Created')}</th>
+                <th scope="col">{trans.__('Signature')}</th>
+                <th scope="col">{trans.__('Aliases')}</th>
+                <th scope="col">{trans.__('Promote')}</th>
               </tr>
             </thead>
             <tbody>
@@ -194,8 +238,10 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
       )}
       {permissions?.auth_enabled && (
         <p className="jp-mlops-hint">
-          Your MLflow permission on this model:{' '}
-          {permissions.permission ?? 'unknown'}.
+          {trans.__(
+            'Your MLflow permission on this model: %1.',
+            permissions.permission ?? trans.__('unknown')
+          )}
           {permissions.reason && ` ${permissions.reason}`}
         </p>
       )}
@@ -203,12 +249,18 @@ function ModelVersions({ model }: { model: PanelModel }): JSX.Element | null {
   );
 }
 
-export function RegistryView({ model }: { model: PanelModel }): JSX.Element {
+export function RegistryView({ model }: { model: IViewHost }): JSX.Element {
+  const trans = useTrans();
   const registry = model.registry;
   const models = registry.models.value ?? [];
   const [filter, setFilter] = useState(registry.filterText);
   return (
     <div className="jp-mlops-detail">
+      <ViewBar
+        host={model}
+        request={{ view: 'registry', model: registry.openModelName }}
+        noBack
+      />
       <form
         className="jp-mlops-filter"
         onSubmit={event => {
@@ -218,8 +270,8 @@ export function RegistryView({ model }: { model: PanelModel }): JSX.Element {
       >
         <input
           type="search"
-          aria-label="Filter registered models"
-          placeholder="Filter models by name"
+          aria-label={trans.__('Filter registered models')}
+          placeholder={trans.__('Filter models by name')}
           value={filter}
           onChange={event => setFilter(event.target.value)}
         />
@@ -230,13 +282,20 @@ export function RegistryView({ model }: { model: PanelModel }): JSX.Element {
         </p>
       )}
       {registry.models.isLoading && models.length === 0 ? (
-        <p className="jp-mlops-hint">Loading registered models…</p>
+        <p className="jp-mlops-hint">
+          {trans.__('Loading registered models…')}
+        </p>
       ) : models.length === 0 ? (
         <p className="jp-mlops-hint">
-          No registered models yet. Open a run and click Register model.
+          {trans.__(
+            'No registered models yet. Open a run and click Register model.'
+          )}
         </p>
       ) : (
-        <ul className="jp-mlops-plain-list" aria-label="Registered models">
+        <ul
+          className="jp-mlops-plain-list"
+          aria-label={trans.__('Registered models')}
+        >
           {models.map(registered => (
             <li
               key={registered.name}
@@ -253,7 +312,7 @@ export function RegistryView({ model }: { model: PanelModel }): JSX.Element {
                 {registered.name}
               </button>{' '}
               <span className="jp-mlops-hint">
-                latest v{registered.latest_version ?? '–'}
+                {trans.__('latest v%1', registered.latest_version ?? '–')}
                 {Object.entries(registered.aliases).map(
                   ([alias, version]) => ` · @${alias}→v${version}`
                 )}

@@ -1,6 +1,7 @@
 /**
  * One run: params, metrics, tags, artifacts, logged models, a metric chart and Register model.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { ArtifactEntry } from '../contract';
@@ -10,12 +11,14 @@ import {
   formatSize,
   formatTime
 } from '../format';
-import type { PanelModel } from '../models/panel';
+import type { IViewHost } from '../models/mainView';
 import type { RunDetailModel } from '../models/runDetail';
+import { useTrans } from '../translation';
 import { ChartRenderer, MetricChart } from './Chart';
 import { DriftSection } from './DriftSection';
 import { askRegisterChoice, showRegistered } from './dialogs';
 import { SignatureToggle } from './Signature';
+import { ViewBar } from './ViewBar';
 
 function KeyValues({
   title,
@@ -24,12 +27,16 @@ function KeyValues({
   title: string;
   values: Record<string, string>;
 }): JSX.Element {
+  const trans = useTrans();
   const keys = Object.keys(values).sort();
   return (
-    <section className="jp-mlops-section" aria-label={title}>
+    <section
+      className="jp-mlops-section jp-mlops-kv-section"
+      aria-label={title}
+    >
       <h3>{title}</h3>
       {keys.length === 0 ? (
-        <p className="jp-mlops-hint">None.</p>
+        <p className="jp-mlops-hint">{trans.__('None.')}</p>
       ) : (
         <table className="jp-mlops-kv">
           <tbody>
@@ -54,6 +61,7 @@ function ArtifactTree({
   model: RunDetailModel;
   entries: ArtifactEntry[];
 }): JSX.Element {
+  const trans = useTrans();
   return (
     <ul className="jp-mlops-plain-list jp-mlops-artifacts">
       {entries.map(entry => {
@@ -83,7 +91,7 @@ function ArtifactTree({
               (children ? (
                 <ArtifactTree model={model} entries={children} />
               ) : (
-                <span className="jp-mlops-hint"> loading…</span>
+                <span className="jp-mlops-hint"> {trans.__('loading…')}</span>
               ))}
           </li>
         );
@@ -92,16 +100,24 @@ function ArtifactTree({
   );
 }
 
-async function register(model: PanelModel): Promise<void> {
+async function register(
+  model: IViewHost,
+  trans: TranslationBundle
+): Promise<void> {
   const detail = model.detail.run.value;
   if (!detail) {
     return;
   }
   const names = await model.registry.modelNames();
-  const suggestion = (model.runs.experimentName ?? detail.run.run_name)
+  const suggestion = (model.experimentName ?? detail.run.run_name)
     .replace(/\.ipynb$/, '')
     .replace(/[^A-Za-z0-9_-]+/g, '_');
-  const choice = await askRegisterChoice(names, detail.models, suggestion);
+  const choice = await askRegisterChoice(
+    names,
+    detail.models,
+    suggestion,
+    trans
+  );
   if (!choice) {
     return;
   }
@@ -110,7 +126,7 @@ async function register(model: PanelModel): Promise<void> {
     choice.name,
     choice.modelId
   );
-  if (answer && (await showRegistered(answer))) {
+  if (answer && (await showRegistered(answer, trans))) {
     await model.openRegistry(answer.version.name);
   }
 }
@@ -120,21 +136,23 @@ export function RunDetailView({
   model,
   renderChart
 }: {
-  model: PanelModel;
+  model: IViewHost;
   renderChart: ChartRenderer;
 }): JSX.Element {
-  const back = (
-    <button className="jp-mlops-link" onClick={() => model.showRuns()}>
-      ← Runs
-    </button>
-  );
+  const trans = useTrans();
   const view = model.detail;
   const detail = view.run.value;
+  const back = (
+    <ViewBar
+      host={model}
+      request={detail ? { view: 'run', runId: detail.run.run_id } : null}
+    />
+  );
   if (view.run.isLoading && !detail) {
     return (
       <div className="jp-mlops-detail">
         {back}
-        <p className="jp-mlops-hint">Loading the run…</p>
+        <p className="jp-mlops-hint">{trans.__('Loading the run…')}</p>
       </div>
     );
   }
@@ -143,7 +161,7 @@ export function RunDetailView({
       <div className="jp-mlops-detail">
         {back}
         <p className="jp-mlops-error" role="alert">
-          {view.run.error ?? 'No run selected.'}
+          {view.run.error ?? trans.__('No run selected.')}
         </p>
       </div>
     );
@@ -165,7 +183,7 @@ export function RunDetailView({
         >
           {run.status}
         </span>{' '}
-        · started {formatTime(run.start_time)} ·{' '}
+        · {trans.__('started %1', formatTime(run.start_time))} ·{' '}
         {formatDuration(run.duration_ms)} · <code>{run.run_id}</code>
       </p>
       <div className="jp-mlops-actions">
@@ -173,23 +191,24 @@ export function RunDetailView({
           className="jp-mlops-button jp-mod-accept"
           disabled={reason !== null}
           title={
-            reason ?? 'Register this run’s model in the MLflow model registry'
+            reason ??
+            trans.__('Register this run’s model in the MLflow model registry')
           }
-          onClick={() => void register(model)}
+          onClick={() => void register(model, trans)}
         >
-          Register model
+          {trans.__('Register model')}
         </button>
         {reason && <span className="jp-mlops-hint">{reason}</span>}
       </div>
       {registration && registration.version.run_id === run.run_id && (
         <p className="jp-mlops-success" role="status">
-          Registered <strong>{registration.version.name}</strong> version{' '}
-          <strong>{registration.version.version}</strong>.{' '}
+          {trans.__('Registered')} <strong>{registration.version.name}</strong>{' '}
+          {trans.__('version')} <strong>{registration.version.version}</strong>.{' '}
           <button
             className="jp-mlops-link"
             onClick={() => void model.openRegistry(registration.version.name)}
           >
-            Show in registry
+            {trans.__('Show in registry')}
           </button>
           {registration.version.ui_url && (
             <>
@@ -199,7 +218,7 @@ export function RunDetailView({
                 target="_blank"
                 rel="noopener noreferrer"
               >
-                Open in MLflow
+                {trans.__('Open in MLflow')}
               </a>
             </>
           )}
@@ -207,11 +226,14 @@ export function RunDetailView({
       )}
       {detail.drift && <DriftSection view={view} drift={detail.drift} />}
       {metricKeys.length > 0 && (
-        <section className="jp-mlops-section" aria-label="Metric history">
+        <section
+          className="jp-mlops-section"
+          aria-label={trans.__('Metric history')}
+        >
           <h3>
-            Metric history{' '}
+            {trans.__('Metric history')}{' '}
             <select
-              aria-label="Metric to chart"
+              aria-label={trans.__('Metric to chart')}
               value={view.chart.key ?? ''}
               onChange={event => void view.selectMetric(event.target.value)}
             >
@@ -228,27 +250,30 @@ export function RunDetailView({
                 metricKey={history.key}
                 histories={[history]}
                 labels={{}}
-                label={`History of ${history.key}`}
+                label={trans.__('History of %1', history.key)}
                 render={renderChart}
               />
               {history.sampled && (
                 <p className="jp-mlops-hint">
-                  Sampled {history.points.length} of {history.total_points}{' '}
-                  points.
+                  {trans.__(
+                    'Sampled %1 of %2 points.',
+                    history.points.length,
+                    history.total_points
+                  )}
                 </p>
               )}
             </>
           ) : (
-            <p className="jp-mlops-hint">Loading history…</p>
+            <p className="jp-mlops-hint">{trans.__('Loading history…')}</p>
           )}
         </section>
       )}
-      <KeyValues title="Metrics" values={metrics} />
-      <KeyValues title="Parameters" values={run.params} />
-      <section className="jp-mlops-section" aria-label="Models">
-        <h3>Logged models</h3>
+      <KeyValues title={trans.__('Metrics')} values={metrics} />
+      <KeyValues title={trans.__('Parameters')} values={run.params} />
+      <section className="jp-mlops-section" aria-label={trans.__('Models')}>
+        <h3>{trans.__('Logged models')}</h3>
         {detail.models.length === 0 ? (
-          <p className="jp-mlops-hint">None.</p>
+          <p className="jp-mlops-hint">{trans.__('None.')}</p>
         ) : (
           <ul className="jp-mlops-plain-list">
             {detail.models.map(logged => (
@@ -273,15 +298,15 @@ export function RunDetailView({
           </ul>
         )}
       </section>
-      <section className="jp-mlops-section" aria-label="Artifacts">
-        <h3>Artifacts</h3>
+      <section className="jp-mlops-section" aria-label={trans.__('Artifacts')}>
+        <h3>{trans.__('Artifacts')}</h3>
         {detail.artifacts.length === 0 ? (
-          <p className="jp-mlops-hint">No artifacts.</p>
+          <p className="jp-mlops-hint">{trans.__('No artifacts.')}</p>
         ) : (
           <ArtifactTree model={view} entries={detail.artifacts} />
         )}
       </section>
-      <KeyValues title="Tags" values={run.tags} />
+      <KeyValues title={trans.__('Tags')} values={run.tags} />
     </div>
   );
 }

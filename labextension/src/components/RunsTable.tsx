@@ -1,6 +1,7 @@
 /**
  * The runs of the notebook's experiment: sortable, filterable, server-side paged, virtualized rows.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useCallback, useState } from 'react';
 import { List, RowComponentProps } from 'react-window';
 
@@ -9,6 +10,7 @@ import { formatDuration, formatMetric, formatTime } from '../format';
 import type { PanelModel } from '../models/panel';
 import type { RunsModel } from '../models/runs';
 import { orderByKey } from '../models/runsQuery';
+import { useTrans } from '../translation';
 
 const ROW_HEIGHT = 28;
 /** Start fetching the next page when this close to the end of the loaded rows. */
@@ -23,25 +25,25 @@ interface IColumn {
 }
 
 /** The fixed columns plus the chosen params and metrics. */
-function columnsFor(model: RunsModel): IColumn[] {
+function columnsFor(model: RunsModel, trans: TranslationBundle): IColumn[] {
   const fixed: IColumn[] = [
     {
       id: 'status',
-      title: 'Status',
+      title: trans.__('Status'),
       width: 78,
       sortKey: 'attributes.status',
       cell: run => run.status
     },
     {
       id: 'start',
-      title: 'Started',
+      title: trans.__('Started'),
       width: 150,
       sortKey: 'attributes.start_time',
       cell: run => formatTime(run.start_time)
     },
     {
       id: 'duration',
-      title: 'Duration',
+      title: trans.__('Duration'),
       width: 72,
       sortKey: null,
       cell: run => formatDuration(run.duration_ms)
@@ -69,6 +71,7 @@ interface IRowProps {
   columns: IColumn[];
   runs: RunSummary[];
   selected: ReadonlySet<string>;
+  trans: TranslationBundle;
 }
 
 const SELECT_WIDTH = 28;
@@ -81,6 +84,7 @@ function RunRow({
   columns,
   runs,
   selected,
+  trans,
   ariaAttributes
 }: RowComponentProps<IRowProps>): JSX.Element {
   const run = runs[index];
@@ -91,7 +95,7 @@ function RunRow({
         className="jp-mlops-row jp-mlops-row-loading"
         {...ariaAttributes}
       >
-        Loading more runs…
+        {trans.__('Loading more runs…')}
       </div>
     );
   }
@@ -106,7 +110,7 @@ function RunRow({
       <span className="jp-mlops-cell" style={{ width: SELECT_WIDTH }}>
         <input
           type="checkbox"
-          aria-label={`Select ${name} for comparison`}
+          aria-label={trans.__('Select %1 for comparison', name)}
           checked={selected.has(run.run_id)}
           onChange={() => model.runs.toggleSelected(run.run_id)}
         />
@@ -114,7 +118,7 @@ function RunRow({
       <span className="jp-mlops-cell" style={{ width: NAME_WIDTH }}>
         <button
           className="jp-mlops-link"
-          title={`Open run ${name} (${run.run_id})`}
+          title={trans.__('Open run %1 (%2)', name, run.run_id)}
           onClick={() => void model.openRun(run.run_id)}
         >
           {name}
@@ -141,12 +145,13 @@ function SortHeader({
   model: RunsModel;
   column: IColumn;
 }): JSX.Element {
+  const trans = useTrans();
   if (!column.sortKey) {
     return (
       <span
         className="jp-mlops-cell jp-mlops-header-cell"
         style={{ width: column.width }}
-        title={`${column.title} (not sortable)`}
+        title={trans.__('%1 (not sortable)', column.title)}
       >
         {column.title}
       </span>
@@ -161,9 +166,9 @@ function SortHeader({
     >
       <button
         className="jp-mlops-sort"
-        aria-label={`Sort by ${column.title}`}
+        aria-label={trans.__('Sort by %1', column.title)}
         aria-pressed={active}
-        title={`Sort by ${column.title}`}
+        title={trans.__('Sort by %1', column.title)}
         onClick={() => model.setSort(column.sortKey as string)}
       >
         {column.title}
@@ -174,6 +179,7 @@ function SortHeader({
 }
 
 function ColumnPicker({ model }: { model: RunsModel }): JSX.Element | null {
+  const trans = useTrans();
   if (model.paramKeys.length === 0 && model.metricKeys.length === 0) {
     return null;
   }
@@ -189,11 +195,11 @@ function ColumnPicker({ model }: { model: RunsModel }): JSX.Element | null {
   );
   return (
     <details className="jp-mlops-columns">
-      <summary>Columns</summary>
+      <summary>{trans.__('Columns')}</summary>
       <div className="jp-mlops-columns-list">
-        {model.metricKeys.length > 0 && <strong>Metrics</strong>}
+        {model.metricKeys.length > 0 && <strong>{trans.__('Metrics')}</strong>}
         {model.metricKeys.map(key => option('metrics', key))}
-        {model.paramKeys.length > 0 && <strong>Params</strong>}
+        {model.paramKeys.length > 0 && <strong>{trans.__('Params')}</strong>}
         {model.paramKeys.map(key => option('params', key))}
       </div>
     </details>
@@ -201,6 +207,7 @@ function ColumnPicker({ model }: { model: RunsModel }): JSX.Element | null {
 }
 
 function FilterBox({ model }: { model: RunsModel }): JSX.Element {
+  const trans = useTrans();
   const [text, setText] = useState(model.filterText);
   return (
     <form
@@ -212,8 +219,10 @@ function FilterBox({ model }: { model: RunsModel }): JSX.Element {
     >
       <input
         type="search"
-        aria-label="Filter runs"
-        placeholder="Run name, or MLflow filter e.g. metrics.accuracy > 0.9"
+        aria-label={trans.__('Filter runs')}
+        placeholder={trans.__(
+          'Run name, or MLflow filter e.g. metrics.accuracy > 0.9'
+        )}
         value={text}
         onChange={event => setText(event.target.value)}
       />
@@ -223,8 +232,9 @@ function FilterBox({ model }: { model: RunsModel }): JSX.Element {
 
 /** Toolbar, header and the virtualized rows. */
 export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
+  const trans = useTrans();
   const runs = model.runs;
-  const columns = columnsFor(runs);
+  const columns = columnsFor(runs, trans);
   const width =
     SELECT_WIDTH +
     NAME_WIDTH +
@@ -251,17 +261,19 @@ export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
           disabled={selectedCount < 2}
           title={
             selectedCount < 2
-              ? 'Select two or more runs with their checkboxes to compare them'
+              ? trans.__(
+                  'Select two or more runs with their checkboxes to compare them'
+                )
               : undefined
           }
           onClick={() => void model.openCompare()}
         >
-          Compare ({selectedCount})
+          {trans.__('Compare (%1)', selectedCount)}
         </button>
         <button
           className="jp-mlops-button"
-          aria-label="Refresh runs"
-          title="Refresh runs"
+          aria-label={trans.__('Refresh runs')}
+          title={trans.__('Refresh runs')}
           onClick={() => void runs.reloadRuns()}
         >
           ⟳
@@ -269,8 +281,8 @@ export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
       </div>
       <div className="jp-mlops-count" aria-live="polite">
         {runs.loadingRuns && loadedCount === 0
-          ? 'Loading runs…'
-          : `${loadedCount}${hasMore ? '+' : ''} run${loadedCount === 1 ? '' : 's'}`}
+          ? trans.__('Loading runs…')
+          : trans._n('%1%2 run', '%1%2 runs', loadedCount, hasMore ? '+' : '')}
       </div>
       {runs.runsError && (
         <div className="jp-mlops-error" role="alert">
@@ -279,11 +291,15 @@ export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
             className="jp-mlops-link"
             onClick={() => void runs.reloadRuns()}
           >
-            Retry
+            {trans.__('Retry')}
           </button>
         </div>
       )}
-      <div className="jp-mlops-table" role="table" aria-label="Runs">
+      <div
+        className="jp-mlops-table"
+        role="table"
+        aria-label={trans.__('Runs')}
+      >
         <div className="jp-mlops-scroll-x">
           <div
             style={{
@@ -300,7 +316,7 @@ export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
                 model={runs}
                 column={{
                   id: 'name',
-                  title: 'Run',
+                  title: trans.__('Run'),
                   width: NAME_WIDTH,
                   sortKey: 'attributes.run_name',
                   cell: () => ''
@@ -313,8 +329,8 @@ export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
             {rowCount === 0 && !runs.loadingRuns ? (
               <div className="jp-mlops-empty">
                 {runs.filterText
-                  ? 'No run matches the filter.'
-                  : 'No runs yet in this experiment.'}
+                  ? trans.__('No run matches the filter.')
+                  : trans.__('No runs yet in this experiment.')}
               </div>
             ) : (
               <List
@@ -326,7 +342,8 @@ export function RunsTable({ model }: { model: PanelModel }): JSX.Element {
                   model,
                   columns,
                   runs: runs.runs,
-                  selected: runs.selected
+                  selected: runs.selected,
+                  trans
                 }}
                 onRowsRendered={onRowsRendered}
                 overscanCount={10}

@@ -3,7 +3,10 @@
  * notebook) and Force (update a folder nb2prod wrote before).
  */
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
+
+import { TransContext, untranslated, useTrans } from '../translation';
 
 export interface IConvertChoice {
   output: string;
@@ -19,6 +22,7 @@ function ConvertForm({
   initial: IConvertChoice;
   onChange: (choice: IConvertChoice) => void;
 }): JSX.Element {
+  const trans = useTrans();
   const [choice, setChoice] = useState(initial);
   const update = (next: IConvertChoice): void => {
     setChoice(next);
@@ -27,14 +31,16 @@ function ConvertForm({
   return (
     <div className="jp-mlops-convert-form">
       <p className="jp-mlops-hint">
-        nb2prod turns <code>{notebook}</code> into a tested Python package: one
-        function per step, an MLflow-tracked pipeline and its tests.
+        {trans.__('nb2prod turns')} <code>{notebook}</code>{' '}
+        {trans.__(
+          'into a tested Python package: one function per step, an MLflow-tracked pipeline and its tests.'
+        )}
       </p>
       <label className="jp-mlops-field">
-        Output folder (under the Jupyter root)
+        {trans.__('Output folder (under the Jupyter root)')}
         <input
           className="jp-mod-styled"
-          aria-label="Output folder"
+          aria-label={trans.__('Output folder')}
           value={choice.output}
           autoFocus
           onChange={event => update({ ...choice, output: event.target.value })}
@@ -43,12 +49,13 @@ function ConvertForm({
       <label>
         <input
           type="checkbox"
-          aria-label="Force"
+          aria-label={trans.__('Force')}
           checked={choice.force}
           onChange={event => update({ ...choice, force: event.target.checked })}
         />{' '}
-        Force: update the folder if nb2prod wrote it before (files it did not
-        write are kept, and make it refuse)
+        {trans.__(
+          'Force: update the folder if nb2prod wrote it before (files it did not write are kept, and make it refuse)'
+        )}
       </label>
     </div>
   );
@@ -60,7 +67,8 @@ class ConvertBody
 {
   constructor(
     private readonly notebook: string,
-    initial: IConvertChoice
+    initial: IConvertChoice,
+    private readonly trans: TranslationBundle
   ) {
     super();
     this.choice = initial;
@@ -72,11 +80,13 @@ class ConvertBody
 
   protected render(): JSX.Element {
     return (
-      <ConvertForm
-        notebook={this.notebook}
-        initial={this.choice}
-        onChange={choice => (this.choice = choice)}
-      />
+      <TransContext.Provider value={this.trans}>
+        <ConvertForm
+          notebook={this.notebook}
+          initial={this.choice}
+          onChange={choice => (this.choice = choice)}
+        />
+      </TransContext.Provider>
     );
   }
 
@@ -86,12 +96,20 @@ class ConvertBody
 /** Ask where to convert `notebook`; null when cancelled. */
 export async function askConvertChoice(
   notebook: string,
-  defaultOutput: string
+  defaultOutput: string,
+  trans: TranslationBundle = untranslated
 ): Promise<IConvertChoice | null> {
   const result = await showDialog<IConvertChoice>({
-    title: 'Convert to Production',
-    body: new ConvertBody(notebook, { output: defaultOutput, force: false }),
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Convert' })],
+    title: trans.__('Convert to Production'),
+    body: new ConvertBody(
+      notebook,
+      { output: defaultOutput, force: false },
+      trans
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Convert') })
+    ],
     focusNodeSelector: 'input'
   });
   if (!result.button.accept || !result.value) {

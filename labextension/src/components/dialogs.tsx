@@ -2,9 +2,11 @@
  * Dialogs: Register model (pick an existing name or type a new one), its result, and confirmations.
  */
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
 import type { LoggedModelInfo, RegisterResponse } from '../contract';
+import { TransContext, untranslated, useTrans } from '../translation';
 
 export interface IRegisterChoice {
   name: string;
@@ -22,6 +24,7 @@ function RegisterForm({
   initialName: string;
   onChange: (choice: IRegisterChoice) => void;
 }): JSX.Element {
+  const trans = useTrans();
   const [name, setName] = useState(initialName);
   const [modelId, setModelId] = useState<string | null>(
     models.length === 1 ? models[0].model_id : (models[0]?.model_id ?? null)
@@ -34,15 +37,15 @@ function RegisterForm({
   return (
     <div className="jp-mlops-register-form">
       <label className="jp-mlops-field">
-        Registered model name
+        {trans.__('Registered model name')}
         <input
           className="jp-mod-styled"
           list="jp-mlops-registered-names"
-          aria-label="Registered model name"
+          aria-label={trans.__('Registered model name')}
           placeholder={
             names.length
-              ? 'Pick an existing model or type a new name'
-              : 'Type a new name'
+              ? trans.__('Pick an existing model or type a new name')
+              : trans.__('Type a new name')
           }
           value={name}
           autoFocus
@@ -56,16 +59,24 @@ function RegisterForm({
       </label>
       <p className="jp-mlops-hint">
         {names.includes(name.trim())
-          ? `Adds a new version to the existing model "${name.trim()}".`
+          ? trans.__(
+              'Adds a new version to the existing model "%1".',
+              name.trim()
+            )
           : name.trim()
-            ? `Creates the registered model "${name.trim()}" with version 1.`
-            : 'An existing name adds a version; a new name creates the model.'}
+            ? trans.__(
+                'Creates the registered model "%1" with version 1.',
+                name.trim()
+              )
+            : trans.__(
+                'An existing name adds a version; a new name creates the model.'
+              )}
       </p>
       {models.length > 1 && (
         <label className="jp-mlops-field">
-          Logged model
+          {trans.__('Logged model')}
           <select
-            aria-label="Logged model"
+            aria-label={trans.__('Logged model')}
             value={modelId ?? ''}
             onChange={event => update(name, event.target.value)}
           >
@@ -88,7 +99,8 @@ class RegisterBody
   constructor(
     private readonly names: string[],
     private readonly models: LoggedModelInfo[],
-    initialName: string
+    initialName: string,
+    private readonly trans: TranslationBundle
   ) {
     super();
     this.choice = { name: initialName, modelId: models[0]?.model_id ?? null };
@@ -100,12 +112,14 @@ class RegisterBody
 
   protected render(): JSX.Element {
     return (
-      <RegisterForm
-        names={this.names}
-        models={this.models}
-        initialName={this.choice.name}
-        onChange={choice => (this.choice = choice)}
-      />
+      <TransContext.Provider value={this.trans}>
+        <RegisterForm
+          names={this.names}
+          models={this.models}
+          initialName={this.choice.name}
+          onChange={choice => (this.choice = choice)}
+        />
+      </TransContext.Provider>
     );
   }
 
@@ -116,12 +130,16 @@ class RegisterBody
 export async function askRegisterChoice(
   names: string[],
   models: LoggedModelInfo[],
-  initialName: string
+  initialName: string,
+  trans: TranslationBundle = untranslated
 ): Promise<IRegisterChoice | null> {
   const result = await showDialog<IRegisterChoice>({
-    title: 'Register model',
-    body: new RegisterBody(names, models, initialName),
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Register' })],
+    title: trans.__('Register model'),
+    body: new RegisterBody(names, models, initialName, trans),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Register') })
+    ],
     focusNodeSelector: 'input'
   });
   if (!result.button.accept || !result.value || !result.value.name) {
@@ -132,37 +150,43 @@ export async function askRegisterChoice(
 
 /** Show the new version with a link; true when the user asked to open it in the registry view. */
 export async function showRegistered(
-  answer: RegisterResponse
+  answer: RegisterResponse,
+  trans: TranslationBundle = untranslated
 ): Promise<boolean> {
   const { name, version, ui_url } = answer.version;
   const body = (
     <div className="jp-mlops-registered">
       <p>
         {answer.created_registered_model
-          ? 'Created the registered model'
-          : 'Added a version to'}{' '}
-        <strong>{name}</strong>: <strong>version {version}</strong> (status{' '}
-        {answer.version.status}).
+          ? trans.__('Created the registered model')
+          : trans.__('Added a version to')}{' '}
+        <strong>{name}</strong>:{' '}
+        <strong>{trans.__('version %1', version)}</strong>{' '}
+        {trans.__('(status %1).', answer.version.status)}
       </p>
       {ui_url ? (
         <p>
           <a href={ui_url} target="_blank" rel="noopener noreferrer">
-            Open {name} version {version} in MLflow
+            {trans.__('Open %1 version %2 in MLflow', name, version)}
           </a>
         </p>
       ) : (
         <p>
-          Load it with mlflow.pyfunc.load_model("models:/{name}/{version}").
+          {trans.__(
+            'Load it with mlflow.pyfunc.load_model("models:/%1/%2").',
+            name,
+            version
+          )}
         </p>
       )}
     </div>
   );
   const result = await showDialog({
-    title: `Registered ${name} version ${version}`,
+    title: trans.__('Registered %1 version %2', name, version),
     body,
     buttons: [
-      Dialog.cancelButton({ label: 'Close' }),
-      Dialog.okButton({ label: 'Show in registry' })
+      Dialog.cancelButton({ label: trans.__('Close') }),
+      Dialog.okButton({ label: trans.__('Show in registry') })
     ]
   });
   return result.button.accept;
@@ -172,12 +196,16 @@ export async function showRegistered(
 export async function confirmChange(
   title: string,
   message: string,
-  action: string
+  action: string,
+  trans: TranslationBundle = untranslated
 ): Promise<boolean> {
   const result = await showDialog({
     title,
     body: message,
-    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: action })]
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.warnButton({ label: action })
+    ]
   });
   return result.button.accept;
 }

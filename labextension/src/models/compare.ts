@@ -43,7 +43,7 @@ export class CompareModel implements IDisposable {
     this.reset();
     const outcome = await this.comparison.load(
       () => this._client.compareRuns(runIds),
-      this._reporter.failure('Cannot compare the runs')
+      this._reporter.failure(this._reporter.trans.__('Cannot compare the runs'))
     );
     if (outcome.kind !== 'ready') {
       return;

@@ -13,7 +13,7 @@ import type {
   PytestJob
 } from '../contract';
 import { AsyncState } from './asyncState';
-import { errorMessage, Reporter } from './report';
+import { english, errorMessage, ITrans, Reporter } from './report';
 
 /** Suffix of the default output folder, next to the notebook (as the server's default). */
 export const OUTPUT_SUFFIX = '_prod';
@@ -27,10 +27,17 @@ export type RevealCell = (
   line: number | null
 ) => void | Promise<void>;
 
-/** `work/Iris Classifier.ipynb` → `work/Iris Classifier_prod` (contents-API paths). */
-export function defaultOutput(notebook: string): string {
+/**
+ * `work/Iris Classifier.ipynb` → `work/Iris Classifier_prod` (contents-API paths); with `parent`
+ * (the default output folder setting) → `<parent>/Iris Classifier_prod`.
+ */
+export function defaultOutput(notebook: string, parent = ''): string {
   const slash = notebook.lastIndexOf('/');
-  const folder = slash >= 0 ? notebook.slice(0, slash + 1) : '';
+  const folder = parent
+    ? `${parent}/`
+    : slash >= 0
+      ? notebook.slice(0, slash + 1)
+      : '';
   const name = notebook.slice(slash + 1);
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
@@ -38,13 +45,16 @@ export function defaultOutput(notebook: string): string {
 }
 
 /** `cell 3 (step:train), line 2`, or null when the refusal has no place in the notebook. */
-export function refusalPlace(refusal: ConversionRefusal): string | null {
+export function refusalPlace(
+  refusal: ConversionRefusal,
+  trans: ITrans = english
+): string | null {
   if (refusal.cell_index === null) {
     return null;
   }
   const tag = refusal.tag ? ` (${refusal.tag})` : '';
-  const line = refusal.line !== null ? `, line ${refusal.line}` : '';
-  return `cell ${refusal.cell_index}${tag}${line}`;
+  const line = refusal.line !== null ? trans.__(', line %1', refusal.line) : '';
+  return trans.__('cell %1', refusal.cell_index) + tag + line;
 }
 
 /** The test job: its latest state from the server and every output line read so far. */
@@ -102,17 +112,29 @@ export class ConvertModel implements IDisposable {
     const outcome = await this.result.load(
       () =>
         this._client.convertNotebook(notebook, output.trim() || null, force),
-      this._reporter.failure(`Cannot convert ${notebook}`)
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot convert %1', notebook)
+      )
     );
     if (outcome.kind !== 'ready') {
       return null;
     }
     const answer = outcome.value;
     if (answer.converted) {
-      this._reporter.success(`Converted ${notebook} into ${answer.output}.`);
+      this._reporter.success(
+        this._reporter.trans.__(
+          'Converted %1 into %2.',
+          notebook,
+          answer.output
+        )
+      );
     } else if (answer.refusal) {
       this._reporter.notifier.error(
-        `nb2prod refused ${notebook}: ${answer.refusal.message}`
+        this._reporter.trans.__(
+          'nb2prod refused %1: %2',
+          notebook,
+          answer.refusal.message
+        )
       );
       await this.revealRefusal();
     }
@@ -146,7 +168,7 @@ export class ConvertModel implements IDisposable {
     } catch (error) {
       this._starting = false;
       this._testError = this._reporter.failure(
-        `Cannot run the tests of ${output}`
+        this._reporter.trans.__('Cannot run the tests of %1', output)
       )(error);
       this._emit();
       return;
@@ -206,7 +228,10 @@ export class ConvertModel implements IDisposable {
     try {
       job = await this._client.getTestJob(jobId, run.job.line_count);
     } catch (error) {
-      this._testError = `Cannot follow the tests: ${errorMessage(error)}`;
+      this._testError = this._reporter.trans.__(
+        'Cannot follow the tests: %1',
+        errorMessage(error, this._reporter.trans)
+      );
       this._stopTests();
       this._emit();
       return;
@@ -218,7 +243,12 @@ export class ConvertModel implements IDisposable {
     // The server keeps the last lines of a very long output: say how many were skipped.
     const skipped =
       job.first_line > asked
-        ? [`… ${job.first_line - asked} lines not kept by the server …`]
+        ? [
+            this._reporter.trans.__(
+              '… %1 lines not kept by the server …',
+              job.first_line - asked
+            )
+          ]
         : [];
     this._testRun = { job, lines: [...run.lines, ...skipped, ...job.lines] };
     if (job.status !== 'running') {
@@ -229,15 +259,27 @@ export class ConvertModel implements IDisposable {
   }
 
   private _announce(job: PytestJob): void {
+    const trans = this._reporter.trans;
     const counts = job.counts;
     const summary = counts
-      ? `${counts.passed} passed, ${counts.failed} failed, ${counts.errors} errors`
-      : (job.message ?? `exit code ${job.exit_code}`);
+      ? trans.__(
+          '%1 passed, %2 failed, %3 errors',
+          counts.passed,
+          counts.failed,
+          counts.errors
+        )
+      : (job.message ?? trans.__('exit code %1', job.exit_code));
     if (job.status === 'passed') {
-      this._reporter.success(`Tests of ${job.output} passed: ${summary}.`);
+      this._reporter.success(
+        trans.__('Tests of %1 passed: %2.', job.output, summary)
+      );
+    } else if (job.status === 'failed') {
+      this._reporter.notifier.error(
+        trans.__('Tests of %1 failed: %2.', job.output, summary)
+      );
     } else {
       this._reporter.notifier.error(
-        `Tests of ${job.output} ${job.status === 'failed' ? 'failed' : 'could not run'}: ${summary}.`
+        trans.__('Tests of %1 could not run: %2.', job.output, summary)
       );
     }
   }

@@ -34,7 +34,9 @@ export class MetricChartModel<T> implements IDisposable {
     this._key = key;
     await this.history.load(
       fetch,
-      this._reporter.failure(`Cannot load the history of metric ${key}`)
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot load the history of metric %1', key)
+      )
     );
   }
 

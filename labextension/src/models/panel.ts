@@ -9,27 +9,30 @@ import type { MlopsClient } from '../api';
 import type { ConfigResponse } from '../contract';
 import { AsyncState } from './asyncState';
 import { CompareModel } from './compare';
-import { ConvertModel, RevealCell } from './convert';
+import { ConvertModel, defaultOutput, RevealCell } from './convert';
+import type { IViewHost, ViewRequest } from './mainView';
 import { ModelSignatureModel } from './modelSignature';
 import { RunsRefresh } from './refresh';
 import { RegistryModel } from './registry';
-import { INotifier, Reporter } from './report';
+import { english, INotifier, ITrans, Reporter } from './report';
 import { RunDetailModel } from './runDetail';
 import { RunsModel } from './runs';
 import { IScheduleChoice, SchedulesModel } from './schedule';
+import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 
 export type View =
   'runs' | 'detail' | 'compare' | 'registry' | 'convert' | 'schedules';
 
 const DEFAULT_ALIASES = ['staging', 'production'];
 
-export class PanelModel implements IDisposable {
+export class PanelModel implements IViewHost, IDisposable {
   constructor(
     client: MlopsClient,
     notifier: INotifier,
-    revealCell: RevealCell | null = null
+    revealCell: RevealCell | null = null,
+    trans: ITrans = english
   ) {
-    this._reporter = new Reporter(notifier);
+    this._reporter = new Reporter(notifier, trans);
     this.config = new AsyncState<ConfigResponse>();
     this.runs = new RunsModel(client, this._reporter);
     this.detail = new RunDetailModel(client, this._reporter);
@@ -42,7 +45,8 @@ export class PanelModel implements IDisposable {
     this._refresh = new RunsRefresh({
       check: () => this.runs.checkForChanges(),
       isActive: () => this._visible && this.runs.notebookPath !== null,
-      baseSeconds: () => this.config.value?.refresh_seconds
+      baseSeconds: () =>
+        this._settings.refreshSeconds || this.config.value?.refresh_seconds
     });
     for (const part of [
       this.config,
@@ -81,10 +85,64 @@ export class PanelModel implements IDisposable {
     return this._view;
   }
 
-  /** Alias names offered for promotion (server configuration, default staging/production). */
+  /** Emitted when the user settings change. */
+  get settingsChanged(): ISignal<this, void> {
+    return this._settingsChanged;
+  }
+
+  /** The user settings (JupyterLab's settings registry). */
+  get settings(): IPanelSettings {
+    return this._settings;
+  }
+
+  /**
+   * Alias names offered for promotion: the user setting, else the server configuration, else
+   * staging/production.
+   */
   get aliasNames(): string[] {
+    if (this._settings.aliasNames.length) {
+      return this._settings.aliasNames;
+    }
     const names = this.config.value?.alias_names;
     return names?.length ? names : DEFAULT_ALIASES;
+  }
+
+  /** The followed notebook's experiment name. */
+  get experimentName(): string | null {
+    return this.runs.experimentName;
+  }
+
+  /** Back to the runs list. */
+  get back(): () => void {
+    return () => this.showRuns();
+  }
+
+  /** Open a view in a main-area tab (null until the plugin gives a way to). */
+  get openInTab(): ((request: ViewRequest) => void) | null {
+    return this._openTab;
+  }
+
+  /** Where Convert to Production proposes to write `notebook`'s package. */
+  defaultOutputFor(notebook: string): string {
+    return defaultOutput(notebook, this._settings.defaultOutputFolder);
+  }
+
+  /** Take new user settings: promote buttons, refresh interval, output folder, where views open. */
+  setSettings(settings: IPanelSettings): void {
+    const refreshChanged =
+      settings.refreshSeconds !== this._settings.refreshSeconds;
+    this._settings = settings;
+    if (refreshChanged) {
+      this._refresh.restart();
+    }
+    this._settingsChanged.emit();
+    this._emit();
+  }
+
+  /** How the panel opens a view in a main-area tab (given by the plugin). */
+  setTabOpener(open: ((request: ViewRequest) => void) | null): void {
+    this._openTab = open;
+    this._emit();
   }
 
   get isDisposed(): boolean {
@@ -95,7 +153,9 @@ export class PanelModel implements IDisposable {
   async start(): Promise<void> {
     await this.config.load(
       () => this._client.getConfig(),
-      this._reporter.failure('Cannot load the MLOps configuration')
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot load the MLOps configuration')
+      )
     );
   }
 
@@ -132,6 +192,10 @@ export class PanelModel implements IDisposable {
 
   /** Open one run (from the runs list, a comparison or a model version). */
   async openRun(runId: string): Promise<void> {
+    if (this._inTabs()) {
+      this._openTab?.({ view: 'run', runId });
+      return;
+    }
     const opened = this.detail.open(runId); // drops the previous run before the view switches
     this._setView('detail');
     await opened;
@@ -141,7 +205,13 @@ export class PanelModel implements IDisposable {
   async openCompare(): Promise<void> {
     const runIds = [...this.runs.selected];
     if (runIds.length < 2) {
-      this._reporter.warning('Select at least two runs to compare.');
+      this._reporter.warning(
+        this._reporter.trans.__('Select at least two runs to compare.')
+      );
+      return;
+    }
+    if (this._inTabs()) {
+      this._openTab?.({ view: 'compare', runIds });
       return;
     }
     const opened = this.compare.open(runIds); // drops the previous comparison first
@@ -151,6 +221,10 @@ export class PanelModel implements IDisposable {
 
   /** Show the model registry, optionally opening one registered model. */
   async openRegistry(name: string | null = null): Promise<void> {
+    if (this._inTabs()) {
+      this._openTab?.({ view: 'registry', model: name });
+      return;
+    }
     this._setView('registry');
     await this.registry.load(name);
   }
@@ -214,6 +288,11 @@ export class PanelModel implements IDisposable {
     this._refresh.restart();
   }
 
+  /** Whether views open in main-area tabs (the setting, and a way to open them). */
+  private _inTabs(): boolean {
+    return this._settings.openViewsInMainArea && this._openTab !== null;
+  }
+
   private _setView(view: View): void {
     this._view = view;
     this._emit();
@@ -227,6 +306,9 @@ export class PanelModel implements IDisposable {
   private readonly _reporter: Reporter;
   private readonly _refresh: RunsRefresh;
   private _changed = new Signal<this, void>(this);
+  private _settingsChanged = new Signal<this, void>(this);
+  private _settings: IPanelSettings = DEFAULT_SETTINGS;
+  private _openTab: ((request: ViewRequest) => void) | null = null;
   private _view: View = 'runs';
   private _visible = false;
   private _stale = false;

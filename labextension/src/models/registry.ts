@@ -65,13 +65,18 @@ export class RegistryModel implements IDisposable {
 
   /** List the registered models, then open `name` if given. */
   async load(name: string | null = null): Promise<void> {
-    await this.models.load(async () => {
-      const page = await this._client.listRegisteredModels(
-        registeredModelFilter(this._filterText),
-        null
-      );
-      return page.models;
-    }, this._reporter.failure('Cannot list the registered models'));
+    await this.models.load(
+      async () => {
+        const page = await this._client.listRegisteredModels(
+          registeredModelFilter(this._filterText),
+          null
+        );
+        return page.models;
+      },
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot list the registered models')
+      )
+    );
     if (name) {
       await this.openModel(name);
     }
@@ -95,7 +100,9 @@ export class RegistryModel implements IDisposable {
         ]);
         return { page, permissions };
       },
-      this._reporter.failure(`Cannot list the versions of ${name}`)
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot list the versions of %1', name)
+      )
     );
   }
 
@@ -105,7 +112,9 @@ export class RegistryModel implements IDisposable {
       const page = await this._client.listRegisteredModels(null, null);
       return page.models.map(model => model.name);
     } catch (error) {
-      this._reporter.failure('Cannot list the registered models')(error);
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot list the registered models')
+      )(error);
       return [];
     }
   }
@@ -120,7 +129,12 @@ export class RegistryModel implements IDisposable {
       await this._client.setAlias(name, alias, version);
     } catch (error) {
       this._reporter.failure(
-        `Cannot set alias ${alias} on ${name} version ${version}`
+        this._reporter.trans.__(
+          'Cannot set alias %1 on %2 version %3',
+          alias,
+          name,
+          version
+        )
       )(error);
       return false;
     }
@@ -136,12 +150,14 @@ export class RegistryModel implements IDisposable {
     try {
       await this._client.deleteAlias(name, alias);
     } catch (error) {
-      this._reporter.failure(`Cannot remove alias ${alias} from ${name}`)(
-        error
-      );
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot remove alias %1 from %2', alias, name)
+      )(error);
       return false;
     }
-    this._reporter.success(`Removed alias ${alias} from ${name}.`);
+    this._reporter.success(
+      this._reporter.trans.__('Removed alias %1 from %2.', alias, name)
+    );
     await this.load(name);
     return true;
   }

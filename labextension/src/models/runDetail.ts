@@ -60,7 +60,7 @@ export class RunDetailModel implements IDisposable {
     this.reset();
     const outcome = await this.run.load(
       () => this._client.getRun(runId),
-      this._reporter.failure('Cannot open the run')
+      this._reporter.failure(this._reporter.trans.__('Cannot open the run'))
     );
     if (outcome.kind !== 'ready') {
       return;
@@ -112,7 +112,9 @@ export class RunDetailModel implements IDisposable {
       if (this._openArtifactDirs === dirs) {
         this._setArtifactDir(path, undefined);
       }
-      this._reporter.failure(`Cannot list the artifacts in ${path}`)(error);
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot list the artifacts in %1', path)
+      )(error);
     }
   }
 
@@ -142,19 +144,27 @@ export class RunDetailModel implements IDisposable {
     try {
       answer = await this._client.registerModel(runId, name, modelId);
     } catch (error) {
-      this._reporter.failure(`Cannot register the model as "${name}"`)(error);
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot register the model as "%1"', name)
+      )(error);
       return null;
     }
     this._lastRegistration = answer;
     this._reporter.success(
-      `Registered ${answer.version.name} version ${answer.version.version}.`
+      this._reporter.trans.__(
+        'Registered %1 version %2.',
+        answer.version.name,
+        answer.version.version
+      )
     );
     this._emit();
     if (this.run.value?.run.run_id === runId) {
       // Show the new version under the run's logged models; a failure keeps the run as it was.
       await this.run.load(
         () => this._client.getRun(runId),
-        this._reporter.quietFailure('Cannot refresh the run')
+        this._reporter.quietFailure(
+          this._reporter.trans.__('Cannot refresh the run')
+        )
       );
     }
     return answer;

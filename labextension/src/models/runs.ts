@@ -167,7 +167,10 @@ export class RunsModel implements IDisposable {
     if (!path) {
       return;
     }
-    const action = `Cannot find the experiment of ${path}`;
+    const action = this._reporter.trans.__(
+      'Cannot find the experiment of %1',
+      path
+    );
     const outcome = await this.experimentLookup.load(
       () => this._client.getNotebookExperiment(path),
       quiet
@@ -193,7 +196,9 @@ export class RunsModel implements IDisposable {
     }
     const outcome = await this.experimentLookup.load(
       () => this._client.createNotebookExperiment(path),
-      this._reporter.failure('Cannot create the experiment')
+      this._reporter.failure(
+        this._reporter.trans.__('Cannot create the experiment')
+      )
     );
     if (outcome.kind !== 'superseded') {
       await this.reloadRuns();
@@ -206,15 +211,18 @@ export class RunsModel implements IDisposable {
     if (!experiment) {
       return;
     }
-    const outcome = await this.pages.load(async () => {
-      const page = await this._client.listRuns({
-        experiment_id: experiment.experiment_id,
-        filter: filterToSearch(this._filterText),
-        order_by: orderByClause(this._sort),
-        max_results: FIRST_PAGE_SIZE
-      });
-      return withPage([], this.pages.value, page);
-    }, this._reporter.failure('Cannot list the runs'));
+    const outcome = await this.pages.load(
+      async () => {
+        const page = await this._client.listRuns({
+          experiment_id: experiment.experiment_id,
+          filter: filterToSearch(this._filterText),
+          order_by: orderByClause(this._sort),
+          max_results: FIRST_PAGE_SIZE
+        });
+        return withPage([], this.pages.value, page);
+      },
+      this._reporter.failure(this._reporter.trans.__('Cannot list the runs'))
+    );
     if (outcome.kind === 'ready') {
       this._chooseDefaultColumns();
     }
@@ -228,16 +236,19 @@ export class RunsModel implements IDisposable {
       return;
     }
     const token = loaded.nextPageToken;
-    const outcome = await this.pages.load(async () => {
-      const page = await this._client.listRuns({
-        experiment_id: experiment.experiment_id,
-        filter: filterToSearch(this._filterText),
-        order_by: orderByClause(this._sort),
-        max_results: RUNS_PAGE_SIZE,
-        page_token: token
-      });
-      return withPage(loaded.runs, loaded, page);
-    }, this._reporter.failure('Cannot load more runs'));
+    const outcome = await this.pages.load(
+      async () => {
+        const page = await this._client.listRuns({
+          experiment_id: experiment.experiment_id,
+          filter: filterToSearch(this._filterText),
+          order_by: orderByClause(this._sort),
+          max_results: RUNS_PAGE_SIZE,
+          page_token: token
+        });
+        return withPage(loaded.runs, loaded, page);
+      },
+      this._reporter.failure(this._reporter.trans.__('Cannot load more runs'))
+    );
     if (outcome.kind === 'ready') {
       this._chooseDefaultColumns();
     }
