@@ -6,6 +6,7 @@ import React, { useState } from 'react';
 
 import type { ModelVersion } from '../contract';
 import { formatTime } from '../format';
+import { environmentsOf, originOf } from '../models/environments';
 import type { IViewHost } from '../models/mainView';
 import { useTrans } from '../translation';
 import { confirmChange } from './dialogs';
@@ -93,9 +94,43 @@ function VersionRow({
           'You may not remove aliases of this model (MANAGE permission needed).'
         ))
       : null;
+  const environments = environmentsOf(version.tags);
+  const origin = originOf(version.tags);
   return (
     <tr>
-      <th scope="row">v{version.version}</th>
+      <th scope="row">
+        v{version.version}
+        {origin && (
+          <div
+            className="jp-mlops-hint"
+            title={trans.__(
+              'Promoted from %1 (%2 version %3)%4',
+              origin.registry,
+              origin.name,
+              origin.version,
+              origin.promotedBy ? trans.__(' by %1', origin.promotedBy) : ''
+            )}
+          >
+            {trans.__('from %1 v%2', origin.name, origin.version)}
+          </div>
+        )}
+        {environments.length > 0 && (
+          <div
+            className="jp-mlops-environments"
+            aria-label={trans.__('Environments of version %1', version.version)}
+          >
+            {environments.map(placement => (
+              <span
+                key={placement.environment}
+                className="jp-mlops-chip"
+                title={placement.where}
+              >
+                {placement.environment}
+              </span>
+            ))}
+          </div>
+        )}
+      </th>
       <td>
         {version.status}
         {version.legacy_stage && version.legacy_stage !== 'None' && (
