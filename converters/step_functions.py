@@ -16,8 +16,9 @@ from converters.unit_flow import UnitFlows
 
 # The runtime helper (defined in steps.py) called where a notebook cell ended inside a multi-cell step.
 CELL_END_HELPER = "nb2prod_cell_end"
+DEFAULTS_FUNCTION = "default_parameters"  # steps.py: computes the parameters cell's computed defaults
 # Module-level names of the generated steps.py besides the notebook's: a step named so gets `_step` added.
-RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display", SHELL_HELPER, CELL_END_HELPER})
+RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display", SHELL_HELPER, CELL_END_HELPER, DEFAULTS_FUNCTION})
 # Names the generated package uses itself: run(experiment_name=, run_name=, workdir=), --no-mlflow, -h/--help,
 # and the "metrics" key of run_steps()'s results.
 RESERVED_NAMES = frozenset(

@@ -14,7 +14,7 @@ import libcst as cst
 from converters.emit.literals import docstring, identifier, literal
 from converters.emit.orchestration import PLOTTING_MODULES
 from converters.plan import Plan, StepPlan
-from converters.step_functions import CELL_END_HELPER
+from converters.step_functions import CELL_END_HELPER, DEFAULTS_FUNCTION
 
 DOCSTRING_WIDTH = 100
 DISPLAY_SHIM = '''
@@ -251,6 +251,25 @@ def _code_part(source: str) -> Part:
     return statements, footer
 
 
+def default_parameters_function(plan: Plan) -> cst.FunctionDef:
+    """`default_parameters()`: the parameters cell as papermill runs it (its own defaults, before any
+    override), returning the computed defaults by name."""
+    computed = [parameter.name for parameter in plan.parameters if parameter.computed]
+    returned = cst.Dict([cst.DictElement(literal(name), identifier(name)) for name in computed])
+    text = (
+        f"The computed defaults of the parameters cell (cell {plan.parameters_cell}), evaluated now: "
+        f"{', '.join(computed)}."
+    )
+    note = (
+        "As papermill runs the cell, they are computed from the cell's own defaults; a value given for a "
+        "parameter replaces its default afterwards."
+    )
+    doc = "\n".join(textwrap.wrap(text, DOCSTRING_WIDTH)) + "\n\n"
+    doc += "\n".join(textwrap.wrap(note, DOCSTRING_WIDTH)) + "\n"
+    ending = [cst.SimpleStatementLine([cst.Return(returned)])]
+    return function_def(DEFAULTS_FUNCTION, [], doc, plan.parameters_code, ending=ending)
+
+
 def runtime_module(plan: Plan) -> str:
     """The whole `steps.py`."""
     doc = (
@@ -270,5 +289,7 @@ def runtime_module(plan: Plan) -> str:
         parts.append(_code_part(CELL_END_SHIM))
     if plan.shared_code:
         parts.append(_code_part(plan.shared_code))
+    if plan.parameters_code:
+        parts.append(([default_parameters_function(plan)], []))
     parts += [([step_function(plan, step)], []) for step in plan.steps]
     return module_code(doc, [part for part in parts if part[0] or part[1]])

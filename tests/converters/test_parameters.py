@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from converters.convert import convert
-from converters.errors import ParameterError, ParameterValueError
+from converters.errors import HiddenStateError, ParameterError, ParameterValueError
 from converters.parameters import Parameter, coerce_parameter_value, parse_parameters_cell
 
 MakeNotebook = Callable[..., Path]
@@ -42,8 +42,7 @@ def test_literals_and_annotations_give_names_defaults_and_types() -> None:
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("a = 1\nb = a + 1\n", "cell 2 (tag parameters), line 2: parameter 'b' must be a literal"),
-        ("a, b = 1, 2\n", "cell 2 (tag parameters), line 1: a parameter is one name assigned a literal"),
+        ("a, b = 1, 2\n", "cell 2 (tag parameters), line 1: a parameter is one name assigned a value"),
         (
             "import os\nfor i in []: pass\n",
             "cell 2 (tag parameters), line 2: the parameters cell may only assign",
@@ -53,14 +52,61 @@ def test_literals_and_annotations_give_names_defaults_and_types() -> None:
         ("x = (\n", "cell 2 (tag parameters), line 1: syntax error"),
         (
             "a = 1\nprint(a)\n",
-            "cell 2 (tag parameters), line 2: the parameters cell may only assign literals",
+            "cell 2 (tag parameters), line 2: the parameters cell may only assign values to names",
         ),
     ],
 )
-def test_non_literal_parameters_are_refused_with_cell_and_line(source: str, message: str) -> None:
+def test_non_parameters_are_refused_with_cell_and_line(source: str, message: str) -> None:
     with pytest.raises(ParameterError) as caught:
         parse_parameters_cell(source, cell_index=2)
     assert str(caught.value).startswith(message)
+
+
+def test_computed_defaults_are_kept_as_expressions_typed_by_annotation_else_str() -> None:
+    source = (
+        "from datetime import date\nbase = 'data'\ntoday = date.today()  # run day\n"
+        "path = base + '/x.csv'\nsize: int = len(base)\nlimit: int | None = len(base)\n"
+    )
+    parameters = parse_parameters_cell(source)
+    assert [(p.name, p.default, p.expression, p.type_name) for p in parameters] == [
+        ("base", "data", None, "str"),
+        ("today", None, "date.today()", "str"),
+        ("path", None, "base + '/x.csv'", "str"),
+        ("size", None, "len(base)", "int"),
+        ("limit", None, "len(base)", "int"),
+    ]
+    assert [p.computed for p in parameters] == [False, True, True, True, True]
+    assert parameters[1].comment == "run day"
+    assert not parameters[3].optional and parameters[4].optional
+
+
+def test_a_computed_default_may_read_only_what_the_package_defines(make_notebook: MakeNotebook) -> None:
+    notebook = make_notebook([("x = 1",), ("path = folder + '/a'", "parameters"), ("y = path", "step:a")])
+    with pytest.raises(HiddenStateError) as caught:
+        convert(notebook)
+    assert str(caught.value).startswith(
+        "cell 1 (tag parameters), line 1: this cell reads 'folder', which nothing defines before it"
+    )
+
+
+def test_computed_defaults_become_default_parameters_in_steps(make_notebook: MakeNotebook) -> None:
+    notebook = make_notebook(
+        [
+            ("from datetime import date\nbase = 'data'\ntoday = date.today()", "parameters"),
+            ("stamp = today.isoformat() + base", "step:a"),
+        ]
+    )
+    conversion = convert(notebook)
+    steps = conversion.files[f"{conversion.package}/steps.py"].decode()
+    assert (
+        "    # notebook cell 0 (parameters)\n    base = 'data'\n    today = date.today()\n"
+        '    return {"today": today}\n'
+    ) in steps
+    pipeline = conversion.files[f"{conversion.package}/pipeline.py"].decode()
+    assert 'PARAMETERS: dict[str, object] = {"base": "data"}' in pipeline
+    assert 'COMPUTED_PARAMETERS: dict[str, str] = {"today": "date.today()"}' in pipeline
+    mlproject = conversion.files["MLproject"].decode()
+    assert "--base {base}" in mlproject and "today" not in mlproject
 
 
 def test_imports_in_the_parameters_cell_are_not_parameters() -> None:
