@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from converters.cli import main
 from converters.convert import convert
 from converters.errors import HiddenStateError, ParameterError, ParameterValueError
 from converters.parameters import Parameter, coerce_parameter_value, parse_parameters_cell
@@ -169,3 +175,61 @@ def test_coerce_refuses_values_that_do_not_fit(type_name: str, raw: str, message
     with pytest.raises(ParameterValueError) as caught:
         coerce_parameter_value(_parameter(type_name), raw)
     assert str(caught.value) == message
+
+
+COMPUTED_CELLS = [
+    (
+        "import os\nfrom datetime import date\nbase = 'data'  # folder\ntoday = date.today()\n"
+        "path = os.path.join(base, 'x.csv')\nsize: int = len(base) * 2",
+        "parameters",
+    ),
+    ("stamp = today.isoformat()\nfull = path.upper()\ntotal = size + 1", "step:use"),
+]
+
+
+def _package_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("MLFLOW_", "NB2PROD_"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@pytest.mark.slow
+def test_computed_defaults_run_overridden_and_pass_parity(
+    make_notebook: MakeNotebook, tmp_path: Path
+) -> None:
+    """The real package: the CLI computes and overrides the defaults; the generated parity test (papermill
+    runs the notebook's own parameters cell) passes."""
+    out_dir = tmp_path / "out"
+    assert main([str(make_notebook(COMPUTED_CELLS, name="computed")), "-o", str(out_dir), "-q"]) == 0
+    probe = (
+        "import json, sys\nfrom computed import pipeline\n"
+        "print(json.dumps(pipeline.resolve_parameters({}), default=str))\n"
+        "size = pipeline.coerce_parameter('size', '7')\n"
+        "print(json.dumps(pipeline.resolve_parameters({'size': size}), default=str))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=out_dir, env=_package_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert first == {"base": "data", "today": date.today().isoformat(), "path": "data/x.csv", "size": 8}
+    assert second["size"] == 7 and second["path"] == "data/x.csv"
+    helped = subprocess.run(
+        [sys.executable, "-m", "computed", "--help"],
+        cwd=out_dir,
+        env=_package_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert "--size VALUE          int, default computed: len(base) * 2" in helped.stdout
+    parity = subprocess.run(
+        [sys.executable, "-m", "pytest", str(out_dir), "-q", "-p", "no:cacheprovider", "-s"],
+        cwd=out_dir,
+        env=_package_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert parity.returncode == 0, parity.stdout[-4000:] + parity.stderr[-2000:]
+    assert "use: equal — stamp, full, total" in parity.stdout
