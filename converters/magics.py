@@ -420,6 +420,16 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
                 code, note = _timeit(argument, "", cell_index=cell_index, tag=tag, line=line, shown=shown)
                 notes.append((line, f"cell {cell_index} line {line}: {note}"))
                 replacement = code or f"# {shown} (timing only, dropped)"
+            elif name == "load":  # IPython/core/magics/code.py: set_next_input(contents, replace=True)
+                shown = comment_safe(f"%load {argument}".rstrip())
+                notes.append(
+                    (
+                        line,
+                        f"cell {cell_index} line {line}: `{shown}` dropped (it puts the code into the cell "
+                        "in the front end; a kernel running the notebook runs none of it)",
+                    )
+                )
+                replacement = f"# {shown} (fills the cell in the front end only, dropped)"
             elif name in HELP_MAGICS:
                 shown = comment_safe(f"{argument}{HELP_MAGICS[name]}")
                 notes.append((line, f"cell {cell_index} line {line}: `{shown}` dropped (help display only)"))

@@ -32,6 +32,10 @@ from converters.magics import translate_cell
         ("!cd data && ls\n", "subprocess.run('cd data && ls', shell=True, check=False)\n"),
         ("%%html\n<b>{x}</b>\n", ""),
         ("%%javascript\nalert(1)\n", ""),
+        (
+            "%load exercises/1.1.py\n",
+            "# %load exercises/1.1.py (fills the cell in the front end only, dropped)\n",
+        ),
         ("%timeit -n1 -r 3 f(x)\n", "f(x)\n"),
         ("if ok:\n    %timeit data['age']\n", "if ok:\n    data['age']\n"),
         ("%timeit y = f(x)\nz = 1\n", "# %timeit y = f(x) (timing only, dropped)\nz = 1\n"),
@@ -96,6 +100,14 @@ def test_timeit_follows_ipython_semantics_and_is_noted() -> None:
     assert translate_cell("%%timeit L = []\nL.append(1)\n", cell_index=6).notes == (
         "cell 6: `%%timeit L = []` dropped (IPython runs it inside a timing function: what it binds never "
         "reaches the notebook's namespace)",
+    )
+
+
+def test_load_is_dropped_and_noted() -> None:
+    """IPython's `%load` only calls set_next_input (the front end fills the cell): a kernel runs nothing."""
+    assert translate_cell("%load helpers.py\n", cell_index=7).notes == (
+        "cell 7 line 1: `%load helpers.py` dropped (it puts the code into the cell in the front end; a "
+        "kernel running the notebook runs none of it)",
     )
 
 
