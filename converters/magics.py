@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
+from IPython.core.magic import Magics, magics_class
 from IPython.utils.text import DollarFormatter
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -215,6 +216,80 @@ def _timed_statement(argument: str, *, cell_index: int, tag: str | None, line: i
     return statement
 
 
+@magics_class
+class _OptionParser(Magics):
+    """IPython's own magic option parser (`Magics.parse_options`), without a shell."""
+
+
+_OPTIONS = _OptionParser(shell=None)
+TIMEIT_OPTIONS = "n:r:tcp:qov:"  # IPython's `%timeit` options (IPython/core/magics/execution.py)
+
+
+def _timed_code_binds(module: ast.Module) -> bool:
+    """True unless `module` is only expressions (no `:=`): IPython runs `%timeit`'s code inside a timing
+    function, `def inner(_it, _timer)`, so whatever the code binds stays local to that function."""
+    if not all(isinstance(statement, ast.Expr) for statement in module.body):
+        return True
+    return any(isinstance(node, ast.NamedExpr) for node in ast.walk(module))
+
+
+def _timeit(
+    options: str, body: str, *, cell_index: int, tag: str | None, line: int, shown: str
+) -> tuple[str | None, str]:
+    """What becomes of `%timeit OPTIONS STATEMENT` (body "") or a `%%timeit OPTIONS SETUP` cell: (the
+    statement or setup code to run once, or None when it is all dropped; the note for the report).
+
+    IPython runs the code in a loop inside `def inner(_it, _timer)` (`-n` times, `-r` repeats; the count is
+    chosen from the measured time): names it binds never reach the notebook's namespace. So timed
+    expressions run once (their value, as in IPython, is not kept; an exception stops the step as it stops
+    the cell), and code that binds names is dropped; `-v NAME` (a timing stored in the namespace) and
+    `global`/`nonlocal` (bindings that do reach it) have no faithful translation.
+    """
+    parsed, remainder = _OPTIONS.parse_options(
+        options, TIMEIT_OPTIONS, posix=False, strict=False, preserve_non_opts=True
+    )
+    if "v" in parsed:
+        raise MagicError(
+            f"`{shown}` stores a timing measurement in `{parsed['v']}`; it has no reproducible value",
+            cell_index=cell_index,
+            tag=tag,
+            line=line,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = _TRANSFORMER.transform_cell(remainder).strip() if remainder.strip() else ""
+        code = "\n".join(part for part in (first, _TRANSFORMER.transform_cell(body)) if part.strip())
+    try:
+        module = ast.parse(code)
+    except (SyntaxError, RecursionError, MemoryError):
+        raise MagicError(
+            f"`{shown}`: the timed code is not Python", cell_index=cell_index, tag=tag, line=line
+        ) from None
+    if any(isinstance(node, (ast.Global, ast.Nonlocal)) for node in ast.walk(module)):
+        raise MagicError(
+            f"`{shown}`: `global`/`nonlocal` in timed code binds names in the notebook from inside IPython's "
+            "timing loop; that has no faithful translation",
+            cell_index=cell_index,
+            tag=tag,
+            line=line,
+        )
+    if "get_ipython" in code:
+        raise MagicError(
+            f"`{shown}`: magics or shell lines inside timed code have no faithful translation",
+            cell_index=cell_index,
+            tag=tag,
+            line=line,
+        )
+    if not module.body or _timed_code_binds(module):
+        return None, (
+            f"`{shown}` dropped (IPython runs it inside a timing function: what it binds never reaches the "
+            "notebook's namespace)"
+        )
+    if body:
+        return first, f"`{shown}`: the cell's expressions run once (IPython times them in a loop)"
+    return first, f"`{shown}` → `{first}`, run once (IPython runs it in a timing loop and keeps no value)"
+
+
 def _ipython_call(node: ast.AST) -> tuple[str, list[str]] | None:
     """`get_ipython().METHOD('a', 'b')` → ("METHOD", ["a", "b"]); anything else → None."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
@@ -239,15 +314,30 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
         if magic and magic[0] in DISPLAY_ONLY_CELL_MAGICS:
             note = f"cell {cell_index}: `%%{magic[0]}` cell dropped (display in the notebook only)"
             return TranslatedCell(source="", notes=(note,))
-        if not magic or magic[0] != "time":
+        if magic and magic[0] == "timeit":
+            shown = comment_safe(lines[0].strip())
+            setup, note = _timeit(
+                magic[1] if len(magic) > 1 else "",
+                "\n".join(lines[1:]) + "\n",
+                cell_index=cell_index,
+                tag=tag,
+                line=1,
+                shown=shown,
+            )
+            if setup is None:
+                return TranslatedCell(source="", notes=(f"cell {cell_index}: {note}",))
+            lines[0] = setup or f"# {shown} (timing only; the expressions below run once)"
+            notes.append((1, f"cell {cell_index} line 1: {note}"))
+        elif not magic or magic[0] != "time":
             raise MagicError(
                 f"cell magic `%%{magic[0] if magic else ''}` has no faithful translation in plain Python",
                 cell_index=cell_index,
                 tag=tag,
                 line=1,
             )
-        lines[0] = "# %%time (timing only, dropped)"
-        notes.append((1, f"cell {cell_index} line 1: `%%time` removed (the cell's statements are kept)"))
+        else:
+            lines[0] = "# %%time (timing only, dropped)"
+            notes.append((1, f"cell {cell_index} line 1: `%%time` removed (the cell's statements are kept)"))
     text = "\n".join(lines) + "\n"
     with warnings.catch_warnings():  # IPython warns about lines it splits at \f or U+2028; so do we, above
         warnings.simplefilter("ignore")
@@ -325,6 +415,21 @@ def translate_cell(source: str, *, cell_index: int, tag: str | None = None) -> T
             elif name == "time":
                 replacement = _timed_statement(argument, cell_index=cell_index, tag=tag, line=line)
                 notes.append((line, f"cell {cell_index} line {line}: `%time {argument}` → `{argument}`"))
+            elif name == "timeit":
+                shown = comment_safe(f"%timeit {argument}".rstrip())
+                code, note = _timeit(argument, "", cell_index=cell_index, tag=tag, line=line, shown=shown)
+                notes.append((line, f"cell {cell_index} line {line}: {note}"))
+                replacement = code or f"# {shown} (timing only, dropped)"
+            elif name == "load":  # IPython/core/magics/code.py: set_next_input(contents, replace=True)
+                shown = comment_safe(f"%load {argument}".rstrip())
+                notes.append(
+                    (
+                        line,
+                        f"cell {cell_index} line {line}: `{shown}` dropped (it puts the code into the cell "
+                        "in the front end; a kernel running the notebook runs none of it)",
+                    )
+                )
+                replacement = f"# {shown} (fills the cell in the front end only, dropped)"
             elif name in HELP_MAGICS:
                 shown = comment_safe(f"{argument}{HELP_MAGICS[name]}")
                 notes.append((line, f"cell {cell_index} line {line}: `{shown}` dropped (help display only)"))

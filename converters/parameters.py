@@ -1,4 +1,9 @@
-"""The `parameters` cell: simple literal assignments (papermill's convention) and typed value coercion."""
+"""The `parameters` cell: assignments (papermill's convention) and typed value coercion.
+
+A default is a literal (`alpha = 0.5`) or, as papermill runs the cell, any expression computed when the
+pipeline starts (`today = date.today()`, `path = base + "/x.csv"`): typed from its annotation, else `str`
+when given on the command line.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,8 @@ _FALSE = {"false", "0", "no", "n", "off"}
 
 @dataclass(frozen=True)
 class Parameter:
-    """One parameter: name, default (a Python literal), type name, the line it sits on, its comment."""
+    """One parameter: name, default (a Python literal), type name, the line it sits on, its comment; a
+    computed default has `expression` (its source) instead, and `default` None."""
 
     name: str
     default: object
@@ -26,13 +32,18 @@ class Parameter:
     line: int
     annotation: str | None = None
     comment: str = ""
+    expression: str | None = None
+
+    @property
+    def computed(self) -> bool:
+        """Whether the default is an expression evaluated at run time rather than a literal."""
+        return self.expression is not None
 
     @property
     def optional(self) -> bool:
         """Whether None is an accepted value (`x: int | None = None`, or a None default)."""
-        return (
-            self.default is None or "None" in (self.annotation or "") or "Optional" in (self.annotation or "")
-        )
+        literal_none = self.default is None and not self.computed
+        return literal_none or "None" in (self.annotation or "") or "Optional" in (self.annotation or "")
 
 
 def _type_from_annotation(annotation: ast.expr) -> str:
@@ -76,7 +87,8 @@ def _line_comments(source: str) -> dict[int, str]:
 def parse_parameters_cell(
     source: str, *, cell_index: int | None = None, tag: str = "parameters"
 ) -> list[Parameter]:
-    """The cell's parameters; raise ParameterError (with line) for anything but `name[: type] = literal`."""
+    """The cell's parameters; raise ParameterError (with line) for anything but `name[: type] = value`
+    (imports and bare strings aside). A value that is no literal is a computed default."""
     try:
         module = ast.parse(source)
     except SyntaxError as error:
@@ -90,7 +102,7 @@ def parse_parameters_cell(
         if isinstance(statement, ast.Assign):
             if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
                 raise ParameterError(
-                    "a parameter is one name assigned a literal (`alpha = 0.5`); "
+                    "a parameter is one name assigned a value (`alpha = 0.5`); "
                     "unpacking and chained assignments are not parameters",
                     cell_index=cell_index,
                     tag=tag,
@@ -117,8 +129,8 @@ def parse_parameters_cell(
         else:
             first_line = ast.unparse(statement).partition("\n")[0]  # unparse ends its lines with \n only
             raise ParameterError(
-                "the parameters cell may only assign literals to names (`alpha = 0.5`), found "
-                f"`{first_line}`",
+                "the parameters cell may only assign values to names (`alpha = 0.5`, `day = date.today()`) "
+                f"and import, found `{first_line}`",
                 cell_index=cell_index,
                 tag=tag,
                 line=line,
@@ -126,13 +138,17 @@ def parse_parameters_cell(
         try:
             default = ast.literal_eval(value_node)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            raise ParameterError(
-                f"parameter {name!r} must be a literal (number, string, bool, None, list, dict, tuple), "
-                f"not `{ast.unparse(value_node)}`",
-                cell_index=cell_index,
-                tag=tag,
+            # computed when the pipeline starts, as papermill runs the cell
+            parameters[name] = Parameter(
+                name=name,
+                default=None,
+                type_name=_type_from_annotation(annotation) if annotation is not None else "str",
                 line=line,
-            ) from None
+                annotation=ast.unparse(annotation) if annotation is not None else None,
+                comment=comments.get(line, ""),
+                expression=ast.unparse(value_node),
+            )
+            continue
         if _depth(default) > MAX_DEFAULT_DEPTH:
             raise ParameterError(
                 f"parameter {name!r} has a default nested more than {MAX_DEFAULT_DEPTH} levels deep",

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, replace
 
 from converters.cell_roles import CellRoles, Unit, classify_cells, slug
 from converters.data_files import DataFile, find_data_files
+from converters.dataflow import split_imports
 from converters.errors import ParameterError, TagError
 from converters.final_values import TestPlan, find_model_variable, plan_tests
 from converters.notebook import Notebook
-from converters.notebook_flow import analyse_flow
+from converters.notebook_flow import BUILTIN_NAMES, Flow, analyse_flow
 from converters.parameters import Parameter, parse_parameters_cell
-from converters.shared_code import gather_shared_code
+from converters.shared_code import SharedCode, cell_marker, gather_shared_code
 from converters.step_functions import RESERVED_NAMES, StepPlan, plan_steps
 from converters.step_graph import link_steps
 from converters.training_data import TrainingInput, find_training_input
@@ -64,6 +65,7 @@ class Plan:
     uses_shell_helper: bool = False
     # what the model is fitted on (signature, input example, reference data); None without a model tag
     training_input: TrainingInput | None = None
+    parameters_code: str = ""  # the parameters cell without its imports, when a default is computed
 
 
 def read_parameters(roles: CellRoles) -> Parameters:
@@ -116,12 +118,27 @@ def plan_training_input(
     return found
 
 
+def computed_defaults_code(roles: CellRoles, flow: Flow, shared: SharedCode, parameters: Parameters) -> str:
+    """The parameters cell's statements (imports are hoisted), run by the generated `default_parameters()`
+    when a default is computed; "" when all are literals. The cell may read only names the runtime module
+    defines (imports, functions) and builtins: HiddenStateError for anything else."""
+    if not any(parameter.computed for parameter in parameters.parameters):
+        return ""
+    cell = roles.parameters[0]
+    for use in flow.of(cell).reads:
+        if use.name not in shared.names | BUILTIN_NAMES:
+            raise flow.hidden_state_error(use.name, cell, use.line)
+    rest = split_imports(cell.code.source if cell.code else "")[1]
+    return cell_marker(cell) + "\n" + rest.rstrip() + "\n"
+
+
 def build_plan(notebook: Notebook) -> Plan:
     """Group, analyse and check the notebook's cells; raise ConversionError subclasses on bad input."""
     roles = classify_cells(notebook)
     parameters = read_parameters(roles)
     flow = analyse_flow(notebook)
     shared = gather_shared_code(roles, flow, parameters.names)
+    parameters_code = computed_defaults_code(roles, flow, shared, parameters)
     resolved = resolve_units(roles, flow, shared, parameters.names)
     model_variable = find_model_variable(notebook, resolved)
     tests = plan_tests(roles, flow, shared, resolved)
@@ -149,6 +166,7 @@ def build_plan(notebook: Notebook) -> Plan:
         requirements=tuple(dict.fromkeys(requirement for code in kept for requirement in code.requirements)),
         uses_subprocess=any(code.uses_subprocess for code in kept),
         uses_shell_helper=any(code.uses_shell_helper for code in kept),
+        parameters_code=parameters_code,
         uses_display=resolved.uses_display or tests.uses_display,
         dropped=roles.dropped,
         warnings=sharing_warnings(roles, flow, resolved) + functions.warnings,

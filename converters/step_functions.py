@@ -14,8 +14,11 @@ from converters.shared_code import SharedCode, cell_marker
 from converters.step_graph import StepGraph
 from converters.unit_flow import UnitFlows
 
+# The runtime helper (defined in steps.py) called where a notebook cell ended inside a multi-cell step.
+CELL_END_HELPER = "nb2prod_cell_end"
+DEFAULTS_FUNCTION = "default_parameters"  # steps.py: computes the parameters cell's computed defaults
 # Module-level names of the generated steps.py besides the notebook's: a step named so gets `_step` added.
-RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display", SHELL_HELPER})
+RUNTIME_MODULE_NAMES = frozenset({"subprocess", "display", SHELL_HELPER, CELL_END_HELPER, DEFAULTS_FUNCTION})
 # Names the generated package uses itself: run(experiment_name=, run_name=, workdir=), --no-mlflow, -h/--help,
 # and the "metrics" key of run_steps()'s results.
 RESERVED_NAMES = frozenset(
@@ -38,6 +41,7 @@ class StepPlan:
     metrics: tuple[MetricSpec, ...] = ()
     heading: str | None = None
     results: tuple[str, ...] = ()  # outputs no later unit reads: returned for parity and run_steps() results
+    cell_markers: tuple[str, ...] = ()  # the comment line opening each cell's code in `body`
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def plan_steps(
                 "name (e.g. `score = ...`) to have it compared"
             )
         parts: list[str] = []
+        markers = tuple(cell_marker(cell) for cell in unit.cells)
         for cell in unit.cells:
             rest = shared.step_code[cell.index]
             parts.append(cell_marker(cell) + ("\n" + rest.rstrip() if rest.strip() else ""))
@@ -103,6 +108,7 @@ def plan_steps(
                 metrics=tuple({spec.name: spec for spec in unit_flow.metrics}.values()),
                 heading=unit.heading,
                 results=tuple(output for output in outputs if output in results),
+                cell_markers=markers,
             )
         )
     return StepFunctions(tuple(steps), tuple(warnings))

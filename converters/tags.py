@@ -38,7 +38,7 @@ TAGS: tuple[TagSpec, ...] = (
     TagSpec(
         "parameters",
         False,
-        "the pipeline's parameters and defaults (papermill's tag; literal assignments, optional annotations)",
+        "the pipeline's parameters and defaults (papermill's tag; literal or computed values, annotations)",
         ("pipeline-parameters",),
     ),
     TagSpec("imports", False, "imports shared by all steps"),

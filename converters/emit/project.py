@@ -99,6 +99,8 @@ def mlproject(plan: Plan, package: str) -> str:
     command = f"python -m {package}"
     parameters: dict[str, object] = {}
     for parameter in plan.parameters:
+        if parameter.computed:  # MLproject defaults are literals: the package computes this one itself
+            continue
         kind = "float" if parameter.type_name == "float" else "string"
         parameters[parameter.name] = {
             "type": kind,
@@ -189,7 +191,10 @@ def conversion_report(plan: Plan, package: str) -> str:
         parts.append(
             _table(
                 [["name", "type", "default"]]
-                + [[p.name, p.type_name, f"`{p.default!r}`"] for p in plan.parameters]
+                + [
+                    [p.name, p.type_name, f"computed: `{p.expression}`" if p.computed else f"`{p.default!r}`"]
+                    for p in plan.parameters
+                ]
             )
         )
     else:
@@ -236,7 +241,8 @@ def conversion_report(plan: Plan, package: str) -> str:
 
 def package_readme(plan: Plan, package: str) -> str:
     """`README.md` of the generated package."""
-    parameters = " ".join(f"--{p.name} {json.dumps(p.default)}" for p in plan.parameters[:2])
+    literal = [p for p in plan.parameters if not p.computed]
+    parameters = " ".join(f"--{p.name} {json.dumps(p.default)}" for p in literal[:2])
     return (
         f"# {package}\n\n"
         f"Production package converted by nb2prod from `{plan.notebook.path.name}` (copy in `{package}/`).\n"

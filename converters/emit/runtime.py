@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import libcst as cst
 
 from converters.emit.literals import docstring, identifier, literal
+from converters.emit.orchestration import PLOTTING_MODULES
 from converters.plan import Plan, StepPlan
+from converters.step_functions import CELL_END_HELPER, DEFAULTS_FUNCTION
 
 DOCSTRING_WIDTH = 100
 DISPLAY_SHIM = '''
@@ -66,6 +68,18 @@ def ipython_system(command, **variables):
     except Exception:
         pass  # IPython runs the line unexpanded when it cannot expand it
     return subprocess.run(command, shell=True, check=False).returncode
+'''
+
+# Jupyter's inline backend (matplotlib_inline.backend_inline.flush_figures) shows and closes every open
+# figure when a cell ends; a step spanning several cells does the same where each of its cells ended.
+CELL_END_SHIM = f'''
+def {CELL_END_HELPER}():
+    """Where a notebook cell ended inside a step: as Jupyter's inline backend does at the end of each cell,
+    the open figures are shown (kept for the run, see figures.py) and closed, so the next cell starts with
+    no current figure."""
+    from . import figures
+
+    figures.show()
 '''
 
 
@@ -172,16 +186,43 @@ def _return_statement(step: StepPlan) -> cst.SimpleStatementLine | None:
     return cst.SimpleStatementLine([cst.Return(value)])
 
 
+def closes_figures_per_cell(plan: Plan) -> bool:
+    """True when the notebook plots (imports matplotlib or seaborn) and a step spans several cells."""
+    plots = bool(PLOTTING_MODULES.intersection(plan.imported_modules))
+    return plots and any(len(step.cells) > 1 for step in plan.steps)
+
+
+def _with_cell_ends(function: cst.FunctionDef, markers: Sequence[str]) -> cst.FunctionDef:
+    """`function` with a call of the cell-end helper before each statement that follows the end of one of
+    the step's cells (its leading comment lines hold the marker of a later cell)."""
+    pending = list(markers[1:])
+    body: list[cst.BaseStatement] = []
+    call = cst.SimpleStatementLine([cst.Expr(cst.Call(func=cst.Name(CELL_END_HELPER)))])
+    for statement in function.body.body:
+        comments = [line.comment.value if line.comment else None for line in statement.leading_lines]
+        crossed = [marker for marker in pending if marker in comments]
+        if crossed and body:
+            first = comments.index(crossed[0])
+            body.append(call.with_changes(leading_lines=statement.leading_lines[:first]))
+            statement = statement.with_changes(leading_lines=statement.leading_lines[first:])
+        pending = [marker for marker in pending if marker not in crossed]
+        body.append(statement)
+    return function.with_changes(body=function.body.with_changes(body=body))
+
+
 def step_function(plan: Plan, step: StepPlan) -> cst.FunctionDef:
     """One step function: the cells' statements, then the return of the names later steps read."""
     returned = _return_statement(step)
-    return function_def(
+    function = function_def(
         step.function_name,
         list(step.inputs),
         _step_docstring(plan, step),
         step.body,
         ending=[returned] if returned is not None else None,
     )
+    if len(step.cell_markers) > 1 and closes_figures_per_cell(plan):
+        function = _with_cell_ends(function, step.cell_markers)
+    return function
 
 
 Part = tuple[list[cst.BaseStatement], list[cst.EmptyLine]]  # statements, trailing comment lines
@@ -210,6 +251,25 @@ def _code_part(source: str) -> Part:
     return statements, footer
 
 
+def default_parameters_function(plan: Plan) -> cst.FunctionDef:
+    """`default_parameters()`: the parameters cell as papermill runs it (its own defaults, before any
+    override), returning the computed defaults by name."""
+    computed = [parameter.name for parameter in plan.parameters if parameter.computed]
+    returned = cst.Dict([cst.DictElement(literal(name), identifier(name)) for name in computed])
+    text = (
+        f"The computed defaults of the parameters cell (cell {plan.parameters_cell}), evaluated now: "
+        f"{', '.join(computed)}."
+    )
+    note = (
+        "As papermill runs the cell, they are computed from the cell's own defaults; a value given for a "
+        "parameter replaces its default afterwards."
+    )
+    doc = "\n".join(textwrap.wrap(text, DOCSTRING_WIDTH)) + "\n\n"
+    doc += "\n".join(textwrap.wrap(note, DOCSTRING_WIDTH)) + "\n"
+    ending = [cst.SimpleStatementLine([cst.Return(returned)])]
+    return function_def(DEFAULTS_FUNCTION, [], doc, plan.parameters_code, ending=ending)
+
+
 def runtime_module(plan: Plan) -> str:
     """The whole `steps.py`."""
     doc = (
@@ -225,7 +285,11 @@ def runtime_module(plan: Plan) -> str:
         parts.append(_code_part(DISPLAY_SHIM))
     if plan.uses_shell_helper:
         parts.append(_code_part(SHELL_SHIM))
+    if closes_figures_per_cell(plan):
+        parts.append(_code_part(CELL_END_SHIM))
     if plan.shared_code:
         parts.append(_code_part(plan.shared_code))
+    if plan.parameters_code:
+        parts.append(([default_parameters_function(plan)], []))
     parts += [([step_function(plan, step)], []) for step in plan.steps]
     return module_code(doc, [part for part in parts if part[0] or part[1]])

@@ -35,10 +35,9 @@ BAD_NOTEBOOKS = [
         "cell 0 (tag setp:train): unknown tag 'setp:train'; did you mean 'step:train'?",
     ),
     (
-        [("alpha = 0.5\nbeta = alpha * 2", "parameters")],
-        "cell 0 (tag parameters), line 2: parameter 'beta' must be a literal (number, string, bool, None, "
-        "list, "
-        "dict, tuple), not `alpha * 2`",
+        [("alpha = 0.5\nprint(alpha)", "parameters")],
+        "cell 0 (tag parameters), line 2: the parameters cell may only assign values to names "
+        "(`alpha = 0.5`, `day = date.today()`) and import, found `print(alpha)`",
     ),
     (
         [("x = 1", "step:a"), ("y = x\nz = hidden", "step:b")],

@@ -32,6 +32,17 @@ from converters.magics import translate_cell
         ("!cd data && ls\n", "subprocess.run('cd data && ls', shell=True, check=False)\n"),
         ("%%html\n<b>{x}</b>\n", ""),
         ("%%javascript\nalert(1)\n", ""),
+        (
+            "%load exercises/1.1.py\n",
+            "# %load exercises/1.1.py (fills the cell in the front end only, dropped)\n",
+        ),
+        ("%timeit -n1 -r 3 f(x)\n", "f(x)\n"),
+        ("if ok:\n    %timeit data['age']\n", "if ok:\n    data['age']\n"),
+        ("%timeit y = f(x)\nz = 1\n", "# %timeit y = f(x) (timing only, dropped)\nz = 1\n"),
+        ("%timeit (y := f(x))\n", "# %timeit (y := f(x)) (timing only, dropped)\n"),
+        ("%%timeit\nf(x)\ng(y)\n", "# %%timeit (timing only; the expressions below run once)\nf(x)\ng(y)\n"),
+        ("%%timeit -n 2 f(x)\ng(y)\n", "f(x)\ng(y)\n"),
+        ("%%timeit L = []\nfor n in range(3):\n    L.append(n)\n", ""),
     ],
 )
 def test_translation_keeps_lines(before: str, after: str) -> None:
@@ -78,6 +89,38 @@ def test_ipython_only_lines_are_noted() -> None:
     assert not translate_cell("!ls folder\n", cell_index=0).uses_shell_helper
 
 
+def test_timeit_follows_ipython_semantics_and_is_noted() -> None:
+    """IPython runs timed code inside `def inner(_it, _timer)`: bindings stay there, expressions run."""
+    assert translate_cell("x = [1]\n%timeit sum(x)\n%timeit y = sum(x)\n", cell_index=5).notes == (
+        "cell 5 line 2: `%timeit sum(x)` → `sum(x)`, run once (IPython runs it in a timing loop and keeps "
+        "no value)",
+        "cell 5 line 3: `%timeit y = sum(x)` dropped (IPython runs it inside a timing function: what it "
+        "binds never reaches the notebook's namespace)",
+    )
+    assert translate_cell("%%timeit L = []\nL.append(1)\n", cell_index=6).notes == (
+        "cell 6: `%%timeit L = []` dropped (IPython runs it inside a timing function: what it binds never "
+        "reaches the notebook's namespace)",
+    )
+
+
+def test_load_is_dropped_and_noted() -> None:
+    """IPython's `%load` only calls set_next_input (the front end fills the cell): a kernel runs nothing."""
+    assert translate_cell("%load helpers.py\n", cell_index=7).notes == (
+        "cell 7 line 1: `%load helpers.py` dropped (it puts the code into the cell in the front end; a "
+        "kernel running the notebook runs none of it)",
+    )
+
+
+def test_timeit_binds_nothing_in_ipython() -> None:
+    """The premise, checked on IPython itself: a timed assignment leaves no name behind."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("%timeit -n1 -r1 timed_name = 1", silent=True)
+    shell.run_cell("%%timeit -n1 -r1 setup_name = 1\ncell_name = 2", silent=True)
+    assert not {"timed_name", "setup_name", "cell_name"} & set(shell.user_ns)
+
+
 def test_session_only_cell_has_no_statements() -> None:
     assert not translate_cell("%matplotlib inline\n", cell_index=0).has_statements
 
@@ -92,6 +135,9 @@ def test_session_only_cell_has_no_statements() -> None:
         ("x = 1\n%psearch a*\n", "cell 4 (tag step:a), line 2: magic `%psearch a*` has no faithful"),
         ("%pip uninstall a\n", "cell 4 (tag step:a), line 1: `pip uninstall a` has no translation"),
         ("%pip install -U a\n", "cell 4 (tag step:a), line 1: `pip install -U a`: pip options have no place"),
+        ("%timeit -v t f(x)\n", "cell 4 (tag step:a), line 1: `%timeit -v t f(x)` stores a timing"),
+        ("%timeit global g; g = 1\n", "cell 4 (tag step:a), line 1: `%timeit global g; g = 1`: `global`/"),
+        ("%%timeit\n!ls\n", "cell 4 (tag step:a), line 1: `%%timeit`: magics or shell lines inside timed"),
         ("ip = get_ipython()\n", "cell 4 (tag step:a), line 1: get_ipython() only exists inside IPython"),
     ],
 )

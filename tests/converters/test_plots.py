@@ -127,3 +127,48 @@ def test_generated_tests_pass_with_plots(plotting_package: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+
+
+# One step, three cells: in Jupyter each cell ends with its figures shown and closed (inline backend), so
+# `plt.axes()` and `plt.gca()` each start a new figure; kept open across the cells, they would draw on `fig`.
+PER_CELL_CELLS = [
+    ("import matplotlib.pyplot as plt",),
+    ("fig = plt.figure()\nfor k in range(2):\n    plt.plot([k, k + 1])", "step:draw"),
+    ("%matplotlib inline",),
+    ("ax = plt.axes()\nax.set_title('second')",),
+    ("# a new figure again in the notebook\nn_axes = len(fig.axes)\nthird = plt.gca()\nthird.plot([3, 1])",),
+]
+
+
+def test_figures_close_where_each_cell_of_a_step_ended(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "percell.ipynb", PER_CELL_CELLS)
+    out_dir = tmp_path / "out"
+    assert main([str(notebook), "-o", str(out_dir), "-q"]) == 0
+    steps = (out_dir / "percell" / "steps.py").read_text(encoding="utf-8")
+    assert "    nb2prod_cell_end()\n    # notebook cell 3\n" in steps
+    assert "    nb2prod_cell_end()\n    # notebook cell 4\n" in steps
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    completed = subprocess.run(
+        [sys.executable, "-m", "percell"],
+        cwd=out_dir,
+        env=package_env(MLFLOW_TRACKING_URI=uri),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_id = completed.stdout.strip().splitlines()[-1]
+    logged = sorted(entry.path for entry in MlflowClient(uri).list_artifacts(run_id, "figures/draw"))
+    assert logged == ["figures/draw/1.png", "figures/draw/2.png", "figures/draw/3.png"]  # one per cell
+    parity = subprocess.run(
+        [sys.executable, "-m", "pytest", str(out_dir), "-q", "-p", "no:cacheprovider", "-s"],
+        cwd=out_dir,
+        env=package_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert parity.returncode == 0, parity.stdout[-4000:] + parity.stderr[-2000:]
+    assert "draw: equal — " in parity.stdout

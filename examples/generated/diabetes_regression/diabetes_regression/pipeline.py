@@ -30,7 +30,9 @@ MODEL_VARIABLE: str | None = "model"
 # signature and input example. None when the converter could not tell (see CONVERSION_REPORT.md).
 TRAINING_INPUT: str | None = "X_train"
 INPUT_EXAMPLE_ROWS: int = 5
-PARAMETERS: dict[str, object] = {"alpha": 0.1, "test_size": 0.2, "random_state": 42}
+PARAMETERS: dict[str, object] = {"alpha": 0.1, "test_size": 0.2, "random_state": 42}  # literal defaults
+# Defaults the parameters cell computes (name -> expression), evaluated by steps.default_parameters().
+COMPUTED_PARAMETERS: dict[str, str] = {}
 PARAMETER_TYPES: dict[str, str] = {
     "alpha": "float",
     "test_size": "float",
@@ -136,11 +138,15 @@ def coerce_parameter(name: str, raw: str) -> object:
 
 
 def resolve_parameters(overrides: dict[str, object]) -> dict[str, object]:
-    """The defaults with `overrides` applied; TypeError for a name that is not a parameter."""
-    unknown = sorted(set(overrides) - set(PARAMETERS))
+    """The defaults (computed ones evaluated now, as papermill runs the parameters cell) with `overrides`
+    applied; TypeError for a name that is not a parameter."""
+    unknown = sorted(set(overrides) - set(PARAMETER_TYPES))
     if unknown:
-        raise TypeError(f"unknown parameter(s) {', '.join(unknown)}; parameters are: {', '.join(PARAMETERS)}")
-    return {**PARAMETERS, **overrides}
+        known = ", ".join(PARAMETER_TYPES)
+        raise TypeError(f"unknown parameter(s) {', '.join(unknown)}; parameters are: {known}")
+    computed = steps.default_parameters() if COMPUTED_PARAMETERS else {}
+    values = {**PARAMETERS, **computed, **overrides}
+    return {name: values[name] for name in PARAMETER_TYPES}
 
 
 def working_directory(workdir: str | os.PathLike[str] | None = None) -> Path:
@@ -372,7 +378,7 @@ def run(
         client.log_batch(
             active.info.run_id,
             metrics=[Metric(name, value, 0, 0) for name, value in sorted(metrics.items())],
-            params=[Param(name, json.dumps(value) if not isinstance(value, str) else value)
+            params=[Param(name, json.dumps(value, default=str) if not isinstance(value, str) else value)
                     for name, value in parameters.items()],
             tags=[RunTag(name, value) for name, value in tags.items()],
         )
@@ -392,9 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Run the pipeline converted from {NOTEBOOK_FILE} and log it to MLflow "
         "(MLFLOW_TRACKING_URI, else ./mlflow.db).",
     )
-    for name, default in PARAMETERS.items():
+    for name, type_name in PARAMETER_TYPES.items():
         flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
-        help_text = f"{PARAMETER_TYPES[name]}, default {default!r}"
+        if name in COMPUTED_PARAMETERS:
+            help_text = f"{type_name}, default computed: {COMPUTED_PARAMETERS[name]}"
+        else:
+            help_text = f"{type_name}, default {PARAMETERS[name]!r}"
         if PARAMETER_HELP.get(name):
             help_text = f"{PARAMETER_HELP[name]} ({help_text})"
         # argparse %-formats help text: a literal % must be doubled
@@ -422,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     overrides: dict[str, object] = {}
-    for name in PARAMETERS:
+    for name in PARAMETER_TYPES:
         raw = getattr(arguments, name)
         if raw is not None:
             try:

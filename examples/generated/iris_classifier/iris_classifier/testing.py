@@ -787,7 +787,7 @@ def _index_path(where: str, index: tuple[int, ...]) -> str:
 def seeded_run(after_step: Callable[..., None] | None = None) -> dict[str, object]:
     """The pipeline on its default parameters, seeded before each step exactly as the parity test seeds."""
     return pipeline.execute_steps(
-        dict(pipeline.PARAMETERS),
+        pipeline.resolve_parameters({}),
         before_step=lambda step, state: pipeline.seed_everything(step_seed(step.name)),
         after_step=after_step,
     )

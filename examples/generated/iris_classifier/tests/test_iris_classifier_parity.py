@@ -128,7 +128,7 @@ def test_pipeline_reproduces_the_notebook_step_by_step(tmp_path: Path, monkeypat
         papermill.execute_notebook(
             str(source),
             str(executed),
-            parameters=dict(pipeline.PARAMETERS),
+            parameters=dict(pipeline.PARAMETERS),  # literal defaults; the cell computes the others itself
             kernel_name=os.environ.get("NB2PROD_PARITY_KERNEL", "python3"),
             cwd=str(pipeline.working_directory()),  # where the notebook ran
             progress_bar=False,

@@ -25,7 +25,7 @@ def state_before(step_name: str) -> dict[str, object]:
             raise _StopBefore
 
     with contextlib.suppress(_StopBefore):
-        pipeline.execute_steps(dict(pipeline.PARAMETERS), before_step=before)
+        pipeline.execute_steps(pipeline.resolve_parameters({}), before_step=before)
     return captured
 
 
