@@ -1,9 +1,9 @@
 """Start and stop a throwaway PostgreSQL 15 cluster on 127.0.0.1 (MLflow's backend store at scale).
 
-Debian's binaries (`apt-get install postgresql`, in /usr/lib/postgresql/15/bin) run as the current user, or as
-`nobody` through `runuser` when that user is root (initdb refuses root). The cluster lives in its own temporary
-folder (owned by that user; a unix socket there and a free TCP port on loopback), trusts local connections,
-holds one database (`mlflow`) and is deleted by `stop()`.
+Debian's binaries (`apt-get install postgresql`, in /usr/lib/postgresql/15/bin) run as the current user, or
+as `nobody` through `runuser` when that user is root (initdb refuses root). The cluster lives in its own
+temporary folder (owned by that user; a unix socket there and a free TCP port on loopback), trusts local
+connections, holds one database (`mlflow`) and is deleted by `stop()`.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class PostgresCluster:
 
     @property
     def uri(self) -> str:
-        """The SQLAlchemy URI MLflow takes as `--backend-store-uri` (psycopg2 driver: SQLAlchemy 2.1 defaults to psycopg 3)."""
+        """The URI MLflow takes as `--backend-store-uri` (psycopg2: SQLAlchemy 2.1 defaults to psycopg 3)."""
         return f"postgresql+psycopg2://{ROLE}@127.0.0.1:{self.port}/{self.database}"
 
     @property
@@ -73,7 +73,8 @@ class PostgresCluster:
         if completed.returncode != 0:
             log = self.log_path.read_text() if self.log_path.exists() else ""
             raise RuntimeError(
-                f"{shlex.join(command)} failed ({completed.returncode}):\n{completed.stdout}{completed.stderr}{log}"
+                f"{shlex.join(command)} failed ({completed.returncode}):\n"
+                f"{completed.stdout}{completed.stderr}{log}"
             )
 
     def start(self) -> PostgresCluster:
@@ -86,30 +87,19 @@ class PostgresCluster:
         if os.geteuid() == 0:
             owner = pwd.getpwnam(UNPRIVILEGED_USER)
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
-        self._run(
-            [str(POSTGRES_BIN / "initdb"), "-D", str(self._data), "-U", ROLE, "--auth=trust", "-E", "UTF8"]
-            + ["--no-locale", "--no-sync"]
-        )
+        initdb, pg_ctl, psql = (str(POSTGRES_BIN / name) for name in ("initdb", "pg_ctl", "psql"))
+        data = str(self._data)
+        self._run([initdb, "-D", data, "-U", ROLE, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"])
         options = ["-k", str(self.root), "-p", str(self.port), "-c", "listen_addresses=127.0.0.1"]
         for name, value in self.settings.items():
             options += ["-c", f"{name}={value}"]
+        server_options = shlex.join(options)
         self._run(
-            [str(POSTGRES_BIN / "pg_ctl"), "-D", str(self._data), "-l", str(self.log_path), "-w", "-t", "120"]
-            + ["-o", shlex.join(options), "start"]
+            [pg_ctl, "-D", data, "-l", str(self.log_path), "-w", "-t", "120", "-o", server_options, "start"]
         )
+        create = f'CREATE DATABASE "{self.database}"'
         self._run(
-            [
-                str(POSTGRES_BIN / "psql"),
-                "-h",
-                str(self.root),
-                "-p",
-                str(self.port),
-                "-U",
-                ROLE,
-                "-d",
-                "postgres",
-            ]
-            + ["-v", "ON_ERROR_STOP=1", "-q", "-c", f'CREATE DATABASE "{self.database}"']
+            [psql, "-h", str(self.root), "-p", str(self.port), "-U", ROLE, "-d", "postgres", "-qc", create]
         )
         return self
 
