@@ -8,12 +8,15 @@ one log_batch of params + metrics, set_terminated) and prints, per server set-up
     cores it shares with the models when everything runs on one machine.
 
 Set-ups: the backend store (PostgreSQL 15 via tests/support/postgres.py, or SQLite) x uvicorn workers
-(1: TCP_NODELAY on; >= 2: each keep-alive call waits ~40 ms on a delayed ACK, docs/retraining.md).
+(1: TCP_NODELAY on; >= 2: each keep-alive call waits ~40 ms on a delayed ACK, docs/retraining.md) x the
+server's SQLAlchemy pool size (PostgreSQL only: SQLAlchemy's default keeps 5 connections, so 8 logging threads
+open and close overflow connections — a PostgreSQL backend process each).
 Modes: `series` (one thread), `threads` (fanout.LOGGING_THREADS threads, as fan-out logs), and `before`:
 threads with MLflow's run-URL printing left on, as fan-out ran before `quiet_mlflow_run_urls` (set_terminated
 then also calls get_run: four REST calls per child run).
 
     python bench/bench_child_run_cost.py [--runs 200] [--server-workers 1 2] [--backends postgres sqlite]
+                                      [--pool-sizes 0 16]
 """
 
 from __future__ import annotations
@@ -133,6 +136,45 @@ def measure(
     }
 
 
+def measure_setup(
+    backend: str, workers: int, pool: int, runs: int, modes: list[tuple[str, int, bool]]
+) -> list[tuple[str, int, dict]]:
+    """Start PostgreSQL (or not) and an MLflow server with this set-up; measure every mode against it."""
+    from tests.support.mlflow_server import MlflowServer
+    from tests.support.postgres import PostgresCluster
+
+    environment = {"MLFLOW_SQLALCHEMYSTORE_POOL_SIZE": str(pool)} if pool else {}
+    cluster = PostgresCluster().start() if backend == "postgres" else None
+    results = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            server = MlflowServer(
+                root=Path(folder),
+                workers=workers,
+                backend_store_uri=cluster.uri if cluster else None,
+                extra_env=environment,
+            ).start()
+            postmaster = None
+            if cluster is not None:
+                assert cluster.root is not None
+                postmaster = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
+            try:
+                assert server.process is not None
+                for mode, count, print_urls in modes:
+                    label = f"{backend}-{workers}-{pool}-{mode}"
+                    with contextlib.redirect_stdout(io.StringIO()):  # MLflow's "View run" lines
+                        result = measure(
+                            server.uri, server.process.pid, postmaster, runs, count, label, print_urls
+                        )
+                    results.append((mode, count, result))
+            finally:
+                server.stop()
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="child runs per measurement")
@@ -142,63 +184,39 @@ def main() -> int:
     )
     args = parser.parse_args()
     from jupyter_mlops.retraining.fanout import LOGGING_THREADS
-    from tests.support.mlflow_server import MlflowServer
-    from tests.support.postgres import PostgresCluster
 
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     threads = LOGGING_THREADS
     modes = [("series", 1, False), ("threads", threads, False), ("before", threads, True)]
     loads = [os.getloadavg()[0]]
     rows = []
-    for backend in args.backends:
-        for workers in args.server_workers:
-            cluster = PostgresCluster().start() if backend == "postgres" else None
-            try:
-                with tempfile.TemporaryDirectory() as folder:
-                    server = MlflowServer(
-                        root=Path(folder), workers=workers, backend_store_uri=cluster.uri if cluster else None
-                    ).start()
-                    postmaster = None
-                    if cluster is not None:
-                        assert cluster.root is not None
-                        postmaster = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
-                    try:
-                        assert server.process is not None
-                        for mode, count, print_urls in modes:
-                            label = f"{backend}-{workers}-{mode}"
-                            with contextlib.redirect_stdout(io.StringIO()):  # MLflow's "View run" lines
-                                result = measure(
-                                    server.uri,
-                                    server.process.pid,
-                                    postmaster,
-                                    args.runs,
-                                    count,
-                                    label,
-                                    print_urls,
-                                )
-                            rows.append((backend, workers, f"{mode} ({count})", result))
-                            loads.append(os.getloadavg()[0])
-                    finally:
-                        server.stop()
-            finally:
-                if cluster is not None:
-                    cluster.stop()
+    setups = [
+        (backend, workers, pool)
+        for backend in args.backends
+        for workers in args.server_workers
+        for pool in (args.pool_sizes if backend == "postgres" else [0])
+    ]
+    for backend, workers, pool in setups:
+        for mode, count, result in measure_setup(backend, workers, pool, args.runs, modes):
+            rows.append((backend, workers, pool or "-", f"{mode} ({count})", result))
+            loads.append(os.getloadavg()[0])
     print(
         f"one child run = create_run(tags) + log_batch({len(PARAMS) + 1} params, {len(METRICS)} metrics) + "
         f"set_terminated; {args.runs} runs per row; {os.cpu_count()} CPUs, "
         f"load average {min(loads):.1f}-{max(loads):.1f}"
     )
     header = (
-        f"{'store':<9}{'srv w':>6} {'mode':<12}{'create':>8}{'batch':>8}{'end':>8}"
+        f"{'store':<9}{'srv w':>6}{'pool':>5} {'mode':<12}{'create':>8}{'batch':>8}{'end':>8}"
         f"{'wall/run':>10}{'runs/s':>8}{'cpu client':>11}{'server':>8}{'pg':>6}{'cpu/run':>9}"
     )
     print(header + "   (ms; call columns = median client latency)")
-    for backend, workers, mode, r in rows:
+    for backend, workers, pool, mode, r in rows:
         calls = r["calls"]
         cpu = r["client_ms"] + r["server_ms"] + r["postgres_ms"]
         print(
-            f"{backend:<9}{workers:>6} {mode:<12}{calls['create_run']:>8.1f}{calls['log_batch']:>8.1f}"
-            f"{calls['set_terminated']:>8.1f}{r['wall_ms']:>10.1f}{1000 / r['wall_ms']:>8.1f}"
+            f"{backend:<9}{workers:>6}{pool:>5} {mode:<12}"
+            f"{calls['create_run']:>8.1f}{calls['log_batch']:>8.1f}{calls['set_terminated']:>8.1f}"
+            f"{r['wall_ms']:>10.1f}{1000 / r['wall_ms']:>8.1f}"
             f"{r['client_ms']:>11.1f}{r['server_ms']:>8.1f}{r['postgres_ms']:>6.1f}{cpu:>9.1f}"
         )
     return 0
