@@ -136,6 +136,18 @@ def measure(
     }
 
 
+def database_bytes(cluster: object) -> int:
+    """pg_database_size of the cluster's MLflow database (0 without a cluster)."""
+    if cluster is None:
+        return 0
+    import psycopg2
+
+    dsn = cluster.uri.replace("postgresql+psycopg2://", "postgresql://")  # type: ignore[attr-defined]
+    with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return int(cursor.fetchone()[0])
+
+
 def measure_setup(
     backend: str, workers: int, pool: int, runs: int, modes: list[tuple[str, int, bool]]
 ) -> list[tuple[str, int, dict]]:
@@ -158,6 +170,7 @@ def measure_setup(
             if cluster is not None:
                 assert cluster.root is not None
                 postmaster = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
+            size_before = database_bytes(cluster)
             try:
                 assert server.process is not None
                 for mode, count, print_urls in modes:
@@ -167,6 +180,13 @@ def measure_setup(
                             server.uri, server.process.pid, postmaster, runs, count, label, print_urls
                         )
                     results.append((mode, count, result))
+                logged = len(modes) * (runs + 5 + 1) + 5 + 1  # children + warm-ups + parents
+                if cluster is not None:
+                    grown = database_bytes(cluster) - size_before
+                    print(
+                        f"PostgreSQL grew {grown / logged:.0f} bytes per run ({logged} runs)", file=sys.stderr
+                    )
+                    results[-1][2]["db_bytes_per_run"] = grown / logged
             finally:
                 server.stop()
     finally:
@@ -218,6 +238,11 @@ def main() -> int:
             f"{calls['create_run']:>8.1f}{calls['log_batch']:>8.1f}{calls['set_terminated']:>8.1f}"
             f"{r['wall_ms']:>10.1f}{1000 / r['wall_ms']:>8.1f}"
             f"{r['client_ms']:>11.1f}{r['server_ms']:>8.1f}{r['postgres_ms']:>6.1f}{cpu:>9.1f}"
+        )
+    sizes = [r["db_bytes_per_run"] for *_, r in rows if "db_bytes_per_run" in r]
+    if sizes:
+        print(
+            f"PostgreSQL database growth: {statistics.mean(sizes):.0f} bytes per child run (tables + indexes)"
         )
     return 0
 
