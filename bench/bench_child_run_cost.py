@@ -202,6 +202,13 @@ def main() -> int:
     parser.add_argument(
         "--backends", nargs="+", default=["postgres", "sqlite"], choices=["postgres", "sqlite"]
     )
+    parser.add_argument(
+        "--pool-sizes",
+        type=int,
+        nargs="+",
+        default=[0, 16],
+        help="the server's MLFLOW_SQLALCHEMYSTORE_POOL_SIZE (0 = MLflow's default, SQLAlchemy's 5)",
+    )
     args = parser.parse_args()
     from jupyter_mlops.retraining.fanout import LOGGING_THREADS
 
