@@ -164,12 +164,15 @@ def build_models(folder: Path, names: list[str], sets: int) -> list[Model]:
 def tracking_server(folder: Path, backend: str, workers: int):  # type: ignore[no-untyped-def]
     """A real MLflow server on PostgreSQL (or SQLite) for the bench; stopped and deleted after."""
     from tests.support.mlflow_server import MlflowServer
-    from tests.support.postgres import PostgresCluster
+    from tests.support.postgres import MLFLOW_SERVER_ENV, PostgresCluster
 
     cluster = PostgresCluster().start() if backend == "postgres" else None
     try:
         server = MlflowServer(
-            root=folder / "mlflow", workers=workers, backend_store_uri=cluster.uri if cluster else None
+            root=folder / "mlflow",
+            workers=workers,
+            backend_store_uri=cluster.uri if cluster else None,
+            extra_env=MLFLOW_SERVER_ENV if cluster else {},
         ).start()
         try:
             yield server

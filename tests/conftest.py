@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.mlflow_server import MlflowServer
-from tests.support.postgres import PostgresCluster
+from tests.support.postgres import MLFLOW_SERVER_ENV, PostgresCluster
 
 
 @pytest.fixture(autouse=True)
@@ -72,10 +72,12 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 def mlflow_server_postgres(
     postgres_cluster: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[MlflowServer]:
-    """A real `mlflow server` whose backend store is the session's PostgreSQL database (one worker: no
-    delayed-ACK stall, docs/retraining.md)."""
+    """A real `mlflow server` whose backend store is the session's PostgreSQL database, set up as
+    docs/retraining.md advises for fan-out (one worker: no delayed-ACK stall; a pool of 16 connections)."""
     server = MlflowServer(
-        root=tmp_path_factory.mktemp("mlflow-server-postgres"), backend_store_uri=postgres_cluster.uri
+        root=tmp_path_factory.mktemp("mlflow-server-postgres"),
+        backend_store_uri=postgres_cluster.uri,
+        extra_env=MLFLOW_SERVER_ENV,
     ).start()
     yield server
     server.stop()

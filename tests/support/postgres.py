@@ -34,6 +34,9 @@ def _postgres_bin() -> Path:
 POSTGRES_BIN = _postgres_bin()
 UNPRIVILEGED_USER = "nobody"
 ROLE = "mlflow"
+# for `mlflow server` on this cluster: SQLAlchemy's default pool (5) makes fan-out's 8 logging threads open
+# and close overflow connections, each a new PostgreSQL backend (bench/bench_child_run_cost.py --pool-sizes)
+MLFLOW_SERVER_ENV = {"MLFLOW_SQLALCHEMYSTORE_POOL_SIZE": "16"}
 
 
 def postgres_available() -> bool:
