@@ -22,7 +22,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_mlops.core.session import MAX_TAG_VALUE, TrackingSession, clip, quiet_mlflow_http_retries
+from jupyter_mlops.core.session import (
+    MAX_TAG_VALUE,
+    TrackingSession,
+    clip,
+    quiet_mlflow_http_retries,
+    quiet_mlflow_run_urls,
+)
 from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.executors import EngineSettings, SetEngine, SetJob, open_engine
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model, require_sklearn_extra
@@ -302,6 +308,7 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     from tqdm import tqdm
 
     quiet_mlflow_http_retries()
+    quiet_mlflow_run_urls()  # else set_terminated costs a get_run per child run
     session = TrackingSession(request.options.tracking_uri, unavailable=TrackingUnavailableError)
     target = load_target(request.target)
     sets = load_sets(request, target)
