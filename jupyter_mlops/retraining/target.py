@@ -283,7 +283,10 @@ def load_package_target(path: Path) -> PackageTarget:
         raise BadInputError(
             f"{folder}/pipeline.py lacks {', '.join(missing)} (see nb2prod's package contract)"
         )
-    spec = spec_from_package(dict(pipeline.PARAMETERS), dict(getattr(pipeline, "PARAMETER_TYPES", {})))
+    # computed defaults (`today = date.today()`) are known by name; the package computes their values
+    computed = dict.fromkeys(getattr(pipeline, "COMPUTED_PARAMETERS", {}))
+    defaults = {**dict(pipeline.PARAMETERS), **computed}
+    spec = spec_from_package(defaults, dict(getattr(pipeline, "PARAMETER_TYPES", {})))
     return PackageTarget(path=folder, name=folder.name, pipeline=pipeline, spec=spec)
 
 

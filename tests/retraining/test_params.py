@@ -77,3 +77,28 @@ def test_not_a_notebook_is_refused(tmp_path: Path) -> None:
         load_target(tmp_path / "missing.ipynb")
     with pytest.raises(BadInputError, match="not a notebook nor a package written by nb2prod"):
         load_target(tmp_path)
+
+
+def test_a_package_s_computed_defaults_can_be_overridden(tmp_path: Path) -> None:
+    """`today = date.today()` in the parameters cell: `jupyter-mlops run PKG -p today ...` accepts it."""
+    import nbformat
+
+    from converters.cli import main as nb2prod
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("from datetime import date\nalpha = 0.5\ntoday = str(date.today())"),
+        nbformat.v4.new_code_cell("stamp = f'{today}-{alpha}'"),
+    ]
+    notebook.cells[0].metadata["tags"] = ["parameters"]
+    notebook.cells[1].metadata["tags"] = ["step:stamp"]
+    nbformat.write(notebook, tmp_path / "dated.ipynb")
+    assert nb2prod([str(tmp_path / "dated.ipynb"), "-o", str(tmp_path / "pkg"), "-q"]) == 0
+
+    target = load_target(tmp_path / "pkg")
+
+    assert set(target.spec.names) == {"alpha", "today"}
+    assert resolve(target.spec, [("today", "2026-01-01"), ("alpha", "0.25")]) == {
+        "today": "2026-01-01",
+        "alpha": 0.25,
+    }
