@@ -228,6 +228,23 @@ class Gate:
             ),
         )
 
+    def decision_for(
+        self, kind: str, version: str, value: float, champion: Holder | None, reason: str
+    ) -> Decision:
+        """A decision on `version` (metric `value`) against `champion`."""
+        options = self.options
+        return Decision(
+            kind,
+            options.model_name,
+            version,
+            options.alias,
+            options.metric,
+            value,
+            champion.version if champion else None,
+            champion.value if champion else None,
+            reason,
+        )
+
     def decide(self, version: str, value: float) -> Decision:
         """Compare with the alias holder and move the alias if the challenger wins (see module docstring)."""
         options = self.options
@@ -236,17 +253,7 @@ class Gate:
         seen_first = False
 
         def decision(kind: str, champion: Holder | None, reason: str) -> Decision:
-            return Decision(
-                kind,
-                options.model_name,
-                version,
-                options.alias,
-                options.metric,
-                value,
-                champion.version if champion else None,
-                champion.value if champion else None,
-                reason,
-            )
+            return self.decision_for(kind, version, value, champion, reason)
 
         for round_number in range(MAX_ROUNDS):
             champion = self.holder()
@@ -344,18 +351,7 @@ def gate_run(
         changes = tuple(champion_feature_changes(session, options.model_name, options.alias, run_id))
         version = gate.register(model_uri, run_id)
         if blocked is not None:
-            champion = gate.holder()
-            decision = Decision(
-                "blocked",
-                options.model_name,
-                version,
-                options.alias,
-                options.metric,
-                value,
-                champion.version if champion else None,
-                champion.value if champion else None,
-                blocked,
-            )
+            decision = gate.decision_for("blocked", version, value, gate.holder(), blocked)
         else:
             decision = gate.decide(version, value)
         decision = dataclasses.replace(decision, feature_changes=changes)
