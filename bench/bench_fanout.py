@@ -1,17 +1,23 @@
-"""Benchmark: fan-out of 200 parameter sets of a small scikit-learn model on this machine (2 workers).
+"""Benchmark B3: fan-out of parameter sets tracked into a real MLflow server vs a bare untracked pool.
 
-Compares, on the same package (nb2prod's conversion of examples/iris_classifier.ipynb, a RandomForest):
-  ours   `jupyter-mlops run PKG --grid grid.yaml --workers 2 --metric accuracy` against a real MLflow server:
-         a parent run + 200 child runs, the best model per group logged (whole command, and its fan-out wall)
-  bare   a ProcessPoolExecutor(2) calling pipeline.run_steps(**params) for the 200 sets, no tracking
-  papermill-loop  papermill.execute_notebook once per set on examples/iris_classifier.ipynb, sequentially;
-         measured on --papermill-sample sets and extrapolated to 200 (the full loop takes too long)
+Two models, each an nb2prod package (bench/fanout_models.py), 2 workers:
+  realistic  a GradientBoostingRegressor per product series on a synthetic 2,000-row frame (≈ 0.3–1 s of CPU
+             per fit; the bench measures the mean CPU per fit in the bare pool and prints it); --sets N
+             parameter sets (40 per series; 200 by default, 2,000 for the issue's second figure)
+  tiny       today's RandomForest on iris (examples/iris_classifier.ipynb), 200 sets, ≈ 40 ms per fit
+Compared, alternating --repeats times (medians reported, with the load average):
+  ours   `jupyter-mlops run PKG --grid grid.yaml --workers 2 --metric M` against a real `mlflow server` whose
+         backend store is PostgreSQL 15 (tests/support/postgres.py; --backend sqlite for the old set-up):
+         a parent run + one child run per set, the best model per group logged (whole command, and its
+         fan-out wall from the parent run's wall_seconds)
+  bare   a ProcessPoolExecutor(2) calling pipeline.run_steps(**params) for the same sets, no tracking
+  papermill-loop (tiny only, --papermill-sample > 0)  papermill.execute_notebook per set, sequentially,
+         measured on a sample and extrapolated to 200 sets
+The MLflow server runs --server-workers uvicorn workers (1 by default: with 2+ each keep-alive call waits
+~40 ms on a delayed ACK, uvicorn #3149, docs/retraining.md).
 
-bare and ours alternate --repeats times (medians reported, with the load average). The MLflow server runs
---server-workers uvicorn workers (2, as RECIPES.md advises; with 2+ each keep-alive call also waits ~40 ms on
-a delayed ACK, uvicorn #3149, which ours hides behind its logging threads).
-
-    python bench/bench_fanout.py [--papermill-sample 6] [--repeats 3] [--server-workers 2]
+    python bench/bench_fanout.py [--models realistic tiny] [--sets 200] [--repeats 3] [--server-workers 1]
+                                 [--backend postgres] [--papermill-sample 6]
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import itertools
 import os
 import statistics
 import subprocess
@@ -27,18 +32,32 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
+sys.path.insert(0, str(REPOSITORY / "bench"))
+from fanout_models import TINY_GRID, expand, realistic_grid, realistic_notebook  # noqa: E402
+
 NOTEBOOK = REPOSITORY / "examples" / "iris_classifier.ipynb"
 WORKERS = 2
-GRID = {"n_estimators": [10, 20, 30, 40, 50], "max_depth": list(range(2, 12)), "random_state": [1, 2, 3, 4]}
 
 
-def parameter_sets() -> list[dict[str, int]]:
-    names = list(GRID)
-    return [dict(zip(names, values, strict=True)) for values in itertools.product(*GRID.values())]
+@dataclass
+class Model:
+    """One fanned-out model: its package, grid and the metric that ranks its sets."""
+
+    name: str
+    description: str
+    package: Path
+    grid: dict[str, list[object]]
+    group_by: str
+    metric: str
+
+    @property
+    def sets(self) -> list[dict[str, object]]:
+        return expand(self.grid)
 
 
 _PIPELINE = None
@@ -52,30 +71,38 @@ def _init(package_parent: str, package_name: str) -> None:
     _PIPELINE = importlib.import_module(f"{package_name}.pipeline")
 
 
-def _bare(parameters: dict[str, int]) -> float:
+def _bare(job: tuple[dict[str, object], str]) -> tuple[float, float]:
+    """(metric, CPU seconds) of one set."""
     assert _PIPELINE is not None
+    parameters, metric = job
+    started = time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):  # as ours does: the steps' prints are not shown
-        return float(_PIPELINE.run_steps(**parameters)["metrics"]["accuracy"])
+        value = float(_PIPELINE.run_steps(**parameters)["metrics"][metric])
+    return value, time.process_time() - started
 
 
-def bare_pool(package: Path) -> float:
+def bare_pool(model: Model) -> tuple[float, float]:
+    """(wall seconds, mean CPU seconds per fit) of the untracked pool."""
+    sets = model.sets
     started = time.perf_counter()
     with ProcessPoolExecutor(
-        WORKERS, initializer=_init, initargs=(str(package.parent), package.name)
+        WORKERS, initializer=_init, initargs=(str(model.package.parent), model.package.name)
     ) as pool:
-        results = list(pool.map(_bare, parameter_sets()))
-    assert len(results) == 200
-    return time.perf_counter() - started
+        results = list(pool.map(_bare, [(one, model.metric) for one in sets]))
+    elapsed = time.perf_counter() - started
+    assert len(results) == len(sets)
+    return elapsed, statistics.mean(cpu for _, cpu in results)
 
 
-def ours(package: Path, folder: Path, uri: str, experiment: str) -> tuple[float, float]:
+def ours(model: Model, folder: Path, uri: str, experiment: str) -> tuple[float, float]:
+    """(whole command seconds, fan-out wall seconds) of `jupyter-mlops run --grid`; checks every run."""
     import yaml
     from mlflow import MlflowClient
 
-    grid = folder / "grid.yaml"
-    grid.write_text(yaml.safe_dump({"grid": GRID, "group_by": "random_state"}))
-    command = [sys.executable, "-m", "jupyter_mlops.cli", "run", str(package), "--grid", str(grid)]
-    command += ["--workers", str(WORKERS), "--metric", "accuracy", "--experiment", experiment]
+    grid = folder / f"grid-{model.name}.yaml"
+    grid.write_text(yaml.safe_dump({"grid": model.grid, "group_by": model.group_by}))
+    command = [sys.executable, "-m", "jupyter_mlops.cli", "run", str(model.package), "--grid", str(grid)]
+    command += ["--workers", str(WORKERS), "--metric", model.metric, "--experiment", experiment]
     command += ["--tracking-uri", uri]
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=folder)
@@ -84,14 +111,19 @@ def ours(package: Path, folder: Path, uri: str, experiment: str) -> tuple[float,
         raise SystemExit(f"fan-out failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
     client = MlflowClient(uri)
     found = client.get_experiment_by_name(experiment)
-    parents = client.search_runs([found.experiment_id], "tags.`jupyter_mlops.fanout.sets` = '200'")
+    count = len(model.sets)
+    parents = client.search_runs([found.experiment_id], f"tags.`jupyter_mlops.fanout.sets` = '{count}'")
+    runs = client.search_runs([found.experiment_id], max_results=50000)
+    children = [run for run in runs if "mlflow.parentRunId" in run.data.tags]
+    if len(children) != count or len(runs) != count + 1:
+        raise SystemExit(f"expected {count} child runs in {experiment}, found {len(children)}")
     return elapsed, float(parents[0].data.metrics["wall_seconds"])
 
 
 def papermill_loop(folder: Path, sample: int) -> list[float]:
     import papermill
 
-    sets = parameter_sets()
+    sets = expand(TINY_GRID)
     chosen = [sets[index * len(sets) // sample] for index in range(sample)]
     timings = []
     for number, parameters in enumerate(chosen):
@@ -107,68 +139,122 @@ def papermill_loop(folder: Path, sample: int) -> list[float]:
     return timings
 
 
-def convert(folder: Path) -> Path:
-    outdir = folder / "package"
+def convert(notebook: Path, outdir: Path) -> Path:
+    """nb2prod's package of `notebook` (the importable folder inside the project it writes)."""
     nb2prod = Path(sys.executable).with_name("nb2prod")
-    subprocess.run([str(nb2prod), str(NOTEBOOK), "-o", str(outdir)], check=True, capture_output=True)
-    return outdir / "iris_classifier"
+    subprocess.run([str(nb2prod), str(notebook), "-o", str(outdir)], check=True, capture_output=True)
+    return outdir / notebook.stem
+
+
+def build_models(folder: Path, names: list[str], sets: int) -> list[Model]:
+    models = []
+    for name in names:
+        if name == "realistic":
+            notebook = realistic_notebook(folder / "demand.ipynb")
+            description = "GradientBoostingRegressor per series, 2,000 rows x 20 features"
+            package = convert(notebook, folder / "demand-package")
+            models.append(Model(name, description, package, realistic_grid(sets), "series", "r2"))
+        else:
+            package = convert(NOTEBOOK, folder / "iris-package")
+            models.append(Model(name, "RandomForest on iris", package, TINY_GRID, "random_state", "accuracy"))
+    return models
+
+
+@contextlib.contextmanager
+def tracking_server(folder: Path, backend: str, workers: int):  # type: ignore[no-untyped-def]
+    """A real MLflow server on PostgreSQL (or SQLite) for the bench; stopped and deleted after."""
+    from tests.support.mlflow_server import MlflowServer
+    from tests.support.postgres import PostgresCluster
+
+    cluster = PostgresCluster().start() if backend == "postgres" else None
+    try:
+        server = MlflowServer(
+            root=folder / "mlflow", workers=workers, backend_store_uri=cluster.uri if cluster else None
+        ).start()
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        if cluster is not None:
+            cluster.stop()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--papermill-sample", type=int, default=6)
+    parser.add_argument("--models", nargs="+", choices=["realistic", "tiny"], default=["realistic", "tiny"])
+    parser.add_argument("--sets", type=int, default=200, help="realistic model's parameter sets (x40)")
     parser.add_argument("--repeats", type=int, default=3, help="bare/ours alternations (medians reported)")
-    parser.add_argument("--server-workers", type=int, default=2, help="uvicorn workers of the MLflow server")
+    parser.add_argument("--server-workers", type=int, default=1, help="uvicorn workers of the MLflow server")
+    parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--papermill-sample", type=int, default=6, help="0 skips the papermill loop")
     args = parser.parse_args()
-    from tests.support.mlflow_server import MlflowServer
 
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    bare_runs: list[float] = []
-    ours_runs: list[tuple[float, float]] = []
     loads = [os.getloadavg()[0]]
+    results: dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]]]] = {}
+    papermill_times: list[float] = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        package = convert(folder)
-        server = MlflowServer(root=folder / "mlflow", workers=args.server_workers).start()
-        try:
-            for repeat in range(args.repeats):
-                bare_runs.append(bare_pool(package))
-                loads.append(os.getloadavg()[0])
-                ours_runs.append(ours(package, folder, server.uri, f"bench-fanout-{repeat}"))
-                loads.append(os.getloadavg()[0])
-        finally:
-            server.stop()
-        papermill_times = papermill_loop(folder, args.papermill_sample)
-        loads.append(os.getloadavg()[0])
-    bare_seconds = statistics.median(bare_runs)
-    ours_seconds = statistics.median(whole for whole, _ in ours_runs)
-    ours_wall = statistics.median(wall for _, wall in ours_runs)
-    per_set = statistics.mean(papermill_times)
-    papermill_seconds = per_set * 200
+        models = build_models(folder, args.models, args.sets)
+        with tracking_server(folder, args.backend, args.server_workers) as server:
+            for model in models:
+                bare_runs: list[tuple[float, float]] = []
+                ours_runs: list[tuple[float, float]] = []
+                for repeat in range(args.repeats):
+                    bare_runs.append(bare_pool(model))
+                    loads.append(os.getloadavg()[0])
+                    ours_runs.append(ours(model, folder, server.uri, f"bench-{model.name}-{repeat}"))
+                    loads.append(os.getloadavg()[0])
+                    print(
+                        f"  {model.name} repeat {repeat + 1}: bare {bare_runs[-1][0]:.1f} s, ours "
+                        f"{ours_runs[-1][0]:.1f} s (wall {ours_runs[-1][1]:.1f} s), load {loads[-1]:.1f}",
+                        file=sys.stderr,
+                    )
+                results[model.name] = (bare_runs, ours_runs)
+        if "tiny" in args.models and args.papermill_sample > 0:
+            papermill_times = papermill_loop(folder, args.papermill_sample)
+            loads.append(os.getloadavg()[0])
+
     print(
-        f"fan-out of 200 parameter sets (RandomForest on iris), {WORKERS} workers, {os.cpu_count()} CPUs, "
-        f"server --workers {args.server_workers}, load average {min(loads):.1f}-{max(loads):.1f}"
+        f"B3 fan-out, {WORKERS} workers, {os.cpu_count()} CPUs, MLflow server on {args.backend} "
+        f"(--workers {args.server_workers}), {args.repeats} alternated repeats, "
+        f"load average {min(loads):.1f}-{max(loads):.1f}"
     )
-    print(f"{'variant':<46}{'median s':>9}{'sets/s':>8}  repeats (s)")
-    rows = [
-        ("bare ProcessPoolExecutor, no tracking", bare_seconds, bare_runs),
-        ("ours: whole `jupyter-mlops run --grid` command", ours_seconds, [whole for whole, _ in ours_runs]),
-        ("ours: fan-out wall (parent run wall_seconds)", ours_wall, [wall for _, wall in ours_runs]),
-        (f"papermill loop (extrapolated from {len(papermill_times)} sets)", papermill_seconds, []),
-    ]
-    for label, seconds, runs in rows:
-        each = " ".join(f"{value:.1f}" for value in runs)
-        print(f"{label:<46}{seconds:>9.1f}{200 / seconds:>8.2f}  {each}")
-    sample = ", ".join(f"{seconds:.1f}" for seconds in papermill_times)
-    print(f"papermill per set: mean {per_set:.2f} s over {len(papermill_times)} sets ({sample})")
-    print(f"ours vs papermill loop: {papermill_seconds / ours_seconds:.1f}x faster (goal >= 20x)")
-    ratios = [bare / whole for bare, (whole, _) in zip(bare_runs, ours_runs, strict=True)]
-    wall_ratios = [bare / wall for bare, (_, wall) in zip(bare_runs, ours_runs, strict=True)]
-    print(
-        f"ours throughput vs bare pool: {bare_seconds / ours_seconds:.0%} whole command, "
-        f"{bare_seconds / ours_wall:.0%} fan-out wall (goal >= 80%); per repeat (same-repeat pairs): "
-        + ", ".join(f"{a:.0%}/{b:.0%}" for a, b in zip(ratios, wall_ratios, strict=True))
-    )
+    for model in models:
+        bare_runs, ours_runs = results[model.name]
+        count = len(model.sets)
+        bare_seconds = statistics.median(wall for wall, _ in bare_runs)
+        fit_cpu = statistics.mean(cpu for _, cpu in bare_runs)
+        ours_seconds = statistics.median(whole for whole, _ in ours_runs)
+        ours_wall = statistics.median(wall for _, wall in ours_runs)
+        print(f"\n{model.name}: {model.description}, {count} sets, mean CPU per fit {fit_cpu:.3f} s")
+        print(f"{'variant':<46}{'median s':>9}{'sets/s':>8}  repeats (s)")
+        rows = [
+            ("bare ProcessPoolExecutor, no tracking", bare_seconds, [wall for wall, _ in bare_runs]),
+            (
+                "ours: whole `jupyter-mlops run --grid` command",
+                ours_seconds,
+                [whole for whole, _ in ours_runs],
+            ),
+            ("ours: fan-out wall (parent run wall_seconds)", ours_wall, [wall for _, wall in ours_runs]),
+        ]
+        for label, seconds, runs in rows:
+            each = " ".join(f"{value:.1f}" for value in runs)
+            print(f"{label:<46}{seconds:>9.1f}{count / seconds:>8.2f}  {each}")
+        pairs = ", ".join(
+            f"{bare / whole:.0%}/{bare / wall:.0%}"
+            for (bare, _), (whole, wall) in zip(bare_runs, ours_runs, strict=True)
+        )
+        print(
+            f"ours throughput vs bare pool: {bare_seconds / ours_seconds:.0%} whole command, "
+            f"{bare_seconds / ours_wall:.0%} fan-out wall (goal >= 90%); per repeat (whole/wall): {pairs}"
+        )
+        if model.name == "tiny" and papermill_times:
+            per_set = statistics.mean(papermill_times)
+            sample = ", ".join(f"{seconds:.1f}" for seconds in papermill_times)
+            print(f"papermill per set: mean {per_set:.2f} s over {len(papermill_times)} sets ({sample})")
+            print(f"ours vs papermill loop: {per_set * count / ours_seconds:.1f}x faster (goal >= 20x)")
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.mlflow_server import MlflowServer
+from tests.support.postgres import PostgresCluster
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +58,24 @@ def local_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
     return uri
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL server (Debian's binaries, run as `nobody` under root) for the session."""
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_server_postgres(
+    postgres_cluster: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MlflowServer]:
+    """A real `mlflow server` whose backend store is the session's PostgreSQL database (one worker: no
+    delayed-ACK stall, docs/retraining.md)."""
+    server = MlflowServer(
+        root=tmp_path_factory.mktemp("mlflow-server-postgres"), backend_store_uri=postgres_cluster.uri
+    ).start()
+    yield server
+    server.stop()

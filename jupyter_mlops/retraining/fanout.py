@@ -22,7 +22,13 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_mlops.core.session import MAX_TAG_VALUE, TrackingSession, clip, quiet_mlflow_http_retries
+from jupyter_mlops.core.session import (
+    MAX_TAG_VALUE,
+    TrackingSession,
+    clip,
+    quiet_mlflow_http_retries,
+    quiet_mlflow_run_urls,
+)
 from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model, require_sklearn_extra
 from jupyter_mlops.retraining.notebook_runner import EXECUTED_ARTIFACT_DIR, TAG_PREFIX, RunOptions
@@ -293,6 +299,7 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
     from tqdm import tqdm
 
     quiet_mlflow_http_retries()
+    quiet_mlflow_run_urls()  # else set_terminated costs a get_run per child run
     session = TrackingSession(request.options.tracking_uri, unavailable=TrackingUnavailableError)
     target = load_target(request.target)
     sets = load_sets(request, target)

@@ -25,7 +25,8 @@ def free_port() -> int:
 
 @dataclass
 class MlflowServer:
-    """A real MLflow tracking + registry server backed by SQLite in `root`.
+    """A real MLflow tracking + registry server backed by SQLite in `root`, or by `backend_store_uri`
+    (e.g. a `tests.support.postgres.PostgresCluster`'s URI).
 
     `start()` blocks until /health answers; `stop()` ends the server and its workers.
     The same object can be stopped and started again on the same port and store (fault tests).
@@ -36,6 +37,7 @@ class MlflowServer:
     extra_args: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
     workers: int = 1
+    backend_store_uri: str | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -53,7 +55,7 @@ class MlflowServer:
             str(mlflow_cli),
             "server",
             "--backend-store-uri",
-            f"sqlite:///{self.root / 'mlflow.db'}",
+            self.backend_store_uri or f"sqlite:///{self.root / 'mlflow.db'}",
             "--artifacts-destination",
             str(self.root / "artifacts"),
             "--host",
