@@ -16,12 +16,19 @@ Registry facts are read for the groups of the answer's page only, in one `search
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from jupyter_mlops.core.session import TrackingSession
 from jupyter_mlops.retraining.errors import BadInputError
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+    from jupyter_mlops.core.contract import FleetPage, FleetViewQuery
 
 DRIFT_TAG_PREFIX = "jupyter_mlops.drift"
 GATE_TAG = "jupyter_mlops.gate"
@@ -147,7 +154,8 @@ def sort_and_filter(groups: Iterable[GroupSummary], query: FleetQuery) -> list[G
         reverse = not reverse
     present = [row for row in rows if getattr(row, attribute) is not None]
     missing = [row for row in rows if getattr(row, attribute) is None]
-    present.sort(key=lambda row: (getattr(row, attribute), row.group), reverse=reverse)
+    present.sort(key=lambda row: row.group)
+    present.sort(key=lambda row: getattr(row, attribute), reverse=reverse)  # stable: ties by group
     return present + sorted(missing, key=lambda row: row.group)
 
 
@@ -323,7 +331,46 @@ def fleet_lines(answer: FleetAnswer, query: FleetQuery) -> list[str]:
 
 
 def answer_json(answer: FleetAnswer) -> dict[str, object]:
-    """The answer as JSON-ready data (the CLI's --json, the server's response)."""
-    import dataclasses
-
+    """The answer as JSON-ready data (the CLI's --json)."""
     return dataclasses.asdict(answer)
+
+
+MAX_PANEL_LIMIT = 500
+
+
+def fleet_page(client: MlflowClient, tracking_uri: str, request: FleetViewQuery) -> FleetPage:
+    """The panel's GET fleet: the server's own client (the user's credentials), the database path when
+    its tracking URI is a database; bad options become a 400."""
+    from jupyter_mlops.core.contract import FleetGroup, FleetPage
+    from jupyter_mlops.core.errors import BadRequest, NotFound, StoreUnreachable
+
+    session = TrackingSession(tracking_uri, unavailable=StoreUnreachable)
+    vars(session)["client"] = client  # the cached_property's slot: reuse the extension's client
+    query = FleetQuery(
+        request.experiment,
+        request.group_by,
+        request.metric,
+        True if request.greater_is_better is None else request.greater_is_better,
+        request.sort or "group",
+        request.filter or "",
+        min(request.limit or 50, MAX_PANEL_LIMIT),
+        request.offset or 0,
+        DEFAULT_SCAN,
+        request.page_token,
+        request.model or None,
+        request.alias or "champion",
+    )
+    try:
+        answer = fleet(session, query, tracking_uri if is_database_uri(tracking_uri) else None)
+    except BadInputError as error:
+        message = str(error)
+        raise (NotFound if message.startswith("no experiment") else BadRequest)(message) from error
+    groups = [FleetGroup(**dataclasses.asdict(group)) for group in answer.groups]
+    return FleetPage(
+        groups,
+        answer.total_groups,
+        answer.runs_scanned,
+        answer.complete,
+        answer.next_page_token,
+        answer.source,
+    )

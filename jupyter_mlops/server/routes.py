@@ -27,6 +27,7 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
     "convert": handlers.ConvertHandler,
     "convert/plan": handlers.PipelinePlanHandler,
     "convert/tests": handlers.PytestJobsHandler,
+    "fleet": handlers.FleetHandler,
 }
 
 

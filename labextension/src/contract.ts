@@ -585,6 +585,61 @@ export interface PytestJob {
   message: string | null;
 }
 
+/**
+ * Query of GET fleet: one row per value of `group_by` among the experiment's runs, aggregated on the
+ * server (jupyter_mlops.retraining.fleet): sort (`group`, `runs`, `failures`, `running`, `last_run`,
+ * `best`; `-` reverses), substring filter, `limit` (1..500, default 50) groups from `offset`.
+ * `model` names each group's registered model with `{group}` (champion and challenger columns).
+ */
+export interface FleetViewQuery {
+  experiment: string;
+  group_by: string;
+  metric?: string | null;
+  greater_is_better?: boolean | null;
+  sort?: string | null;
+  filter?: string | null;
+  limit?: number | null;
+  offset?: number | null;
+  page_token?: string | null;
+  model?: string | null;
+  alias?: string | null;
+}
+
+/**
+ * One group (series): its runs, failures, last run, best metric, drift tags, champion/challenger.
+ */
+export interface FleetGroup {
+  group: string;
+  runs: number;
+  failures: number;
+  running: number;
+  last_start_ms: number | null;
+  last_run_id: string | null;
+  last_status: string | null;
+  best_value: number | null;
+  best_run_id: string | null;
+  drift: Record<string, string>;
+  model: string | null;
+  champion_version: string | null;
+  champion_value: string | null;
+  challenger_version: string | null;
+  gate_decision: string | null;
+  gate_reason: string | null;
+}
+
+/**
+ * A page of groups and what it covers: every run (`complete`, from the store's database) or the
+ * newest `runs_scanned` runs read through the tracking server (`next_page_token` continues).
+ */
+export interface FleetPage {
+  groups: FleetGroup[];
+  total_groups: number;
+  runs_scanned: number;
+  complete: boolean;
+  next_page_token: string | null;
+  source: string;
+}
+
 /** Every endpoint: method, path (relative to `<base_url>jupyter-mlops/`) and types. */
 export interface EndpointTypes {
   /** The store the server is connected to and panel settings */
@@ -739,6 +794,14 @@ export interface EndpointTypes {
     body: null;
     response: PytestJob;
   };
+  /** One row per group (series) of an experiment's runs, aggregated on the server */
+  getFleet: {
+    method: 'GET';
+    pathParams: Record<string, never>;
+    query: FleetViewQuery;
+    body: null;
+    response: FleetPage;
+  };
 }
 
 export type EndpointName = keyof EndpointTypes;
@@ -769,6 +832,7 @@ export const ENDPOINTS: {
   planPipeline: { method: 'POST', path: 'convert/plan' },
   startTestJob: { method: 'POST', path: 'convert/tests' },
   getTestJob: { method: 'GET', path: 'convert/tests' },
+  getFleet: { method: 'GET', path: 'fleet' },
 };
 
 /** Fill an endpoint's path template with URL-encoded path parameters. */
