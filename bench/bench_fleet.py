@@ -21,6 +21,7 @@ and the CLI (`jupyter-mlops fleet ... --store-uri URI`, a fresh process) once, f
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -59,12 +60,27 @@ def run_facts(index: int, start_ms: int) -> dict:  # type: ignore[type-arg]
     }
 
 
+@functools.cache
+def _engine(store_uri: str):  # type: ignore[no-untyped-def]
+    """One engine (connection pool) per writer process."""
+    import sqlalchemy as sa
+
+    return sa.create_engine(store_uri)
+
+
+@functools.cache
+def _store(store_uri: str):  # type: ignore[no-untyped-def]
+    """One MLflow SqlAlchemyStore per writer process."""
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    return SqlAlchemyStore(store_uri, tempfile.gettempdir())
+
+
 def _log_batch_runs(store_uri: str, experiment_id: str, first: int, count: int, start_ms: int) -> int:
     """MLflow's SqlAlchemyStore per run: create_run, one log_batch, update_run_info (the end status)."""
     from mlflow.entities import Metric, Param, RunStatus, RunTag
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    store = SqlAlchemyStore(store_uri, tempfile.gettempdir())
+    store = _store(store_uri)
     for index in range(first, first + count):
         facts = run_facts(index, start_ms)
         started = facts["start"]
@@ -83,7 +99,6 @@ def _bulk_runs(store_uri: str, experiment_id: str, first: int, count: int, start
     """The same rows inserted with one multi-row INSERT per MLflow table per chunk (one transaction)."""
     import uuid
 
-    import sqlalchemy as sa
     from mlflow.store.tracking.dbmodels import models
 
     tables = {name: getattr(models, name).__table__ for name in ("SqlRun", "SqlParam", "SqlMetric", "SqlTag")}
@@ -119,7 +134,7 @@ def _bulk_runs(store_uri: str, experiment_id: str, first: int, count: int, start
             for k, v in facts["metrics"].items()
         ]
         rows["tags"] += [{"run_uuid": run_id, "key": k, "value": v} for k, v in facts["tags"].items()]
-    with sa.create_engine(store_uri).begin() as connection:
+    with _engine(store_uri).begin() as connection:
         connection.execute(tables["SqlRun"].insert(), rows["runs"])
         connection.execute(tables["SqlParam"].insert(), rows["params"])
         connection.execute(tables["SqlMetric"].insert(), rows["metrics"])

@@ -623,12 +623,13 @@ class FleetViewQuery:
     """Query of GET fleet: one row per value of `group_by` among the experiment's runs, aggregated on the
     server (jupyter_mlops.retraining.fleet): sort (`group`, `runs`, `failures`, `running`, `last_run`,
     `best`; `-` reverses), substring filter, `limit` (1..500, default 50) groups from `offset`.
-    `model` names each group's registered model with `{group}` (champion and challenger columns)."""
+    `direction` of `metric`: `higher` (default) or `lower` is better. `model` names each group's registered
+    model with `{group}` (champion and challenger columns)."""
 
     experiment: str
     group_by: str
     metric: str | None = None
-    greater_is_better: bool | None = None
+    direction: str | None = None
     sort: str | None = None
     filter: str | None = None
     limit: int | None = None

@@ -344,13 +344,15 @@ def fleet_page(client: MlflowClient, tracking_uri: str, request: FleetViewQuery)
     from jupyter_mlops.core.contract import FleetGroup, FleetPage
     from jupyter_mlops.core.errors import BadRequest, NotFound, StoreUnreachable
 
+    if request.direction not in (None, "higher", "lower"):
+        raise BadRequest(f"direction must be higher or lower; got {request.direction!r}")
     session = TrackingSession(tracking_uri, unavailable=StoreUnreachable)
     vars(session)["client"] = client  # the cached_property's slot: reuse the extension's client
     query = FleetQuery(
         request.experiment,
         request.group_by,
         request.metric,
-        True if request.greater_is_better is None else request.greater_is_better,
+        request.direction != "lower",
         request.sort or "group",
         request.filter or "",
         min(request.limit or 50, MAX_PANEL_LIMIT),

@@ -589,13 +589,14 @@ export interface PytestJob {
  * Query of GET fleet: one row per value of `group_by` among the experiment's runs, aggregated on the
  * server (jupyter_mlops.retraining.fleet): sort (`group`, `runs`, `failures`, `running`, `last_run`,
  * `best`; `-` reverses), substring filter, `limit` (1..500, default 50) groups from `offset`.
- * `model` names each group's registered model with `{group}` (champion and challenger columns).
+ * `direction` of `metric`: `higher` (default) or `lower` is better. `model` names each group's registered
+ * model with `{group}` (champion and challenger columns).
  */
 export interface FleetViewQuery {
   experiment: string;
   group_by: string;
   metric?: string | null;
-  greater_is_better?: boolean | null;
+  direction?: string | null;
   sort?: string | null;
   filter?: string | null;
   limit?: number | null;

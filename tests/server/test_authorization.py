@@ -75,6 +75,7 @@ def requests_for(seeded: SeededExperiment, target: Guarded) -> dict[str, tuple[s
         "startTestJob": ("POST", "convert/tests", {"output": "authz_prod"}),
         "getTestJob": ("GET", "convert/tests", {"job_id": "no-such-job"}),
         "planPipeline": ("POST", "convert/plan", {"notebook": target.notebook, "cells": []}),
+        "getFleet": ("GET", "fleet", {"experiment": seeded.experiment_name, "group_by": "alpha"}),
     }
 
 
