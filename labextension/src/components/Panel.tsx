@@ -10,6 +10,7 @@ import { ConvertView } from './Convert';
 import { RegistryView } from './Registry';
 import { RunDetailView } from './RunDetail';
 import { RunsTable } from './RunsTable';
+import { FleetView } from './Fleet';
 
 function StoreLine({ model }: { model: PanelModel }): JSX.Element {
   if (model.config.error) {
@@ -143,6 +144,7 @@ export function Panel({
 }): JSX.Element {
   const onRegistry = model.view === 'registry';
   const onProduction = model.view === 'convert';
+  const onFleet = model.view === 'fleet';
   return (
     <div className="jp-mlops-panel-body">
       <header className="jp-mlops-header-bar">
@@ -151,7 +153,7 @@ export function Panel({
         <nav className="jp-mlops-tabs" role="tablist" aria-label="MLOps views">
           <button
             role="tab"
-            aria-selected={!onRegistry && !onProduction}
+            aria-selected={!onRegistry && !onProduction && !onFleet}
             className="jp-mlops-tab"
             onClick={() => model.showRuns()}
           >
@@ -175,10 +177,20 @@ export function Panel({
           >
             Production
           </button>
+          <button
+            role="tab"
+            aria-selected={onFleet}
+            className="jp-mlops-tab"
+            onClick={() => model.showFleet()}
+          >
+            Fleet
+          </button>
         </nav>
       </header>
       <div className="jp-mlops-content">
-        {onProduction ? (
+        {onFleet ? (
+          <FleetView model={model} />
+        ) : onProduction ? (
           <ConvertView model={model} onConvert={onConvert} />
         ) : onRegistry ? (
           <RegistryView model={model} />

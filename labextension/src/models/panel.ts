@@ -9,6 +9,7 @@ import type { MlopsClient } from '../api';
 import type { ConfigResponse } from '../contract';
 import { AsyncState } from './asyncState';
 import { CompareModel } from './compare';
+import { FleetModel } from './fleet';
 import { ConvertModel, RevealCell } from './convert';
 import { RunsRefresh } from './refresh';
 import { RegistryModel } from './registry';
@@ -16,7 +17,8 @@ import { INotifier, Reporter } from './report';
 import { RunDetailModel } from './runDetail';
 import { RunsModel } from './runs';
 
-export type View = 'runs' | 'detail' | 'compare' | 'registry' | 'convert';
+export type View =
+  'runs' | 'detail' | 'compare' | 'registry' | 'convert' | 'fleet';
 
 const DEFAULT_ALIASES = ['staging', 'production'];
 
@@ -33,6 +35,7 @@ export class PanelModel implements IDisposable {
     this.compare = new CompareModel(client, this._reporter);
     this.registry = new RegistryModel(client, this._reporter);
     this.convert = new ConvertModel(client, this._reporter, revealCell);
+    this.fleet = new FleetModel(client, this._reporter);
     this._client = client;
     this._refresh = new RunsRefresh({
       check: () => this.runs.checkForChanges(),
@@ -45,7 +48,8 @@ export class PanelModel implements IDisposable {
       this.detail,
       this.compare,
       this.registry,
-      this.convert
+      this.convert,
+      this.fleet
     ]) {
       part.changed.connect(this._emit, this);
     }
@@ -59,6 +63,8 @@ export class PanelModel implements IDisposable {
   readonly registry: RegistryModel;
   /** Convert to Production: the last conversion's report or refusal, and its test job. */
   readonly convert: ConvertModel;
+  /** The fleet: one row per group of an experiment's runs, aggregated by the server. */
+  readonly fleet: FleetModel;
 
   /** Emitted after every change of the panel or one of its views. */
   get changed(): ISignal<this, void> {
@@ -96,7 +102,11 @@ export class PanelModel implements IDisposable {
     this.runs.setNotebook(path);
     this.detail.reset();
     this.compare.reset();
-    if (this._view !== 'registry' && this._view !== 'convert') {
+    if (
+      this._view !== 'registry' &&
+      this._view !== 'convert' &&
+      this._view !== 'fleet'
+    ) {
       this._view = 'runs';
     }
     this._stale = true;
@@ -144,6 +154,11 @@ export class PanelModel implements IDisposable {
     await this.registry.load(name);
   }
 
+  /** Show the fleet view (one row per group of an experiment's runs). */
+  showFleet(): void {
+    this._setView('fleet');
+  }
+
   /** Show the Convert to Production view (its report, refusal and tests). */
   showConvert(): void {
     this._setView('convert');
@@ -169,6 +184,7 @@ export class PanelModel implements IDisposable {
     this._isDisposed = true;
     this._refresh.dispose();
     this.convert.dispose();
+    this.fleet.dispose();
     this.config.dispose();
     this.runs.dispose();
     this.detail.dispose();
