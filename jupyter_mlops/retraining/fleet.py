@@ -35,6 +35,7 @@ GATE_TAG = "jupyter_mlops.gate"
 SORT_KEYS = ("group", "runs", "failures", "running", "last_run", "best")
 SEARCH_PAGE = 1000  # MLflow's REST search_runs returns at most 1,000 runs a call
 DEFAULT_SCAN = 1000
+REGISTRY_NAMES_PER_SEARCH = 100  # `name IN (...)` lists per registry search (keeps the filter short)
 
 
 @dataclass(frozen=True)
@@ -238,20 +239,27 @@ def with_registry(
     searches (`name IN (...)`) for all the page's models, not calls per group."""
     assert query.model_template is not None
     names = {query.model_template.replace("{group}", group.group): group for group in groups}
-    filter_string = f"name IN ({', '.join(_quoted(name) for name in names)})"
-    models = _all_pages(
-        session,
-        "search the registry",
-        lambda client, token: client.search_registered_models(
-            filter_string, max_results=1000, page_token=token
-        ),
-    )
-    champions = {model.name: model.aliases.get(query.alias) for model in models}  # type: ignore[attr-defined]
-    versions = _all_pages(
-        session,
-        "search the registry's versions",
-        lambda client, token: client.search_model_versions(filter_string, max_results=1000, page_token=token),
-    )
+    champions: dict[str, object] = {}
+    versions: list[object] = []
+    listed = list(names)
+    for start in range(0, len(listed), REGISTRY_NAMES_PER_SEARCH):
+        chunk = listed[start : start + REGISTRY_NAMES_PER_SEARCH]
+        filter_string = f"name IN ({', '.join(_quoted(name) for name in chunk)})"
+        models = _all_pages(
+            session,
+            "search the registry",
+            lambda client, token, f=filter_string: client.search_registered_models(
+                f, max_results=1000, page_token=token
+            ),
+        )
+        champions.update({model.name: model.aliases.get(query.alias) for model in models})  # type: ignore[attr-defined]
+        versions += _all_pages(
+            session,
+            "search the registry's versions",
+            lambda client, token, f=filter_string: client.search_model_versions(
+                f, max_results=1000, page_token=token
+            ),
+        )
     latest: dict[str, object] = {}
     for version in versions:
         name, number = version.name, str(version.version)  # type: ignore[attr-defined]
