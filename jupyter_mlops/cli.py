@@ -573,5 +573,99 @@ def promote(
         fail(error)
 
 
+@main.command()
+@click.argument("experiment")
+@click.option("--group-by", "group_by", required=True, metavar="PARAM", help="One row per value of PARAM.")
+@click.option("--metric", metavar="M", help="Best value of M per group (and `--sort best`).")
+@click.option(
+    "--greater-is-better/--lower-is-better", "greater_is_better", default=True, help="Direction of --metric."
+)
+@click.option(
+    "--sort",
+    default="group",
+    show_default=True,
+    metavar="KEY",
+    help="group, runs, failures, running, last_run or best; prefix - to reverse.",
+)
+@click.option("--filter", "filter_text", default="", metavar="TEXT", help="Groups whose value contains TEXT.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Groups shown.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Groups skipped.")
+@click.option(
+    "--model",
+    "model_template",
+    metavar="TEMPLATE",
+    help="Registered model per group, {group} replaced by its value (champion, challenger, gate).",
+)
+@click.option("--alias", default="champion", show_default=True, help="The champion's alias.")
+@click.option(
+    "--scan",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Tracking server: newest runs read (0: all). Ignored when the store is a database.",
+)
+@click.option("--page-token", metavar="TOKEN", help="Tracking server: continue after an earlier answer.")
+@click.option("--tracking-uri", metavar="URI", help="Default: $MLFLOW_TRACKING_URI or ./mlflow.db.")
+@click.option(
+    "--store-uri",
+    metavar="URI",
+    help="MLflow's database (its --backend-store-uri): aggregate every run there, read-only.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def fleet(
+    experiment: str,
+    group_by: str,
+    metric: str | None,
+    greater_is_better: bool,
+    sort: str,
+    filter_text: str,
+    limit: int,
+    offset: int,
+    model_template: str | None,
+    alias: str,
+    scan: int,
+    page_token: str | None,
+    tracking_uri: str | None,
+    store_uri: str | None,
+    as_json: bool,
+) -> None:
+    """One row per group (value of --group-by) of EXPERIMENT's runs: failures, last run, best metric,
+    champion and challenger, drift. Exit 2 on bad input, 3 when the store does not answer."""
+    import json
+
+    from jupyter_mlops.core.experiments import default_tracking_uri
+    from jupyter_mlops.core.session import TrackingSession, quiet_mlflow_http_retries
+    from jupyter_mlops.retraining.errors import TrackingUnavailableError
+    from jupyter_mlops.retraining.fleet import FleetQuery, answer_json, fleet_lines, is_database_uri
+    from jupyter_mlops.retraining.fleet import fleet as fleet_answer
+
+    quiet_mlflow_http_retries()
+    uri = tracking_uri or default_tracking_uri()
+    query = FleetQuery(
+        experiment,
+        group_by,
+        metric,
+        greater_is_better,
+        sort,
+        filter_text,
+        limit,
+        offset,
+        scan,
+        page_token,
+        model_template,
+        alias,
+    )
+    try:
+        session = TrackingSession(uri, unavailable=TrackingUnavailableError)
+        answer = fleet_answer(session, query, store_uri or (uri if is_database_uri(uri) else None))
+    except RetrainingError as error:
+        fail(error)
+    if as_json:
+        click.echo(json.dumps(answer_json(answer), indent=1))
+    else:
+        for line in fleet_lines(answer, query):
+            click.echo(line)
+
+
 if __name__ == "__main__":
     main()

@@ -834,6 +834,62 @@ class SchedulesList:
     problems: list[str]
 
 
+@dataclass
+class FleetViewQuery:
+    """Query of GET fleet: one row per value of `group_by` among the experiment's runs, aggregated on the
+    server (jupyter_mlops.retraining.fleet): sort (`group`, `runs`, `failures`, `running`, `last_run`,
+    `best`; `-` reverses), substring filter, `limit` (1..500, default 50) groups from `offset`.
+    `direction` of `metric`: `higher` (default) or `lower` is better. `model` names each group's registered
+    model with `{group}` (champion and challenger columns)."""
+
+    experiment: str
+    group_by: str
+    metric: str | None = None
+    direction: str | None = None
+    sort: str | None = None
+    filter: str | None = None
+    limit: int | None = None
+    offset: int | None = None
+    page_token: str | None = None
+    model: str | None = None
+    alias: str | None = None
+
+
+@dataclass
+class FleetGroup:
+    """One group (series): its runs, failures, last run, best metric, drift tags, champion/challenger."""
+
+    group: str
+    runs: int
+    failures: int
+    running: int
+    last_start_ms: int | None
+    last_run_id: str | None
+    last_status: str | None
+    best_value: float | None
+    best_run_id: str | None
+    drift: dict[str, str]
+    model: str | None
+    champion_version: str | None
+    champion_value: str | None
+    challenger_version: str | None
+    gate_decision: str | None
+    gate_reason: str | None
+
+
+@dataclass
+class FleetPage:
+    """A page of groups and what it covers: every run (`complete`, from the store's database) or the
+    newest `runs_scanned` runs read through the tracking server (`next_page_token` continues)."""
+
+    groups: list[FleetGroup]
+    total_groups: int
+    runs_scanned: int
+    complete: bool
+    next_page_token: str | None
+    source: str
+
+
 # ---------------------------------------------------------------- endpoint table
 
 
@@ -1073,6 +1129,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         SchedulesList,
         query=SchedulesQuery,
         errors=(400, 403, 502, 503),
+    ),
+    Endpoint(
+        "getFleet",
+        "GET",
+        "fleet",
+        "One row per group (series) of an experiment's runs, aggregated on the server",
+        FleetPage,
+        query=FleetViewQuery,
+        errors=(400, 403, 404, 502, 503),
     ),
 )
 

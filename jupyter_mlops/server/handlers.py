@@ -451,6 +451,19 @@ class PytestJobsHandler(MLOpsHandler):
         self.finish(json.dumps(contract.to_json(job.view(q.since))))
 
 
+class FleetHandler(MLOpsHandler):
+    """GET fleet."""
+
+    @tornado.web.authenticated
+    @authorized(READ, message=READ_REFUSED)
+    async def get(self) -> None:
+        from jupyter_mlops.retraining.fleet import fleet_page
+
+        q = self.query(contract.FleetViewQuery)
+        ext = self.extension
+        await self.respond(lambda: fleet_page(ext.client, ext.tracking_uri, q))
+
+
 class ScheduleOptionsHandler(MLOpsHandler):
     """GET schedules/options: engines, defaults, the parameters and metrics nb2prod finds in the notebook."""
 

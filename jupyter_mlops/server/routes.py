@@ -29,6 +29,7 @@ HANDLERS: dict[str, type[handlers.MLOpsHandler]] = {
     "convert": handlers.ConvertHandler,
     "convert/plan": handlers.PipelinePlanHandler,
     "convert/tests": handlers.PytestJobsHandler,
+    "fleet": handlers.FleetHandler,
     "schedules": handlers.SchedulesHandler,
     "schedules/options": handlers.ScheduleOptionsHandler,
     "schedules/preview": handlers.CronPreviewHandler,

@@ -796,6 +796,62 @@ export interface SchedulesList {
   problems: string[];
 }
 
+/**
+ * Query of GET fleet: one row per value of `group_by` among the experiment's runs, aggregated on the
+ * server (jupyter_mlops.retraining.fleet): sort (`group`, `runs`, `failures`, `running`, `last_run`,
+ * `best`; `-` reverses), substring filter, `limit` (1..500, default 50) groups from `offset`.
+ * `direction` of `metric`: `higher` (default) or `lower` is better. `model` names each group's registered
+ * model with `{group}` (champion and challenger columns).
+ */
+export interface FleetViewQuery {
+  experiment: string;
+  group_by: string;
+  metric?: string | null;
+  direction?: string | null;
+  sort?: string | null;
+  filter?: string | null;
+  limit?: number | null;
+  offset?: number | null;
+  page_token?: string | null;
+  model?: string | null;
+  alias?: string | null;
+}
+
+/**
+ * One group (series): its runs, failures, last run, best metric, drift tags, champion/challenger.
+ */
+export interface FleetGroup {
+  group: string;
+  runs: number;
+  failures: number;
+  running: number;
+  last_start_ms: number | null;
+  last_run_id: string | null;
+  last_status: string | null;
+  best_value: number | null;
+  best_run_id: string | null;
+  drift: Record<string, string>;
+  model: string | null;
+  champion_version: string | null;
+  champion_value: string | null;
+  challenger_version: string | null;
+  gate_decision: string | null;
+  gate_reason: string | null;
+}
+
+/**
+ * A page of groups and what it covers: every run (`complete`, from the store's database) or the
+ * newest `runs_scanned` runs read through the tracking server (`next_page_token` continues).
+ */
+export interface FleetPage {
+  groups: FleetGroup[];
+  total_groups: number;
+  runs_scanned: number;
+  complete: boolean;
+  next_page_token: string | null;
+  source: string;
+}
+
 /** Every endpoint: method, path (relative to `<base_url>jupyter-mlops/`) and types. */
 export interface EndpointTypes {
   /** The store the server is connected to and panel settings */
@@ -998,6 +1054,14 @@ export interface EndpointTypes {
     body: null;
     response: SchedulesList;
   };
+  /** One row per group (series) of an experiment's runs, aggregated on the server */
+  getFleet: {
+    method: 'GET';
+    pathParams: Record<string, never>;
+    query: FleetViewQuery;
+    body: null;
+    response: FleetPage;
+  };
 }
 
 export type EndpointName = keyof EndpointTypes;
@@ -1034,6 +1098,7 @@ export const ENDPOINTS: {
   previewCron: { method: 'GET', path: 'schedules/preview' },
   createSchedule: { method: 'POST', path: 'schedules' },
   listSchedules: { method: 'GET', path: 'schedules' },
+  getFleet: { method: 'GET', path: 'fleet' },
 };
 
 /** Fill an endpoint's path template with URL-encoded path parameters. */

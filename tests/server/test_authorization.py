@@ -81,6 +81,7 @@ def requests_for(seeded: SeededExperiment, target: Guarded) -> dict[str, tuple[s
         "previewCron": ("GET", "schedules/preview", {"cron": "0 3 * * 1"}),
         "createSchedule": ("POST", "schedules", {"notebook": target.notebook}),
         "listSchedules": ("GET", "schedules", {}),
+        "getFleet": ("GET", "fleet", {"experiment": seeded.experiment_name, "group_by": "alpha"}),
     }
 
 

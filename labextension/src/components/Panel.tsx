@@ -11,6 +11,7 @@ import { ConvertView } from './Convert';
 import { RegistryView } from './Registry';
 import { RunDetailView } from './RunDetail';
 import { RunsTable } from './RunsTable';
+import { FleetView } from './Fleet';
 import { SchedulesView } from './Schedules';
 
 function StoreLine({ model }: { model: PanelModel }): JSX.Element {
@@ -160,6 +161,7 @@ export function Panel({
   const onRegistry = model.view === 'registry';
   const onProduction = model.view === 'convert';
   const onSchedules = model.view === 'schedules';
+  const onFleet = model.view === 'fleet';
   return (
     <div
       className="jp-mlops-panel-body"
@@ -177,7 +179,9 @@ export function Panel({
         >
           <button
             role="tab"
-            aria-selected={!onRegistry && !onProduction && !onSchedules}
+            aria-selected={
+              !onRegistry && !onProduction && !onSchedules && !onFleet
+            }
             className="jp-mlops-tab"
             onClick={() => model.showRuns()}
           >
@@ -209,10 +213,20 @@ export function Panel({
           >
             Schedules
           </button>
+          <button
+            role="tab"
+            aria-selected={onFleet}
+            className="jp-mlops-tab"
+            onClick={() => model.showFleet()}
+          >
+            Fleet
+          </button>
         </nav>
       </header>
       <div className="jp-mlops-content">
-        {onSchedules ? (
+        {onFleet ? (
+          <FleetView model={model} />
+        ) : onSchedules ? (
           <SchedulesView model={model} />
         ) : onProduction ? (
           <ConvertView model={model} onConvert={onConvert} />

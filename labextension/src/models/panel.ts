@@ -12,6 +12,7 @@ import { CompareModel } from './compare';
 import { ConvertModel, defaultOutput, RevealCell } from './convert';
 import type { IViewHost, ViewRequest } from './mainView';
 import { ModelSignatureModel } from './modelSignature';
+import { FleetModel } from './fleet';
 import { RunsRefresh } from './refresh';
 import { RegistryModel } from './registry';
 import { english, INotifier, ITrans, Reporter } from './report';
@@ -21,7 +22,13 @@ import { IScheduleChoice, SchedulesModel } from './schedule';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 
 export type View =
-  'runs' | 'detail' | 'compare' | 'registry' | 'convert' | 'schedules';
+  | 'runs'
+  | 'detail'
+  | 'compare'
+  | 'registry'
+  | 'convert'
+  | 'schedules'
+  | 'fleet';
 
 const DEFAULT_ALIASES = ['staging', 'production'];
 
@@ -41,6 +48,7 @@ export class PanelModel implements IViewHost, IDisposable {
     this.signatures = new ModelSignatureModel(client, this._reporter);
     this.convert = new ConvertModel(client, this._reporter, revealCell);
     this.schedules = new SchedulesModel(client, this._reporter);
+    this.fleet = new FleetModel(client, this._reporter);
     this._client = client;
     this._refresh = new RunsRefresh({
       check: () => this.runs.checkForChanges(),
@@ -56,7 +64,8 @@ export class PanelModel implements IViewHost, IDisposable {
       this.registry,
       this.signatures,
       this.convert,
-      this.schedules
+      this.schedules,
+      this.fleet
     ]) {
       part.changed.connect(this._emit, this);
     }
@@ -74,6 +83,8 @@ export class PanelModel implements IViewHost, IDisposable {
   readonly convert: ConvertModel;
   /** Schedule Retraining: the schedules of a folder and the one written last. */
   readonly schedules: SchedulesModel;
+  /** The fleet: one row per group of an experiment's runs, aggregated by the server. */
+  readonly fleet: FleetModel;
 
   /** Emitted after every change of the panel or one of its views. */
   get changed(): ISignal<this, void> {
@@ -167,7 +178,7 @@ export class PanelModel implements IViewHost, IDisposable {
     this.runs.setNotebook(path);
     this.detail.reset();
     this.compare.reset();
-    if (!['registry', 'convert', 'schedules'].includes(this._view)) {
+    if (!['registry', 'convert', 'schedules', 'fleet'].includes(this._view)) {
       this._view = 'runs';
     }
     this._stale = true;
@@ -229,6 +240,11 @@ export class PanelModel implements IViewHost, IDisposable {
     await this.registry.load(name);
   }
 
+  /** Show the fleet view (one row per group of an experiment's runs). */
+  showFleet(): void {
+    this._setView('fleet');
+  }
+
   /** Show the Convert to Production view (its report, refusal and tests). */
   showConvert(): void {
     this._setView('convert');
@@ -270,6 +286,7 @@ export class PanelModel implements IViewHost, IDisposable {
     this._refresh.dispose();
     this.schedules.dispose();
     this.convert.dispose();
+    this.fleet.dispose();
     this.config.dispose();
     this.runs.dispose();
     this.detail.dispose();
