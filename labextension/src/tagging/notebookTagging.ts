@@ -42,7 +42,7 @@ export class NotebookTagging implements IDisposable {
     client: MlopsClient,
     private readonly _trans: TranslationBundle = untranslated
   ) {
-    this.plan = new PipelinePlanModel(client);
+    this.plan = new PipelinePlanModel(client, undefined, undefined, _trans);
     this.plan.changed.connect(this._render, this);
     void panel.context.ready.then(() => this._start());
   }
