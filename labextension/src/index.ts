@@ -71,7 +71,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       },
       trans
     );
-    addScheduleCommand(app, notebooks, model, palette);
+    addScheduleCommand(app, notebooks, model, palette, trans);
     panel.title.icon = mlopsIcon;
     panel.title.caption = trans.__(
       'MLOps: runs, models and registry of the active notebook'

@@ -5,6 +5,7 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 
 import { MlopsClient } from './api';
@@ -14,6 +15,7 @@ import type { PanelModel } from './models/panel';
 import { errorMessage } from './models/report';
 import { labNotifier } from './notifications';
 import { requestAPI } from './request';
+import { untranslated } from './translation';
 import { PANEL_ID } from './widget';
 
 export const SCHEDULE_COMMAND = 'jupyter-mlops:schedule-retraining';
@@ -25,13 +27,15 @@ export function addScheduleCommand(
   app: JupyterFrontEnd,
   notebooks: INotebookTracker,
   model: PanelModel,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  trans: TranslationBundle = untranslated
 ): void {
   const client = new MlopsClient(requestAPI);
   app.commands.addCommand(SCHEDULE_COMMAND, {
-    label: 'Schedule Retraining…',
-    caption:
-      'Write a cron, Prefect or Airflow schedule that retrains this notebook with `jupyter-mlops run`, outside Jupyter',
+    label: trans.__('Schedule Retraining…'),
+    caption: trans.__(
+      'Write a cron, Prefect or Airflow schedule that retrains this notebook with `jupyter-mlops run`, outside Jupyter'
+    ),
     icon: mlopsIcon,
     describedBy: { args: { type: 'object', properties: {} } },
     isEnabled: () => notebooks.currentWidget !== null,
@@ -48,10 +52,17 @@ export function addScheduleCommand(
       try {
         options = await client.getScheduleOptions(path);
       } catch (error) {
-        labNotifier.error(`Cannot schedule ${path}: ${errorMessage(error)}`);
+        labNotifier.error(
+          trans.__('Cannot schedule %1: %2', path, errorMessage(error, trans))
+        );
         return;
       }
-      const choice = await askScheduleChoice(client, options, model.aliasNames);
+      const choice = await askScheduleChoice(
+        client,
+        options,
+        model.aliasNames,
+        trans
+      );
       if (!choice) {
         return;
       }
@@ -68,7 +79,7 @@ export function addScheduleCommand(
       const button = new CommandToolbarButton({
         commands: app.commands,
         id: SCHEDULE_COMMAND,
-        label: 'Schedule Retraining…'
+        label: trans.__('Schedule Retraining…')
       });
       panel.toolbar.insertItem(TOOLBAR_RANK, TOOLBAR_ITEM, button);
       return button;

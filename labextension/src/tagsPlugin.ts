@@ -10,6 +10,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { MlopsClient } from './api';
 import { revealCell } from './convertCommand';
@@ -18,6 +19,7 @@ import { Role, ROLES } from './models/cellTags';
 import { requestAPI } from './request';
 import { GRAPH_PANEL_ID, PipelineGraphPanel } from './tagging/graphPanel';
 import { NotebookTagging } from './tagging/notebookTagging';
+import { TRANSLATION_DOMAIN } from './translation';
 
 export const TAG_CELL_COMMAND = 'jupyter-mlops:tag-cell';
 export const TAG_MODEL_COMMAND = 'jupyter-mlops:tag-model';
@@ -29,27 +31,30 @@ export const tagsPlugin: JupyterFrontEndPlugin<void> = {
     'Tag cells for nb2prod with one click, see each cell’s step and the step graph nb2prod plans.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [ILayoutRestorer, ICommandPalette, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    translator: ITranslator | null
   ) => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const client = new MlopsClient(requestAPI);
     const taggings = new WeakMap<NotebookPanel, NotebookTagging>();
     const graph = new PipelineGraphPanel((path, index, line) => {
       void revealCell(app, notebooks, path, index, line);
-    });
+    }, trans);
     graph.title.icon = mlopsIcon;
-    graph.title.caption =
-      'Pipeline: the step graph nb2prod plans from the tags';
+    graph.title.caption = trans.__(
+      'Pipeline: the step graph nb2prod plans from the tags'
+    );
     app.shell.add(graph, 'right', { rank: 700 });
     restorer?.add(graph, GRAPH_PANEL_ID);
 
     app.docRegistry.addWidgetExtension('Notebook', {
       createNew: (panel: NotebookPanel) => {
-        const tagging = new NotebookTagging(panel, client);
+        const tagging = new NotebookTagging(panel, client, trans);
         taggings.set(panel, tagging);
         panel.disposed.connect(() => tagging.dispose());
         if (notebooks.currentWidget === panel) {
@@ -70,9 +75,11 @@ export const tagsPlugin: JupyterFrontEndPlugin<void> = {
       return panel && tagging ? [tagging, panel.content.activeCellIndex] : null;
     };
     app.commands.addCommand(TAG_CELL_COMMAND, {
-      label: args => `Tag Cell for nb2prod: ${String(args.role ?? 'role')}`,
-      caption:
-        'Give the active cell this role in the pipeline (click again to remove it)',
+      label: args =>
+        trans.__('Tag Cell for nb2prod: %1', String(args.role ?? 'role')),
+      caption: trans.__(
+        'Give the active cell this role in the pipeline (click again to remove it)'
+      ),
       describedBy: {
         args: {
           type: 'object',
@@ -89,9 +96,10 @@ export const tagsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
     app.commands.addCommand(TAG_MODEL_COMMAND, {
-      label: 'Tag Cell for nb2prod: model variable…',
-      caption:
-        'Log a variable of the active cell’s step as the run’s MLflow model',
+      label: trans.__('Tag Cell for nb2prod: model variable…'),
+      caption: trans.__(
+        'Log a variable of the active cell’s step as the run’s MLflow model'
+      ),
       describedBy: { args: { type: 'object', properties: {} } },
       isEnabled: () => current() !== null,
       execute: async () => {
@@ -102,7 +110,7 @@ export const tagsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
     app.commands.addCommand(SHOW_PIPELINE_COMMAND, {
-      label: 'Show the Pipeline (step graph)',
+      label: trans.__('Show the Pipeline (step graph)'),
       describedBy: { args: { type: 'object', properties: {} } },
       execute: () => app.shell.activateById(GRAPH_PANEL_ID)
     });

@@ -12,6 +12,7 @@ import type {
 } from '../contract';
 import type { PanelModel } from '../models/panel';
 import { lastStatus } from '../models/schedule';
+import { useTrans } from '../translation';
 
 function when(ms: number | null): string {
   return ms === null ? '—' : new Date(ms).toLocaleString();
@@ -24,9 +25,10 @@ function Written({
   written: ScheduleWritten;
   onDismiss: () => void;
 }): JSX.Element {
+  const trans = useTrans();
   const isCron = written.engine === 'cron';
   const install = (
-    <pre className="jp-mlops-command" aria-label="Install step">
+    <pre className="jp-mlops-command" aria-label={trans.__('Install step')}>
       {written.install_step}
     </pre>
   );
@@ -34,44 +36,46 @@ function Written({
     <section
       className="jp-mlops-section jp-mlops-schedule-written"
       role="status"
-      aria-label="Schedule written"
+      aria-label={trans.__('Schedule written')}
     >
       <div className="jp-mlops-schedule-written-title">
         <strong>
-          Wrote <code>{written.name}</code> ({written.engine},{' '}
+          {trans.__('Wrote')} <code>{written.name}</code> ({written.engine},{' '}
           <code>{written.cron}</code>
           {written.description ? ` — ${written.description}` : ''})
         </strong>
         <button
           className="jp-mlops-link"
-          aria-label="Dismiss"
-          title="Dismiss"
+          aria-label={trans.__('Dismiss')}
+          title={trans.__('Dismiss')}
           onClick={onDismiss}
         >
           ×
         </button>
       </div>
-      <div className="jp-mlops-hint" aria-label="Files written">
+      <div className="jp-mlops-hint" aria-label={trans.__('Files written')}>
         {written.files.join(', ')}
       </div>
       {written.crontab_line && (
-        <pre className="jp-mlops-command" aria-label="Crontab line">
+        <pre className="jp-mlops-command" aria-label={trans.__('Crontab line')}>
           {written.crontab_line}
         </pre>
       )}
       {isCron ? (
         <details>
-          <summary>Install it in your crontab (a terminal command)</summary>
+          <summary>
+            {trans.__('Install it in your crontab (a terminal command)')}
+          </summary>
           {install}
         </details>
       ) : (
         <>
-          <div className="jp-mlops-hint">Start it:</div>
+          <div className="jp-mlops-hint">{trans.__('Start it:')}</div>
           {install}
         </>
       )}
       <details>
-        <summary>Same as the command line</summary>
+        <summary>{trans.__('Same as the command line')}</summary>
         <pre className="jp-mlops-command">{written.cli_command}</pre>
       </details>
     </section>
@@ -85,11 +89,12 @@ function RunLine({
   run: ScheduledRun;
   model: PanelModel;
 }): JSX.Element {
+  const trans = useTrans();
   const failed = run.status === 'FAILED' || run.status === 'KILLED';
   return (
     <li
       className={failed ? 'jp-mlops-run-failed' : undefined}
-      aria-label={`Run ${run.run_name || run.run_id}`}
+      aria-label={trans.__('Run %1', run.run_name || run.run_id)}
     >
       <span
         className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`}
@@ -118,12 +123,13 @@ function RunLine({
               target="_blank"
               rel="noopener noreferrer"
             >
-              executed notebook
+              {trans.__('executed notebook')}
             </a>
           </>
         ) : (
           <span className="jp-mlops-hint" title={run.executed_notebook}>
-            {' · '}executed notebook in the run&apos;s artifacts
+            {' · '}
+            {trans.__("executed notebook in the run's artifacts")}
           </span>
         ))}
       {run.error && <div className="jp-mlops-error">{run.error}</div>}
@@ -138,11 +144,12 @@ function ScheduleRow({
   summary: ScheduleSummary;
   model: PanelModel;
 }): JSX.Element {
-  const status = lastStatus(summary);
+  const trans = useTrans();
+  const status = lastStatus(summary, trans);
   return (
     <li
       className={`jp-mlops-schedule${status.failed ? ' jp-mlops-schedule-failed' : ''}`}
-      aria-label={`Schedule ${summary.name}`}
+      aria-label={trans.__('Schedule %1', summary.name)}
     >
       <div>
         <strong>{summary.name}</strong> · {summary.engine} ·{' '}
@@ -150,7 +157,7 @@ function ScheduleRow({
         {summary.description ? ` — ${summary.description}` : ''} ·{' '}
         <span
           className={status.failed ? 'jp-mlops-error' : 'jp-mlops-hint'}
-          aria-label="Last status"
+          aria-label={trans.__('Last status')}
         >
           {status.label}
         </span>
@@ -158,13 +165,16 @@ function ScheduleRow({
       <div className="jp-mlops-hint">
         <code>{summary.target}</code>
         {summary.experiment_name
-          ? ` → experiment ${summary.experiment_name}`
+          ? trans.__(' → experiment %1', summary.experiment_name)
           : ''}{' '}
         · {summary.files.join(', ')}
       </div>
       {summary.note && <div className="jp-mlops-hint">{summary.note}</div>}
       {summary.runs.length > 0 && (
-        <ul className="jp-mlops-schedule-runs" aria-label="Last runs">
+        <ul
+          className="jp-mlops-schedule-runs"
+          aria-label={trans.__('Last runs')}
+        >
           {summary.runs.map(run => (
             <RunLine key={run.run_id} run={run} model={model} />
           ))}
@@ -175,6 +185,7 @@ function ScheduleRow({
 }
 
 export function SchedulesView({ model }: { model: PanelModel }): JSX.Element {
+  const trans = useTrans();
   const schedules = model.schedules;
   const list = schedules.list.value;
   return (
@@ -186,21 +197,23 @@ export function SchedulesView({ model }: { model: PanelModel }): JSX.Element {
           disabled={!model.runs.notebookPath || schedules.isWriting}
           title={
             model.runs.notebookPath
-              ? `Schedule ${model.runs.notebookPath}`
-              : 'Open a notebook to schedule it'
+              ? trans.__('Schedule %1', model.runs.notebookPath)
+              : trans.__('Open a notebook to schedule it')
           }
         >
-          Schedule Retraining…
+          {trans.__('Schedule Retraining…')}
         </button>{' '}
         <button
           className="jp-mlops-link"
           onClick={() => void schedules.load()}
           disabled={schedules.list.isLoading}
         >
-          Refresh
+          {trans.__('Refresh')}
         </button>
       </div>
-      {schedules.isWriting && <p className="jp-mlops-hint">Writing…</p>}
+      {schedules.isWriting && (
+        <p className="jp-mlops-hint">{trans.__('Writing…')}</p>
+      )}
       {schedules.writeError && (
         <p className="jp-mlops-error" role="alert">
           {schedules.writeError}
@@ -213,7 +226,7 @@ export function SchedulesView({ model }: { model: PanelModel }): JSX.Element {
         />
       )}
       <h3>
-        Schedules in{' '}
+        {trans.__('Schedules in')}{' '}
         <code>{list?.folder ?? schedules.folder ?? 'schedules'}</code>
       </h3>
       {schedules.list.error && (
@@ -222,15 +235,19 @@ export function SchedulesView({ model }: { model: PanelModel }): JSX.Element {
         </p>
       )}
       {!list && schedules.list.isLoading && (
-        <p className="jp-mlops-hint">Loading…</p>
+        <p className="jp-mlops-hint">{trans.__('Loading…')}</p>
       )}
       {list && list.schedules.length === 0 && (
         <p className="jp-mlops-hint">
-          No schedules here yet. <em>Schedule Retraining…</em> writes one.
+          {trans.__('No schedules here yet.')}{' '}
+          <em>{trans.__('Schedule Retraining…')}</em> {trans.__('writes one.')}
         </p>
       )}
       {list && list.schedules.length > 0 && (
-        <ul className="jp-mlops-schedule-list" aria-label="Schedules">
+        <ul
+          className="jp-mlops-schedule-list"
+          aria-label={trans.__('Schedules')}
+        >
           {list.schedules.map(summary => (
             <ScheduleRow
               key={summary.files[0]}

@@ -4,6 +4,7 @@
  * writes a weekly cron schedule.
  */
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
 import type { MlopsClient } from '../api';
@@ -13,14 +14,17 @@ import {
   defaultChoice,
   IScheduleChoice
 } from '../models/schedule';
+import { TransContext, untranslated, useTrans } from '../translation';
 
 /** Common schedules one click away (the field stays editable). */
-const PRESETS: [string, string][] = [
-  ['Hourly', '0 * * * *'],
-  ['Daily', '0 3 * * *'],
-  ['Weekly', '0 3 * * 1'],
-  ['Monthly', '0 3 1 * *']
-];
+function presets(trans: TranslationBundle): [string, string][] {
+  return [
+    [trans.__('Hourly'), '0 * * * *'],
+    [trans.__('Daily'), '0 3 * * *'],
+    [trans.__('Weekly'), '0 3 * * 1'],
+    [trans.__('Monthly'), '0 3 1 * *']
+  ];
+}
 
 function formatTime(ms: number): string {
   return new Date(ms).toLocaleString(undefined, {
@@ -40,6 +44,7 @@ function PreviewLines({
   preview: CronPreview | null;
   error: string | null;
 }): JSX.Element {
+  const trans = useTrans();
   if (error) {
     return <p className="jp-mlops-error">{error}</p>;
   }
@@ -48,19 +53,26 @@ function PreviewLines({
   }
   if (!preview.valid) {
     return (
-      <p className="jp-mlops-error" role="alert" aria-label="Cron error">
+      <p
+        className="jp-mlops-error"
+        role="alert"
+        aria-label={trans.__('Cron error')}
+      >
         {preview.error}
       </p>
     );
   }
   return (
-    <div aria-label="Cron preview" className="jp-mlops-cron-preview">
+    <div
+      aria-label={trans.__('Cron preview')}
+      className="jp-mlops-cron-preview"
+    >
       <strong>{preview.description ?? preview.cron}</strong>
       <span className="jp-mlops-hint">
         {' '}
-        (read in {preview.timezone}; shown in your local time)
+        {trans.__('(read in %1; shown in your local time)', preview.timezone)}
       </span>
-      <ul aria-label="Next runs">
+      <ul aria-label={trans.__('Next runs')}>
         {preview.next_runs.map(ms => (
           <li key={ms}>{formatTime(ms)}</li>
         ))}
@@ -80,6 +92,7 @@ function ScheduleForm({
   previewer: CronPreviewModel;
   onChange: (choice: IScheduleChoice) => void;
 }): JSX.Element {
+  const trans = useTrans();
   const [choice, setChoice] = useState(() => defaultChoice(options));
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -104,16 +117,18 @@ function ScheduleForm({
   return (
     <div className="jp-mlops-schedule-form">
       <p className="jp-mlops-hint">
-        Writes the files <code>jupyter-mlops schedule</code> writes for{' '}
-        <code>{options.notebook}</code>. The runs happen outside Jupyter (they
-        survive this server) and are tracked in MLflow under{' '}
+        {trans.__('Writes the files')} <code>jupyter-mlops schedule</code>{' '}
+        {trans.__('writes for')} <code>{options.notebook}</code>
+        {trans.__(
+          '. The runs happen outside Jupyter (they survive this server) and are tracked in MLflow under'
+        )}{' '}
         <code>{options.experiment_name}</code>.
       </p>
       <label className="jp-mlops-field">
-        Target
+        {trans.__('Target')}
         <select
           className="jp-mod-styled"
-          aria-label="Target"
+          aria-label={trans.__('Target')}
           value={choice.engine}
           onChange={event => update({ engine: event.target.value })}
         >
@@ -125,17 +140,19 @@ function ScheduleForm({
         </select>
       </label>
       <label className="jp-mlops-field">
-        Cron expression (minute hour day-of-month month day-of-week)
+        {trans.__(
+          'Cron expression (minute hour day-of-month month day-of-week)'
+        )}
         <input
           className="jp-mod-styled"
-          aria-label="Cron expression"
+          aria-label={trans.__('Cron expression')}
           value={choice.cron}
           autoFocus
           onChange={event => update({ cron: event.target.value })}
         />
       </label>
       <div className="jp-mlops-presets">
-        {PRESETS.map(([label, cron]) => (
+        {presets(trans).map(([label, cron]) => (
           <button
             key={label}
             type="button"
@@ -152,29 +169,30 @@ function ScheduleForm({
       />
       <div className="jp-mlops-field-row">
         <label className="jp-mlops-field">
-          Folder (under the Jupyter root)
+          {trans.__('Folder (under the Jupyter root)')}
           <input
             className="jp-mod-styled"
-            aria-label="Folder"
+            aria-label={trans.__('Folder')}
             value={choice.folder}
             onChange={event => update({ folder: event.target.value })}
           />
         </label>
         <label className="jp-mlops-field">
-          Name
+          {trans.__('Name')}
           <input
             className="jp-mod-styled"
-            aria-label="Name"
+            aria-label={trans.__('Name')}
             value={choice.name}
             onChange={event => update({ name: event.target.value })}
           />
         </label>
       </div>
       <fieldset className="jp-mlops-fieldset">
-        <legend>Parameters</legend>
+        <legend>{trans.__('Parameters')}</legend>
         {options.parameters.length === 0 ? (
           <p className="jp-mlops-hint">
-            The notebook has no <code>parameters</code> cell.
+            {trans.__('The notebook has no')} <code>parameters</code>{' '}
+            {trans.__('cell.')}
           </p>
         ) : (
           options.parameters.map(parameter => (
@@ -184,7 +202,7 @@ function ScheduleForm({
               </span>
               <input
                 className="jp-mod-styled"
-                aria-label={`Parameter ${parameter.name}`}
+                aria-label={trans.__('Parameter %1', parameter.name)}
                 placeholder={parameter.default}
                 value={choice.parameters[parameter.name] ?? ''}
                 onChange={event =>
@@ -196,22 +214,22 @@ function ScheduleForm({
         )}
       </fieldset>
       <fieldset className="jp-mlops-fieldset">
-        <legend>Promotion gate (optional)</legend>
+        <legend>{trans.__('Promotion gate (optional)')}</legend>
         <div className="jp-mlops-field-row">
           <label className="jp-mlops-field">
-            Register as model
+            {trans.__('Register as model')}
             <input
               className="jp-mod-styled"
-              aria-label="Register as model"
+              aria-label={trans.__('Register as model')}
               value={choice.register}
               onChange={event => update({ register: event.target.value })}
             />
           </label>
           <label className="jp-mlops-field">
-            Promote to alias
+            {trans.__('Promote to alias')}
             <input
               className="jp-mod-styled"
-              aria-label="Promote to alias"
+              aria-label={trans.__('Promote to alias')}
               list={aliasesId}
               value={choice.promote}
               onChange={event => update({ promote: event.target.value })}
@@ -225,10 +243,10 @@ function ScheduleForm({
         </div>
         <div className="jp-mlops-field-row">
           <label className="jp-mlops-field">
-            Metric
+            {trans.__('Metric')}
             <input
               className="jp-mod-styled"
-              aria-label="Metric"
+              aria-label={trans.__('Metric')}
               list={metricsId}
               value={choice.metric}
               onChange={event => update({ metric: event.target.value })}
@@ -240,24 +258,24 @@ function ScheduleForm({
             </datalist>
           </label>
           <label className="jp-mlops-field">
-            Direction
+            {trans.__('Direction')}
             <select
               className="jp-mod-styled"
-              aria-label="Direction"
+              aria-label={trans.__('Direction')}
               value={choice.greaterIsBetter ? 'higher' : 'lower'}
               onChange={event =>
                 update({ greaterIsBetter: event.target.value === 'higher' })
               }
             >
-              <option value="higher">higher is better</option>
-              <option value="lower">lower is better</option>
+              <option value="higher">{trans.__('higher is better')}</option>
+              <option value="lower">{trans.__('lower is better')}</option>
             </select>
           </label>
           <label className="jp-mlops-field">
-            Min delta
+            {trans.__('Min delta')}
             <input
               className="jp-mod-styled"
-              aria-label="Min delta"
+              aria-label={trans.__('Min delta')}
               inputMode="decimal"
               placeholder="0"
               value={choice.minDelta}
@@ -277,11 +295,12 @@ class ScheduleBody
   constructor(
     client: MlopsClient,
     private readonly options: ScheduleOptions,
-    private readonly aliasNames: string[]
+    private readonly aliasNames: string[],
+    private readonly trans: TranslationBundle
   ) {
     super();
     this.addClass('jp-mlops-schedule-dialog');
-    this.previewer = new CronPreviewModel(client);
+    this.previewer = new CronPreviewModel(client, undefined, trans);
     this.choice = defaultChoice(options);
   }
 
@@ -296,12 +315,14 @@ class ScheduleBody
 
   protected render(): JSX.Element {
     return (
-      <ScheduleForm
-        options={this.options}
-        aliasNames={this.aliasNames}
-        previewer={this.previewer}
-        onChange={choice => (this.choice = choice)}
-      />
+      <TransContext.Provider value={this.trans}>
+        <ScheduleForm
+          options={this.options}
+          aliasNames={this.aliasNames}
+          previewer={this.previewer}
+          onChange={choice => (this.choice = choice)}
+        />
+      </TransContext.Provider>
     );
   }
 
@@ -313,12 +334,16 @@ class ScheduleBody
 export async function askScheduleChoice(
   client: MlopsClient,
   options: ScheduleOptions,
-  aliasNames: string[]
+  aliasNames: string[],
+  trans: TranslationBundle = untranslated
 ): Promise<IScheduleChoice | null> {
   const result = await showDialog<IScheduleChoice>({
-    title: 'Schedule Retraining',
-    body: new ScheduleBody(client, options, aliasNames),
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Schedule' })],
+    title: trans.__('Schedule Retraining'),
+    body: new ScheduleBody(client, options, aliasNames, trans),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Schedule') })
+    ],
     focusNodeSelector: 'input'
   });
   if (!result.button.accept || !result.value) {

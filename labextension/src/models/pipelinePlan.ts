@@ -11,7 +11,7 @@ import type {
   PipelinePlanResponse,
   PlanCell
 } from '../contract';
-import { errorMessage } from './report';
+import { english, errorMessage, ITrans } from './report';
 
 /** How long the notebook must stay unchanged before it is planned (typing is not planned key by key). */
 export const PLAN_DELAY_MS = 400;
@@ -28,7 +28,8 @@ export class PipelinePlanModel implements IDisposable {
   constructor(
     private readonly _client: MlopsClient,
     private readonly _schedule: Schedule = timerSchedule,
-    private readonly _delayMs = PLAN_DELAY_MS
+    private readonly _delayMs = PLAN_DELAY_MS,
+    private readonly _trans: ITrans = english
   ) {}
 
   get changed(): ISignal<this, void> {
@@ -105,7 +106,7 @@ export class PipelinePlanModel implements IDisposable {
     try {
       answer = await this._client.planPipeline(notebook, cells);
     } catch (caught) {
-      error = errorMessage(caught);
+      error = errorMessage(caught, this._trans);
     }
     if (this._disposed) {
       return;

@@ -17,7 +17,7 @@ import type {
   ScheduleWritten
 } from '../contract';
 import { AsyncState } from './asyncState';
-import { errorMessage, Reporter } from './report';
+import { english, errorMessage, ITrans, Reporter } from './report';
 
 /** How long typing in the cron field pauses before the server is asked what it means. */
 export const PREVIEW_DEBOUNCE_MS = 300;
@@ -56,15 +56,23 @@ export function defaultChoice(options: ScheduleOptions): IScheduleChoice {
 }
 
 /** What is wrong with the gate fields before asking the server (null when nothing). */
-export function gateProblem(choice: IScheduleChoice): string | null {
+export function gateProblem(
+  choice: IScheduleChoice,
+  trans: ITrans = english
+): string | null {
   if (choice.promote.trim() && !choice.register.trim()) {
-    return 'Promoting needs a registered model name.';
+    return trans.__('Promoting needs a registered model name.');
   }
   if (choice.promote.trim() && !choice.metric.trim()) {
-    return 'Promoting needs the metric champion and challenger compare on.';
+    return trans.__(
+      'Promoting needs the metric champion and challenger compare on.'
+    );
   }
   if (choice.minDelta.trim() && !Number.isFinite(Number(choice.minDelta))) {
-    return `Min delta must be a number; got ${JSON.stringify(choice.minDelta)}.`;
+    return trans.__(
+      'Min delta must be a number; got %1.',
+      JSON.stringify(choice.minDelta)
+    );
   }
   return null;
 }
@@ -97,14 +105,17 @@ export function requestOf(
 }
 
 /** The newest run's status, and whether the schedule needs attention (its newest run failed). */
-export function lastStatus(summary: ScheduleSummary): {
+export function lastStatus(
+  summary: ScheduleSummary,
+  trans: ITrans = english
+): {
   label: string;
   failed: boolean;
 } {
   const newest: ScheduledRun | undefined = summary.runs[0];
   if (!newest) {
     return {
-      label: summary.note ? 'no runs shown' : 'no runs yet',
+      label: summary.note ? trans.__('no runs shown') : trans.__('no runs yet'),
       failed: false
     };
   }
@@ -119,7 +130,8 @@ export function lastStatus(summary: ScheduleSummary): {
 export class CronPreviewModel implements IDisposable {
   constructor(
     private readonly _client: MlopsClient,
-    delayMs = PREVIEW_DEBOUNCE_MS
+    delayMs = PREVIEW_DEBOUNCE_MS,
+    private readonly _trans: ITrans = english
   ) {
     this._debouncer = new Debouncer(() => this._fetch(), delayMs);
     this.state.changed.connect(() => this._changed.emit(), this);
@@ -160,7 +172,11 @@ export class CronPreviewModel implements IDisposable {
     }
     await this.state.load(
       () => this._client.previewCron(cron, this._engine),
-      error => `Cannot preview the expression: ${errorMessage(error)}`
+      error =>
+        this._trans.__(
+          'Cannot preview the expression: %1',
+          errorMessage(error, this._trans)
+        )
     );
   }
 
@@ -231,7 +247,9 @@ export class SchedulesModel implements IDisposable {
     this._folder = folder;
     await this.list.load(
       () => this._client.listSchedules(folder, RUNS_PER_SCHEDULE),
-      this._reporter.quietFailure('Cannot list the schedules')
+      this._reporter.quietFailure(
+        this._reporter.trans.__('Cannot list the schedules')
+      )
     );
   }
 
@@ -240,10 +258,13 @@ export class SchedulesModel implements IDisposable {
     notebook: string,
     choice: IScheduleChoice
   ): Promise<ScheduleWritten | null> {
-    const problem = gateProblem(choice);
+    const trans = this._reporter.trans;
+    const problem = gateProblem(choice, trans);
     if (problem) {
       this._writeError = problem;
-      this._reporter.notifier.error(`Cannot schedule ${notebook}: ${problem}`);
+      this._reporter.notifier.error(
+        trans.__('Cannot schedule %1: %2', notebook, problem)
+      );
       this._emit();
       return null;
     }
@@ -256,16 +277,22 @@ export class SchedulesModel implements IDisposable {
       );
     } catch (error) {
       this._writing = false;
-      this._writeError = this._reporter.failure(`Cannot schedule ${notebook}`)(
-        error
-      );
+      this._writeError = this._reporter.failure(
+        trans.__('Cannot schedule %1', notebook)
+      )(error);
       this._emit();
       return null;
     }
     this._writing = false;
     const written = this._written;
     this._reporter.success(
-      `Scheduled ${notebook}: ${written.name} (${written.engine}, ${written.cron}).`
+      trans.__(
+        'Scheduled %1: %2 (%3, %4).',
+        notebook,
+        written.name,
+        written.engine,
+        written.cron
+      )
     );
     this._emit();
     await this.load(written.folder);

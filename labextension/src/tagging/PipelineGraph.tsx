@@ -7,6 +7,7 @@ import React from 'react';
 
 import type { ConversionRefusal, PipelinePlanResponse } from '../contract';
 import { refusalPlace } from '../models/convert';
+import { useTrans } from '../translation';
 import {
   IGraphLayout,
   layoutGraph,
@@ -39,6 +40,7 @@ function GraphSvg(props: {
   onReveal: (cellIndex: number, line: number | null) => void;
 }): JSX.Element {
   const { layout, graph, colors, stale } = props;
+  const trans = useTrans();
   const cellsOf = new Map(graph.steps.map(step => [step.name, step.cells]));
   return (
     <svg
@@ -47,7 +49,7 @@ function GraphSvg(props: {
       height={layout.height}
       viewBox={`0 0 ${layout.width} ${layout.height}`}
       role="img"
-      aria-label="Step graph"
+      aria-label={trans.__('Step graph')}
     >
       <defs>
         <marker
@@ -92,7 +94,14 @@ function GraphSvg(props: {
             transform={`translate(${node.x}, ${node.y})`}
             onClick={() => first !== undefined && props.onReveal(first, null)}
           >
-            <title>{`${node.name} (${node.kind}) — cells ${(cellsOf.get(node.name) ?? []).join(', ')}`}</title>
+            <title>
+              {trans.__(
+                '%1 (%2) — cells %3',
+                node.name,
+                node.kind,
+                (cellsOf.get(node.name) ?? []).join(', ')
+              )}
+            </title>
             <rect
               width={NODE_WIDTH}
               height={NODE_HEIGHT}
@@ -120,7 +129,8 @@ function Issue(props: {
   onReveal: (cellIndex: number, line: number | null) => void;
 }): JSX.Element {
   const { issue } = props;
-  const place = refusalPlace(issue);
+  const trans = useTrans();
+  const place = refusalPlace(issue, trans);
   return (
     <li className="jp-mlops-Graph-issue">
       <span>{issue.message}</span>
@@ -130,7 +140,7 @@ function Issue(props: {
           className="jp-mlops-link"
           onClick={() => props.onReveal(issue.cell_index as number, issue.line)}
         >
-          Go to {place}
+          {trans.__('Go to %1', place)}
         </button>
       ) : null}
     </li>
@@ -139,29 +149,36 @@ function Issue(props: {
 
 export function PipelineGraph(props: IPipelineGraphProps): JSX.Element {
   const { plan, lastGraph, pending, error } = props;
+  const trans = useTrans();
   if (!props.notebook) {
     return (
       <p className="jp-mlops-Graph-empty">
-        Open a notebook to see its pipeline.
+        {trans.__('Open a notebook to see its pipeline.')}
       </p>
     );
   }
   const graph = plan?.planned ? plan : lastGraph;
   const stale = graph !== null && graph !== plan;
   const layout = graph ? layoutGraph(graph.steps) : null;
-  let status = 'Planning…';
+  let status = trans.__('Planning…');
   if (error) {
     status = error;
   } else if (plan && !plan.planned) {
-    status = `nb2prod cannot convert it as tagged (${plan.issues.length} issue${plan.issues.length === 1 ? '' : 's'})`;
+    status = trans._n(
+      'nb2prod cannot convert it as tagged (%1 issue)',
+      'nb2prod cannot convert it as tagged (%1 issues)',
+      plan.issues.length
+    );
   } else if (plan) {
-    status = `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}${plan.model_variable ? `, model: ${plan.model_variable}` : ''}`;
+    status =
+      trans._n('%1 step', '%1 steps', plan.steps.length) +
+      (plan.model_variable ? trans.__(', model: %1', plan.model_variable) : '');
   }
   return (
     <div className="jp-mlops-Graph" data-pending={pending}>
       <div className="jp-mlops-Graph-status" role="status">
         {status}
-        {pending && plan ? ' · updating…' : ''}
+        {pending && plan ? trans.__(' · updating…') : ''}
       </div>
       {plan && !plan.planned ? (
         <ul className="jp-mlops-Graph-issues">
@@ -174,7 +191,9 @@ export function PipelineGraph(props: IPipelineGraphProps): JSX.Element {
         <>
           {stale ? (
             <p className="jp-mlops-Graph-note">
-              The last graph nb2prod could plan, until the issues are fixed:
+              {trans.__(
+                'The last graph nb2prod could plan, until the issues are fixed:'
+              )}
             </p>
           ) : null}
           <div className="jp-mlops-Graph-scroll">
@@ -187,8 +206,12 @@ export function PipelineGraph(props: IPipelineGraphProps): JSX.Element {
             />
           </div>
           <p className="jp-mlops-Graph-legend">
-            Solid arrows: values a step hands on. Dashed: a <code>prev:</code>{' '}
-            tag. Parameters: {graph.parameters.join(', ') || 'none'}.
+            {trans.__('Solid arrows: values a step hands on. Dashed: a')}{' '}
+            <code>prev:</code>{' '}
+            {trans.__(
+              'tag. Parameters: %1.',
+              graph.parameters.join(', ') || trans.__('none')
+            )}
           </p>
         </>
       ) : null}

@@ -3,10 +3,12 @@
  * variable, one-click role buttons (shown on the active or hovered cell), and nb2prod's message when the
  * cell's tags are misspelled or conflicting.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import type { ConversionRefusal } from '../contract';
 import { ICellPlace, Role, ROLES } from '../models/cellTags';
+import { untranslated } from '../translation';
 
 /** What the bar's buttons do (the notebook's tagging controller answers them). */
 export interface ITagBarActions {
@@ -23,29 +25,45 @@ export interface ITagBarState {
   issues: ConversionRefusal[];
 }
 
-const LABELS: Record<Role, string> = {
-  parameters: 'Parameters',
-  imports: 'Imports',
-  functions: 'Functions',
-  step: 'Step…',
-  metrics: 'Metrics',
-  test: 'Test',
-  skip: 'Skip'
-};
+/** Each role button's label. */
+function labels(trans: TranslationBundle): Record<Role, string> {
+  return {
+    parameters: trans.__('Parameters'),
+    imports: trans.__('Imports'),
+    functions: trans.__('Functions'),
+    step: trans.__('Step…'),
+    metrics: trans.__('Metrics'),
+    test: trans.__('Test'),
+    skip: trans.__('Skip')
+  };
+}
 
-const TITLES: Record<Role, string> = {
-  parameters: 'The pipeline’s parameters and defaults (tag parameters)',
-  imports: 'Imports shared by all steps (tag imports)',
-  functions:
-    'Helper functions and constants shared by all steps (tag functions)',
-  step: 'Put this cell in a step: pick one or name a new one (tag step:NAME)',
-  metrics: 'The values this cell shows are the run’s metrics (tag metrics)',
-  test: 'Assertions that become pytest tests (tag test)',
-  skip: 'Leave this cell out of the pipeline (tag skip)'
-};
+/** Each role button's tooltip. */
+function titles(trans: TranslationBundle): Record<Role, string> {
+  return {
+    parameters: trans.__(
+      'The pipeline’s parameters and defaults (tag parameters)'
+    ),
+    imports: trans.__('Imports shared by all steps (tag imports)'),
+    functions: trans.__(
+      'Helper functions and constants shared by all steps (tag functions)'
+    ),
+    step: trans.__(
+      'Put this cell in a step: pick one or name a new one (tag step:NAME)'
+    ),
+    metrics: trans.__(
+      'The values this cell shows are the run’s metrics (tag metrics)'
+    ),
+    test: trans.__('Assertions that become pytest tests (tag test)'),
+    skip: trans.__('Leave this cell out of the pipeline (tag skip)')
+  };
+}
 
 export class CellTagBar extends Widget {
-  constructor(private readonly _actions: ITagBarActions) {
+  constructor(
+    private readonly _actions: ITagBarActions,
+    private readonly _trans: TranslationBundle = untranslated
+  ) {
     super();
     this.addClass('jp-mlops-TagBar');
     this._chip.className = 'jp-mlops-TagBar-chip';
@@ -53,17 +71,21 @@ export class CellTagBar extends Widget {
     this._buttons.className = 'jp-mlops-TagBar-buttons';
     this._issue.className = 'jp-mlops-TagBar-issue';
     this._issue.setAttribute('role', 'alert');
+    const roleLabels = labels(_trans);
+    const roleTitles = titles(_trans);
     for (const role of ROLES) {
       this._buttons.appendChild(
-        this._button(LABELS[role], TITLES[role], role, () =>
+        this._button(roleLabels[role], roleTitles[role], role, () =>
           this._actions.setRole(role)
         )
       );
     }
     this._buttons.appendChild(
       this._button(
-        'Model…',
-        'Log the object in a variable as the run’s MLflow model (tag model:VAR)',
+        _trans.__('Model…'),
+        _trans.__(
+          'Log the object in a variable as the run’s MLflow model (tag model:VAR)'
+        ),
         'model',
         () => this._actions.setModel()
       )
@@ -92,7 +114,7 @@ export class CellTagBar extends Widget {
     }
     this._chip.textContent = chip;
     this._chip.title = place.continues
-      ? `Untagged: runs in step ${place.step}, the step above`
+      ? this._trans.__('Untagged: runs in step %1, the step above', place.step)
       : chip;
     this._chip.hidden = !chip;
     this._chip.dataset.role = place.role ?? '';
@@ -100,7 +122,9 @@ export class CellTagBar extends Widget {
       '--jp-mlops-step-color',
       state.color ?? 'var(--jp-layout-color3)'
     );
-    this._model.textContent = state.model ? `model: ${state.model}` : '';
+    this._model.textContent = state.model
+      ? this._trans.__('model: %1', state.model)
+      : '';
     this._model.hidden = !state.model;
     for (const button of Array.from(this._buttons.children)) {
       const role = (button as HTMLElement).dataset.role;

@@ -2,9 +2,11 @@
  * The *Pipeline* sidebar: the step graph and tag issues of the notebook being edited.
  */
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
+import { TransContext, untranslated } from '../translation';
 import { PipelineGraph } from './PipelineGraph';
 import type { NotebookTagging } from './notebookTagging';
 
@@ -16,7 +18,8 @@ export class PipelineGraphPanel extends ReactWidget {
       path: string,
       cellIndex: number,
       line: number | null
-    ) => void
+    ) => void,
+    private readonly _trans: TranslationBundle = untranslated
   ) {
     super();
     this.id = GRAPH_PANEL_ID;
@@ -36,23 +39,27 @@ export class PipelineGraphPanel extends ReactWidget {
 
   protected render(): JSX.Element {
     return (
-      <UseSignal signal={this._changed}>
-        {() => {
-          const tagging = this._tagging;
-          const path = tagging?.panel.context.path ?? null;
-          return (
-            <PipelineGraph
-              notebook={path}
-              plan={tagging?.plan.plan ?? null}
-              lastGraph={tagging?.plan.lastGraph ?? null}
-              pending={tagging?.plan.pending ?? false}
-              error={tagging?.plan.error ?? null}
-              colors={tagging?.colors ?? new Map()}
-              onReveal={(cell, line) => path && this._reveal(path, cell, line)}
-            />
-          );
-        }}
-      </UseSignal>
+      <TransContext.Provider value={this._trans}>
+        <UseSignal signal={this._changed}>
+          {() => {
+            const tagging = this._tagging;
+            const path = tagging?.panel.context.path ?? null;
+            return (
+              <PipelineGraph
+                notebook={path}
+                plan={tagging?.plan.plan ?? null}
+                lastGraph={tagging?.plan.lastGraph ?? null}
+                pending={tagging?.plan.pending ?? false}
+                error={tagging?.plan.error ?? null}
+                colors={tagging?.colors ?? new Map()}
+                onReveal={(cell, line) =>
+                  path && this._reveal(path, cell, line)
+                }
+              />
+            );
+          }}
+        </UseSignal>
+      </TransContext.Provider>
     );
   }
 

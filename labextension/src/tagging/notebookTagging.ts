@@ -5,6 +5,7 @@
 import { InputDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { Cell, ICellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PanelLayout } from '@lumino/widgets';
@@ -24,6 +25,7 @@ import {
   withRole
 } from '../models/cellTags';
 import { PipelinePlanModel } from '../models/pipelinePlan';
+import { untranslated } from '../translation';
 import { CellTagBar } from './cellTagBar';
 
 const STEP_CELL_CLASS = 'jp-mlops-mod-step';
@@ -37,9 +39,10 @@ function tagsOf(model: ICellModel): string[] {
 export class NotebookTagging implements IDisposable {
   constructor(
     readonly panel: NotebookPanel,
-    client: MlopsClient
+    client: MlopsClient,
+    private readonly _trans: TranslationBundle = untranslated
   ) {
-    this.plan = new PipelinePlanModel(client);
+    this.plan = new PipelinePlanModel(client, undefined, undefined, _trans);
     this.plan.changed.connect(this._render, this);
     void panel.context.ready.then(() => this._start());
   }
@@ -102,16 +105,17 @@ export class NotebookTagging implements IDisposable {
       (this.plan.plan?.planned ? this.plan.plan : this.plan.lastGraph)
         ?.variables ?? [];
     const result = await InputDialog.getItem({
-      title: 'Model variable',
-      label:
-        'The variable whose object is logged as the run’s MLflow model (empty: none)',
+      title: this._trans.__('Model variable'),
+      label: this._trans.__(
+        'The variable whose object is logged as the run’s MLflow model (empty: none)'
+      ),
       items:
         current && !variables.includes(current)
           ? [current, ...variables]
           : variables,
       current: current ?? '',
       editable: true,
-      placeholder: 'variable name'
+      placeholder: this._trans.__('variable name')
     });
     if (!result.button.accept) {
       return;
@@ -119,8 +123,8 @@ export class NotebookTagging implements IDisposable {
     const variable = (result.value ?? '').trim();
     if (variable && !isStepName(variable)) {
       await showErrorMessage(
-        'Model variable',
-        `${variable} is not a Python variable name.`
+        this._trans.__('Model variable'),
+        this._trans.__('%1 is not a Python variable name.', variable)
       );
       return;
     }
@@ -134,14 +138,16 @@ export class NotebookTagging implements IDisposable {
   ): Promise<string | null> {
     const names = stepNames(this.taggedCells());
     const result = await InputDialog.getItem({
-      title: 'Step',
+      title: this._trans.__('Step'),
       label: mayClear
-        ? 'Pick a step, or type the name of a new one (empty: no step)'
-        : 'Pick a step, or type the name of a new one',
+        ? this._trans.__(
+            'Pick a step, or type the name of a new one (empty: no step)'
+          )
+        : this._trans.__('Pick a step, or type the name of a new one'),
       items: names,
       current: suggestion ?? '',
       editable: true,
-      placeholder: 'step name, e.g. train'
+      placeholder: this._trans.__('step name, e.g. train')
     });
     if (!result.button.accept) {
       return null;
@@ -152,8 +158,11 @@ export class NotebookTagging implements IDisposable {
     }
     if (!isStepName(name)) {
       await showErrorMessage(
-        'Step',
-        `${name || 'An empty name'} cannot name a step: use letters, digits and _ (not starting with a digit).`
+        this._trans.__('Step'),
+        this._trans.__(
+          '%1 cannot name a step: use letters, digits and _ (not starting with a digit).',
+          name || this._trans.__('An empty name')
+        )
       );
       return null;
     }
@@ -249,12 +258,15 @@ export class NotebookTagging implements IDisposable {
   private _barOf(cell: Cell): CellTagBar {
     let bar = this._bars.get(cell);
     if (!bar || bar.isDisposed) {
-      const created = new CellTagBar({
-        setRole: role =>
-          void this._forCell(created, index => this.setRole(index, role)),
-        setModel: () =>
-          void this._forCell(created, index => this.setModel(index))
-      });
+      const created = new CellTagBar(
+        {
+          setRole: role =>
+            void this._forCell(created, index => this.setRole(index, role)),
+          setModel: () =>
+            void this._forCell(created, index => this.setModel(index))
+        },
+        this._trans
+      );
       bar = created;
       this._bars.set(cell, bar);
       (cell.layout as PanelLayout).insertWidget(0, bar);
