@@ -45,13 +45,18 @@ def run_from_palette(page, label: str) -> None:  # type: ignore[no-untyped-def]
     """Open the command palette, filter it to `label` and run the active item with Enter: the
     palette re-renders while a kernel starts, so a click on an item may land on a detached element."""
     palette = page.locator(".lm-CommandPalette-input")
-    for _attempt in range(3):  # Ctrl+Shift+C toggles: pressed only while the palette is hidden
+    for attempt in range(4):  # Ctrl+Shift+C toggles: pressed only while the palette is hidden
         if palette.is_visible():
             break
-        page.locator(".jp-NotebookPanel:visible .jp-Cell").first.click()
-        page.keyboard.press("Control+Shift+C")
+        if attempt % 2 == 0:
+            page.locator(".jp-NotebookPanel:visible .jp-Cell").first.click()
+            page.keyboard.press("Escape")  # command mode: no editor or completer keeps the keys
+            page.keyboard.press("Control+Shift+C")
+        else:  # the same command from the View menu, when the shortcut did not reach the app
+            page.get_by_role("menuitem", name="View", exact=True).click()
+            page.get_by_role("menuitem", name="Activate Command Palette").click()
         try:
-            palette.wait_for(state="visible", timeout=5_000)
+            palette.wait_for(state="visible", timeout=10_000)
         except Exception:
             continue
     palette.wait_for(state="visible", timeout=10_000)
