@@ -7,6 +7,7 @@ their MLflow identity from `jupyter_mlops.hub.configure_mlflow_identity` — wha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -128,12 +129,30 @@ class Hub:
         raise RuntimeError(f"jupyterhub did not answer within {START_TIMEOUT_SECONDS} s")
 
     def stop(self) -> None:
-        """Stop the Hub; `cleanup_servers` stops the users' servers and the proxy with it."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        """Stop the Hub (`cleanup_servers` stops the users' servers and the proxy with it), then any user
+        server still running: spawned in sessions of their own, they outlive a Hub that was killed."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._stop_user_servers()
+
+    def _stop_user_servers(self) -> None:
+        import psutil
+
+        marker = str(self.state_dir / "singleuser_config.py")
+        left = [
+            process
+            for process in psutil.process_iter(["cmdline"])
+            if any(marker in part for part in process.info["cmdline"] or [])
+        ]
+        for process in left:
+            with contextlib.suppress(psutil.Error):
+                process.terminate()
+        _, alive = psutil.wait_procs(left, timeout=20)
+        for process in alive:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
