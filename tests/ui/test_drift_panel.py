@@ -43,7 +43,7 @@ def test_run_detail_shows_the_drift_summary_and_the_report(
 ) -> None:
     root = tmp_path / "root"
     root.mkdir()
-    notebook = write_example_notebook(root / "churn.ipynb")
+    notebook = write_example_notebook(root / "drift_panel.ipynb")
     log_drifted_run(mlflow_server.uri, experiment_name_for(notebook, root=root))
     lab = JupyterLab(root_dir=root, state_dir=tmp_path / "lab-state", tracking_uri=mlflow_server.uri)
     lab.state_dir.mkdir()
@@ -52,7 +52,7 @@ def test_run_detail_shows_the_drift_summary_and_the_report(
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     try:
-        page.goto(lab.page_url("lab/tree/churn.ipynb"))
+        page.goto(lab.page_url("lab/tree/drift_panel.ipynb"))
         open_mlops_panel(page)
         panel = page.locator("#jupyter-mlops-panel")
         panel.get_by_role("button", name="drifted-challenger", exact=True).click()
