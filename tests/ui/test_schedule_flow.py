@@ -59,7 +59,10 @@ def run_from_palette(page, label: str) -> None:  # type: ignore[no-untyped-def]
             palette.wait_for(state="visible", timeout=10_000)
         except Exception:
             continue
-    palette.wait_for(state="visible", timeout=10_000)
+    if not palette.is_visible():  # the palette would not open on this loaded box: the toolbar's button
+        page.keyboard.press("Escape")
+        page.locator(".jp-NotebookPanel:visible .jp-Toolbar").get_by_text(label).click()
+        return
     palette.fill(label)
     page.locator(".lm-CommandPalette-item.lm-mod-active", has_text=label).wait_for()
     palette.press("Enter")

@@ -219,6 +219,10 @@ def write_schedule(request: ScheduleRequest) -> list[str]:
     if request.install and request.uninstall:
         raise BadInputError("give --install or --uninstall, not both")
     job = build_job(request)
+    if any("\x00" in argument for argument in job.command):
+        raise BadInputError(
+            "a schedule's arguments cannot hold a NUL character (a command line cannot pass one)"
+        )
     output_dir = request.output_dir.resolve()
     from jupyter_mlops.retraining.schedule.files import folder_lock
 
