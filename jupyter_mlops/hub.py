@@ -88,16 +88,36 @@ def identity_of(hub_user: str, users: dict[str, dict[str, str]]) -> MlflowIdenti
     return MlflowIdentity(entry.get("mlflow_user", hub_user), secret("password"), secret("token"))
 
 
+class UsersFile:
+    """The users file, parsed again only when it changes on disk (JupyterHub asks once per variable)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[int, int] | None = None
+        self._users: dict[str, dict[str, str]] = {}
+
+    def users(self) -> dict[str, dict[str, str]]:
+        """The current mapping (HubConfigError when the file cannot be used)."""
+        try:
+            status = self.path.stat()
+        except OSError:
+            return read_users(self.path)  # raises the one-line error
+        stamp = (status.st_mtime_ns, status.st_size)
+        if stamp != self._seen:
+            self._users, self._seen = read_users(self.path), stamp
+        return self._users
+
+
 def spawner_environment(tracking_uri: str, users_file: str | os.PathLike[str]) -> dict[str, Any]:
     """`Spawner.environment` entries: the store, and per-user credentials as callables of the spawner.
 
-    The file is read when a server starts, so a changed mapping applies at the user's next start.
+    A changed mapping applies at the user's next server start.
     """
-    path = Path(users_file)
+    users = UsersFile(Path(users_file))
 
     def variable(name: str) -> Callable[[Any], str]:
         def value(spawner: Any) -> str:
-            return identity_of(spawner.user.name, read_users(path)).environment().get(name, "")
+            return identity_of(spawner.user.name, users.users()).environment().get(name, "")
 
         return value
 

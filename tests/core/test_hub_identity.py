@@ -37,3 +37,16 @@ def test_a_bad_users_file_is_one_line(tmp_path: Path, text: str, message: str) -
     with pytest.raises(HubConfigError, match=message) as caught:
         read_users(path)
     assert "\n" not in str(caught.value)
+
+
+def test_the_users_file_is_read_again_only_when_it_changes(tmp_path: Path) -> None:
+    from jupyter_mlops.hub import UsersFile
+
+    path = tmp_path / "users.yaml"
+    path.write_text("users:\n  alice: {mlflow_user: a1}\n")
+    users = UsersFile(path)
+    first = users.users()
+
+    assert users.users() is first  # unchanged file: the parsed mapping is reused
+    path.write_text("users:\n  alice: {mlflow_user: a2, password: longer}\n")
+    assert identity_of("alice", users.users()).username == "a2"
