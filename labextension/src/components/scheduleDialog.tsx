@@ -15,6 +15,7 @@ import {
   IScheduleChoice
 } from '../models/schedule';
 import { TransContext, untranslated, useTrans } from '../translation';
+import { TextField } from './fields';
 
 /** Common schedules one click away (the field stays editable). */
 function presets(trans: TranslationBundle): [string, string][] {
@@ -139,18 +140,15 @@ function ScheduleForm({
           ))}
         </select>
       </label>
-      <label className="jp-mlops-field">
-        {trans.__(
+      <TextField
+        label={trans.__(
           'Cron expression (minute hour day-of-month month day-of-week)'
         )}
-        <input
-          className="jp-mod-styled"
-          aria-label={trans.__('Cron expression')}
-          value={choice.cron}
-          autoFocus
-          onChange={event => update({ cron: event.target.value })}
-        />
-      </label>
+        ariaLabel={trans.__('Cron expression')}
+        value={choice.cron}
+        autoFocus
+        onChange={cron => update({ cron })}
+      />
       <div className="jp-mlops-presets">
         {presets(trans).map(([label, cron]) => (
           <button
@@ -168,24 +166,17 @@ function ScheduleForm({
         error={previewer.state.error}
       />
       <div className="jp-mlops-field-row">
-        <label className="jp-mlops-field">
-          {trans.__('Folder (under the Jupyter root)')}
-          <input
-            className="jp-mod-styled"
-            aria-label={trans.__('Folder')}
-            value={choice.folder}
-            onChange={event => update({ folder: event.target.value })}
-          />
-        </label>
-        <label className="jp-mlops-field">
-          {trans.__('Name')}
-          <input
-            className="jp-mod-styled"
-            aria-label={trans.__('Name')}
-            value={choice.name}
-            onChange={event => update({ name: event.target.value })}
-          />
-        </label>
+        <TextField
+          label={trans.__('Folder (under the Jupyter root)')}
+          ariaLabel={trans.__('Folder')}
+          value={choice.folder}
+          onChange={folder => update({ folder })}
+        />
+        <TextField
+          label={trans.__('Name')}
+          value={choice.name}
+          onChange={name => update({ name })}
+        />
       </div>
       <fieldset className="jp-mlops-fieldset">
         <legend>{trans.__('Parameters')}</legend>
@@ -216,47 +207,25 @@ function ScheduleForm({
       <fieldset className="jp-mlops-fieldset">
         <legend>{trans.__('Promotion gate (optional)')}</legend>
         <div className="jp-mlops-field-row">
-          <label className="jp-mlops-field">
-            {trans.__('Register as model')}
-            <input
-              className="jp-mod-styled"
-              aria-label={trans.__('Register as model')}
-              value={choice.register}
-              onChange={event => update({ register: event.target.value })}
-            />
-          </label>
-          <label className="jp-mlops-field">
-            {trans.__('Promote to alias')}
-            <input
-              className="jp-mod-styled"
-              aria-label={trans.__('Promote to alias')}
-              list={aliasesId}
-              value={choice.promote}
-              onChange={event => update({ promote: event.target.value })}
-            />
-            <datalist id={aliasesId}>
-              {aliasNames.map(alias => (
-                <option key={alias} value={alias} />
-              ))}
-            </datalist>
-          </label>
+          <TextField
+            label={trans.__('Register as model')}
+            value={choice.register}
+            onChange={register => update({ register })}
+          />
+          <TextField
+            label={trans.__('Promote to alias')}
+            suggestions={{ id: aliasesId, values: aliasNames }}
+            value={choice.promote}
+            onChange={promote => update({ promote })}
+          />
         </div>
         <div className="jp-mlops-field-row">
-          <label className="jp-mlops-field">
-            {trans.__('Metric')}
-            <input
-              className="jp-mod-styled"
-              aria-label={trans.__('Metric')}
-              list={metricsId}
-              value={choice.metric}
-              onChange={event => update({ metric: event.target.value })}
-            />
-            <datalist id={metricsId}>
-              {options.metrics.map(metric => (
-                <option key={metric} value={metric} />
-              ))}
-            </datalist>
-          </label>
+          <TextField
+            label={trans.__('Metric')}
+            suggestions={{ id: metricsId, values: options.metrics }}
+            value={choice.metric}
+            onChange={metric => update({ metric })}
+          />
           <label className="jp-mlops-field">
             {trans.__('Direction')}
             <select
@@ -271,17 +240,13 @@ function ScheduleForm({
               <option value="lower">{trans.__('lower is better')}</option>
             </select>
           </label>
-          <label className="jp-mlops-field">
-            {trans.__('Min delta')}
-            <input
-              className="jp-mod-styled"
-              aria-label={trans.__('Min delta')}
-              inputMode="decimal"
-              placeholder="0"
-              value={choice.minDelta}
-              onChange={event => update({ minDelta: event.target.value })}
-            />
-          </label>
+          <TextField
+            label={trans.__('Min delta')}
+            inputMode="decimal"
+            placeholder="0"
+            value={choice.minDelta}
+            onChange={minDelta => update({ minDelta })}
+          />
         </div>
       </fieldset>
     </div>
