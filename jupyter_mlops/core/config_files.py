@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,15 @@ import yaml
 
 class ConfigFileError(ValueError):
     """A configuration file cannot be used; the message is one line naming the file."""
+
+
+def user_config_file(name: str, override_variable: str, environ: Mapping[str, str] | None = None) -> Path:
+    """`$override_variable` when set, else `$XDG_CONFIG_HOME/jupyter-mlops/NAME` (default `~/.config`)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(override_variable):
+        return Path(environ[override_variable]).expanduser()
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "jupyter-mlops" / name
 
 
 def yaml_section(path: Path, section: str, shape: str) -> dict[Any, Any]:

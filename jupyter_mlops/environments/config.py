@@ -18,12 +18,11 @@ as the current MLflow user.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlops.core.config_files import ConfigFileError, yaml_section
+from jupyter_mlops.core.config_files import ConfigFileError, user_config_file, yaml_section
 from jupyter_mlops.retraining.errors import BadInputError
 
 CONFIG_ENV = "JUPYTER_MLOPS_ENVIRONMENTS"
@@ -64,11 +63,7 @@ class Environment:
 
 def config_path() -> Path:
     """Where the environments are configured."""
-    explicit = os.environ.get(CONFIG_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "jupyter-mlops" / "environments.yaml"
+    return user_config_file("environments.yaml", CONFIG_ENV)
 
 
 def load_environments(path: Path | None = None) -> dict[str, Environment]:

@@ -113,14 +113,17 @@ def promote(request: PromoteRequest) -> Promotion:
                 target_uri, "copy the version", lambda: _copy_in_registry(destination, request, name)
             )
     else:
-        with signed_in(as_source):
-            local = _checked(request.source_uri, "download the version", lambda: _download(source, version))
-        with local as folder, signed_in(as_target):
-            copied = _checked(
-                target_uri,
-                "copy the version",
-                lambda: _copy_across(destination, request, version, folder, name),
-            )
+        with tempfile.TemporaryDirectory(prefix="jupyter-mlops-promote-") as scratch:
+            with signed_in(as_source):
+                folder = _checked(
+                    request.source_uri, "download the version", lambda: _download(source, version, scratch)
+                )
+            with signed_in(as_target):
+                copied = _checked(
+                    target_uri,
+                    "copy the version",
+                    lambda: _copy_across(destination, request, version, folder, name),
+                )
     if alias:
         with signed_in(as_target):
             _checked(
@@ -210,32 +213,17 @@ def _copy_in_registry(destination: TrackingSession, request: PromoteRequest, nam
     return destination.call("copy the version", copy)
 
 
-class _Download:
-    """A temporary folder holding the version's model files (a context manager)."""
-
-    def __init__(self, folder: tempfile.TemporaryDirectory[str], path: str) -> None:
-        self._folder = folder
-        self.path = path
-
-    def __enter__(self) -> str:
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        self._folder.cleanup()
-
-
-def _download(source: TrackingSession, version: ModelVersion) -> _Download:
+def _download(source: TrackingSession, version: ModelVersion, scratch: str) -> str:
+    """Download the version's model files into `scratch`; return their folder."""
     import mlflow.artifacts
 
-    folder = tempfile.TemporaryDirectory(prefix="jupyter-mlops-promote-")
     location = _artifact_location(source, version)
-    path = source.call(
+    return source.call(
         "download the version's model",
         lambda client: mlflow.artifacts.download_artifacts(
-            artifact_uri=location, dst_path=folder.name, tracking_uri=source.tracking_uri
+            artifact_uri=location, dst_path=scratch, tracking_uri=source.tracking_uri
         ),
     )
-    return _Download(folder, path)
 
 
 def _artifact_location(source: TrackingSession, version: ModelVersion) -> str:

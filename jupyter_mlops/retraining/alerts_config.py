@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from jupyter_mlops.core.config_files import user_config_file
 from jupyter_mlops.retraining.errors import BadInputError
 
 EVENTS = ("failed", "blocked", "drift", "rejected")
@@ -127,11 +128,7 @@ class AlertSettings:
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
     """$JUPYTER_MLOPS_ALERTS_CONFIG, else $XDG_CONFIG_HOME/jupyter-mlops/alerts.yaml, else ~/.config/..."""
-    environ = os.environ if environ is None else environ
-    if environ.get(CONFIG_ENV):
-        return Path(environ[CONFIG_ENV]).expanduser()
-    base = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "jupyter-mlops" / "alerts.yaml"
+    return user_config_file("alerts.yaml", CONFIG_ENV, environ)
 
 
 def _read_file(path: Path) -> dict[str, object]:
