@@ -22,7 +22,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
-from jupyter_mlops.core import contract, model_signature, pipeline_plan, production, registry, tracking
+from jupyter_mlops.core import contract, model_signature, production, registry, tracking
 from jupyter_mlops.core.errors import BadRequest, PanelError, error_body, scrub_text
 from jupyter_mlops.retraining.schedule import service as schedule_service
 from jupyter_mlops.server.app_state import ExtensionState
@@ -427,7 +427,9 @@ class PipelinePlanHandler(MLOpsHandler):
         notebook = api_path(b.notebook)
         cells = plan_cells(b.cells)
         await require_notebook(self.extension.contents_manager, notebook)
-        await self.respond(lambda: pipeline_plan.plan_pipeline(notebook, cells))
+        from jupyter_mlops.core.pipeline_plan import plan_pipeline  # nb2prod's planner: loaded on first use
+
+        await self.respond(lambda: plan_pipeline(notebook, cells))
 
 
 class PytestJobsHandler(MLOpsHandler):
