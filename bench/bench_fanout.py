@@ -13,11 +13,16 @@ Compared, alternating --repeats times (medians reported, with the load average):
   bare   a ProcessPoolExecutor(2) calling pipeline.run_steps(**params) for the same sets, no tracking
   papermill-loop (tiny only, --papermill-sample > 0)  papermill.execute_notebook per set, sequentially,
          measured on a sample and extrapolated to 200 sets
+--engines local dask: each engine's pair, on the same sets and server:
+  local  ours with the default process pool; bare = the ProcessPoolExecutor(2) above
+  dask   a real Dask distributed LocalCluster started by the bench (2 worker processes, 1 thread each,
+         its scheduler's tcp:// address); ours = `jupyter-mlops run ... --engine dask --address tcp://…`;
+         bare = the same untracked function mapped over the sets on that cluster (`Client.map`)
 The MLflow server runs --server-workers uvicorn workers (1 by default: with 2+ each keep-alive call waits
 ~40 ms on a delayed ACK, uvicorn #3149, docs/retraining.md).
 
     python bench/bench_fanout.py [--models realistic tiny] [--sets 200] [--repeats 3] [--server-workers 1]
-                                 [--backend postgres] [--papermill-sample 6]
+                                 [--backend postgres] [--papermill-sample 6] [--engines local dask]
 """
 
 from __future__ import annotations
@@ -94,7 +99,66 @@ def bare_pool(model: Model) -> tuple[float, float]:
     return elapsed, statistics.mean(cpu for _, cpu in results)
 
 
-def ours(model: Model, folder: Path, uri: str, experiment: str) -> tuple[float, float]:
+def _import_pipeline(package_parent: str, package_name: str):  # type: ignore[no-untyped-def]
+    """The package's pipeline module in this (Dask worker) process; imported once, sys.modules keeps it."""
+    import importlib
+
+    if package_parent not in sys.path:
+        sys.path.insert(0, package_parent)
+    return importlib.import_module(f"{package_name}.pipeline")
+
+
+def _warm_worker(package_parent: str, package_name: str) -> None:
+    """Import the package on a Dask worker before the clock starts (a module cannot travel back)."""
+    _import_pipeline(package_parent, package_name)
+
+
+def _bare_on_dask(
+    package_parent: str, package_name: str, parameters: dict[str, object], metric: str
+) -> tuple[float, float]:
+    """`_bare` on a Dask worker: (metric, CPU seconds) of one set."""
+    pipeline = _import_pipeline(package_parent, package_name)
+    started = time.process_time()
+    with contextlib.redirect_stdout(io.StringIO()):
+        value = float(pipeline.run_steps(**parameters)["metrics"][metric])
+    return value, time.process_time() - started
+
+
+def bare_dask(model: Model, client) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(wall seconds, mean CPU seconds per fit) of the same sets mapped untracked over the Dask cluster."""
+    sets = model.sets
+    started = time.perf_counter()
+    futures = client.map(
+        _bare_on_dask,
+        [str(model.package.parent)] * len(sets),
+        [model.package.name] * len(sets),
+        sets,
+        [model.metric] * len(sets),
+        pure=False,
+    )
+    results = client.gather(futures)
+    elapsed = time.perf_counter() - started
+    assert len(results) == len(sets)
+    return elapsed, statistics.mean(cpu for _, cpu in results)
+
+
+@contextlib.contextmanager
+def dask_cluster():  # type: ignore[no-untyped-def]
+    """A real Dask distributed LocalCluster of WORKERS processes (1 thread each), closed after."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def ours(
+    model: Model, folder: Path, uri: str, experiment: str, address: str | None = None
+) -> tuple[float, float]:
     """(whole command seconds, fan-out wall seconds) of `jupyter-mlops run --grid`; checks every run."""
     import yaml
     from mlflow import MlflowClient
@@ -104,6 +168,8 @@ def ours(model: Model, folder: Path, uri: str, experiment: str) -> tuple[float, 
     command = [sys.executable, "-m", "jupyter_mlops.cli", "run", str(model.package), "--grid", str(grid)]
     command += ["--workers", str(WORKERS), "--metric", model.metric, "--experiment", experiment]
     command += ["--tracking-uri", uri]
+    if address is not None:
+        command += ["--engine", "dask", "--address", address]
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=folder)
     elapsed = time.perf_counter() - started
@@ -191,30 +257,38 @@ def main() -> int:
     parser.add_argument("--server-workers", type=int, default=1, help="uvicorn workers of the MLflow server")
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--papermill-sample", type=int, default=6, help="0 skips the papermill loop")
+    parser.add_argument("--engines", nargs="+", choices=["local", "dask"], default=["local"])
     args = parser.parse_args()
 
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     loads = [os.getloadavg()[0]]
-    results: dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]]]] = {}
+    results: dict[tuple[str, str], tuple[list[tuple[float, float]], list[tuple[float, float]]]] = {}
     papermill_times: list[float] = []
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
         folder = Path(name)
         models = build_models(folder, args.models, args.sets)
+        client = stack.enter_context(dask_cluster()) if "dask" in args.engines else None
+        for model in models if client is not None else []:  # warm imports, as the local pool's initializer
+            client.run(_warm_worker, str(model.package.parent), model.package.name)  # type: ignore[union-attr]
         with tracking_server(folder, args.backend, args.server_workers) as server:
-            for model in models:
-                bare_runs: list[tuple[float, float]] = []
-                ours_runs: list[tuple[float, float]] = []
-                for repeat in range(args.repeats):
-                    bare_runs.append(bare_pool(model))
-                    loads.append(os.getloadavg()[0])
-                    ours_runs.append(ours(model, folder, server.uri, f"bench-{model.name}-{repeat}"))
-                    loads.append(os.getloadavg()[0])
-                    print(
-                        f"  {model.name} repeat {repeat + 1}: bare {bare_runs[-1][0]:.1f} s, ours "
-                        f"{ours_runs[-1][0]:.1f} s (wall {ours_runs[-1][1]:.1f} s), load {loads[-1]:.1f}",
-                        file=sys.stderr,
-                    )
-                results[model.name] = (bare_runs, ours_runs)
+            for engine in args.engines:
+                address = client.scheduler.address if engine == "dask" else None  # type: ignore[union-attr]
+                for model in models:
+                    bare_runs: list[tuple[float, float]] = []
+                    ours_runs: list[tuple[float, float]] = []
+                    for repeat in range(args.repeats):
+                        bare_runs.append(bare_pool(model) if engine == "local" else bare_dask(model, client))
+                        loads.append(os.getloadavg()[0])
+                        experiment = f"bench-{engine}-{model.name}-{repeat}"
+                        ours_runs.append(ours(model, folder, server.uri, experiment, address))
+                        loads.append(os.getloadavg()[0])
+                        print(
+                            f"  {engine} {model.name} repeat {repeat + 1}: bare {bare_runs[-1][0]:.1f} s, "
+                            f"ours {ours_runs[-1][0]:.1f} s (wall {ours_runs[-1][1]:.1f} s), "
+                            f"load {loads[-1]:.1f}",
+                            file=sys.stderr,
+                        )
+                    results[(engine, model.name)] = (bare_runs, ours_runs)
         if "tiny" in args.models and args.papermill_sample > 0:
             papermill_times = papermill_loop(folder, args.papermill_sample)
             loads.append(os.getloadavg()[0])
@@ -224,17 +298,25 @@ def main() -> int:
         f"(--workers {args.server_workers}), {args.repeats} alternated repeats, "
         f"load average {min(loads):.1f}-{max(loads):.1f}"
     )
-    for model in models:
-        bare_runs, ours_runs = results[model.name]
+    for (engine, model_name), (bare_runs, ours_runs) in results.items():
+        model = next(one for one in models if one.name == model_name)
         count = len(model.sets)
         bare_seconds = statistics.median(wall for wall, _ in bare_runs)
         fit_cpu = statistics.mean(cpu for _, cpu in bare_runs)
         ours_seconds = statistics.median(whole for whole, _ in ours_runs)
         ours_wall = statistics.median(wall for _, wall in ours_runs)
-        print(f"\n{model.name}: {model.description}, {count} sets, mean CPU per fit {fit_cpu:.3f} s")
+        print(
+            f"\n{engine} engine, {model.name}: {model.description}, {count} sets, "
+            f"mean CPU per fit {fit_cpu:.3f} s"
+        )
+        bare_label = (
+            "bare ProcessPoolExecutor, no tracking"
+            if engine == "local"
+            else "bare Dask Client.map, no tracking"
+        )
         print(f"{'variant':<46}{'median s':>9}{'sets/s':>8}  repeats (s)")
         rows = [
-            ("bare ProcessPoolExecutor, no tracking", bare_seconds, [wall for wall, _ in bare_runs]),
+            (bare_label, bare_seconds, [wall for wall, _ in bare_runs]),
             (
                 "ours: whole `jupyter-mlops run --grid` command",
                 ours_seconds,
