@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from converters.metrics import MetricSpec
 from converters.training_data import INPUT_EXAMPLE_ROWS
+
+if TYPE_CHECKING:
+    import nbformat
 
 CAPTURE_TAG = "jupyter-mlops-capture"
 RESULT_FILE = "capture.json"
@@ -92,6 +94,8 @@ def capture_cell(
 ) -> nbformat.NotebookNode:
     """The tagged cell that writes `capture.json` (and `model.pkl`, and the first rows of `training_input`
     as `input_example.pkl`) into `folder`."""
+    import nbformat
+
     source = _TEMPLATE.format(
         metrics=[(spec.name, spec.expression) for spec in metrics],
         model_variable=model_variable,

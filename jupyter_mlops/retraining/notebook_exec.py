@@ -5,15 +5,16 @@ from __future__ import annotations
 import copy
 import time
 from pathlib import Path
-from typing import Protocol
-
-import nbformat
+from typing import TYPE_CHECKING, Protocol
 
 from converters.metrics import MetricSpec
 from converters.training_data import TrainingInput
 from jupyter_mlops.retraining.capture import capture_cell, read_captured
 from jupyter_mlops.retraining.models import load_pickled
 from jupyter_mlops.retraining.outcome import CellFailure, ExecutionPlace, Outcome
+
+if TYPE_CHECKING:
+    import nbformat
 
 PAPERMILL_PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
@@ -59,7 +60,7 @@ def _failure_from_papermill(error: Exception, output_path: Path) -> CellFailure:
 
     assert isinstance(error, PapermillExecutionError)
     try:
-        executed = nbformat.read(str(output_path), as_version=4)
+        executed = _read(output_path)
         # papermill adds two marker cells (one on top) before raising; drop them to index like the source
         executed.cells = [
             cell
@@ -84,7 +85,7 @@ def _dead_kernel_failure(error: Exception, output_path: Path) -> CellFailure:
     """The last cell papermill started before the kernel died, from the saved notebook."""
     index: int | None = None
     try:
-        executed = nbformat.read(str(output_path), as_version=4)
+        executed = _read(output_path)
         for position, cell in enumerate(executed.cells):
             if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
                 index = _source_index(executed, position)
@@ -137,3 +138,10 @@ def execute_notebook(
     elif captured.model_path:
         outcome.model_type = captured.model_type
     return outcome
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    """An executed notebook (nbformat is imported here, on a notebook target's path only)."""
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4)

@@ -20,8 +20,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-import nbformat
-
 from converters.errors import ConversionError
 from converters.experiment_naming import metadata_experiment
 from converters.magics import translate_cell
@@ -39,6 +37,8 @@ from jupyter_mlops.retraining.package_runner import run_package
 from jupyter_mlops.retraining.params import ParameterSpec, spec_from_package
 
 if TYPE_CHECKING:
+    import nbformat  # imported where a notebook is read: a package run skips its ~1.5 s import
+
     from jupyter_mlops.core.session import TrackingSession
 
 
@@ -194,6 +194,8 @@ def file_sha256(path: Path) -> str:
 
 def load_notebook_target(path: Path) -> NotebookTarget:
     """Read a notebook and find its `parameters`, `metrics` and `model:VAR` cells (converter's tag rules)."""
+    import nbformat
+
     try:
         notebook = nbformat.read(str(path), as_version=4)
         nbformat.validate(notebook)
