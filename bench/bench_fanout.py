@@ -18,11 +18,15 @@ Compared, alternating --repeats times (medians reported, with the load average):
   dask   a real Dask distributed LocalCluster started by the bench (2 worker processes, 1 thread each,
          its scheduler's tcp:// address); ours = `jupyter-mlops run ... --engine dask --address tcp://…`;
          bare = the same untracked function mapped over the sets on that cluster (`Client.map`)
-The MLflow server runs --server-workers uvicorn workers (1 by default: with 2+ each keep-alive call waits
-~40 ms on a delayed ACK, uvicorn #3149, docs/retraining.md).
+The MLflow server runs --server-workers processes (1 by default) behind --server-front: `gunicorn` (default:
+MLflow's Flask app in gunicorn gthread workers, 8 threads, `mlflow server --gunicorn-opts ...`, the set-up
+docs/scaling.md recommends for fan-out: ≈ 26 % less server CPU per child run than uvicorn) or `uvicorn`
+(MLflow 3's default front, FastAPI around the same Flask app; with 2+ uvicorn workers each keep-alive call
+waits ~40 ms on a delayed ACK, uvicorn #3149, docs/retraining.md).
 
     python bench/bench_fanout.py [--models realistic tiny] [--sets 200] [--repeats 3] [--server-workers 1]
                                  [--backend postgres] [--papermill-sample 6] [--engines local dask]
+                                 [--server-front gunicorn]
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from fanout_models import TINY_GRID, expand, realistic_grid, realistic_notebook 
 
 NOTEBOOK = REPOSITORY / "examples" / "iris_classifier.ipynb"
 WORKERS = 2
+GUNICORN_OPTIONS = "--worker-class gthread --threads 8 --keep-alive 30"
 
 
 @dataclass
@@ -227,7 +232,7 @@ def build_models(folder: Path, names: list[str], sets: int) -> list[Model]:
 
 
 @contextlib.contextmanager
-def tracking_server(folder: Path, backend: str, workers: int):  # type: ignore[no-untyped-def]
+def tracking_server(folder: Path, backend: str, workers: int, front: str = "gunicorn"):  # type: ignore[no-untyped-def]
     """A real MLflow server on PostgreSQL (or SQLite) for the bench; stopped and deleted after."""
     from tests.support.mlflow_server import MlflowServer
     from tests.support.postgres import MLFLOW_SERVER_ENV, PostgresCluster
@@ -239,6 +244,7 @@ def tracking_server(folder: Path, backend: str, workers: int):  # type: ignore[n
             workers=workers,
             backend_store_uri=cluster.uri if cluster else None,
             extra_env=MLFLOW_SERVER_ENV if cluster else {},
+            extra_args=["--gunicorn-opts", GUNICORN_OPTIONS] if front == "gunicorn" else [],
         ).start()
         try:
             yield server
@@ -258,6 +264,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--papermill-sample", type=int, default=6, help="0 skips the papermill loop")
     parser.add_argument("--engines", nargs="+", choices=["local", "dask"], default=["local"])
+    parser.add_argument("--server-front", choices=["gunicorn", "uvicorn"], default="gunicorn")
     args = parser.parse_args()
 
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
@@ -270,7 +277,7 @@ def main() -> int:
         client = stack.enter_context(dask_cluster()) if "dask" in args.engines else None
         for model in models if client is not None else []:  # warm imports, as the local pool's initializer
             client.run(_warm_worker, str(model.package.parent), model.package.name)  # type: ignore[union-attr]
-        with tracking_server(folder, args.backend, args.server_workers) as server:
+        with tracking_server(folder, args.backend, args.server_workers, args.server_front) as server:
             for engine in args.engines:
                 address = client.scheduler.address if engine == "dask" else None  # type: ignore[union-attr]
                 for model in models:
@@ -295,7 +302,7 @@ def main() -> int:
 
     print(
         f"B3 fan-out, {WORKERS} workers, {os.cpu_count()} CPUs, MLflow server on {args.backend} "
-        f"(--workers {args.server_workers}), {args.repeats} alternated repeats, "
+        f"(--workers {args.server_workers}, {args.server_front}), {args.repeats} alternated repeats, "
         f"load average {min(loads):.1f}-{max(loads):.1f}"
     )
     for (engine, model_name), (bare_runs, ours_runs) in results.items():
