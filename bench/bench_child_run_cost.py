@@ -11,12 +11,15 @@ Set-ups: the backend store (PostgreSQL 15 via tests/support/postgres.py, or SQLi
 (1: TCP_NODELAY on; >= 2: each keep-alive call waits ~40 ms on a delayed ACK, docs/retraining.md) x the
 server's SQLAlchemy pool size (PostgreSQL only: SQLAlchemy's default keeps 5 connections, so 8 logging threads
 open and close overflow connections — a PostgreSQL backend process each).
+x the server's front (--fronts): `uvicorn` (MLflow 3's default: FastAPI around MLflow's Flask app) or
+`gunicorn` (the Flask app in gunicorn gthread workers, `mlflow server --gunicorn-opts "--worker-class gthread
+--threads 8 --keep-alive 30"`).
 Modes: `series` (one thread), `threads` (fanout.LOGGING_THREADS threads, as fan-out logs), and `before`:
 threads with MLflow's run-URL printing left on, as fan-out ran before `quiet_mlflow_run_urls` (set_terminated
 then also calls get_run: four REST calls per child run).
 
     python bench/bench_child_run_cost.py [--runs 200] [--server-workers 1 2] [--backends postgres sqlite]
-                                      [--pool-sizes 0 16]
+                                      [--pool-sizes 0 16] [--fronts uvicorn gunicorn]
 """
 
 from __future__ import annotations
@@ -148,8 +151,16 @@ def database_bytes(cluster: object) -> int:
         return int(cursor.fetchone()[0])
 
 
+GUNICORN_OPTIONS = "--worker-class gthread --threads 8 --keep-alive 30"
+
+
 def measure_setup(
-    backend: str, workers: int, pool: int, runs: int, modes: list[tuple[str, int, bool]]
+    backend: str,
+    workers: int,
+    pool: int,
+    runs: int,
+    modes: list[tuple[str, int, bool]],
+    front: str = "uvicorn",
 ) -> list[tuple[str, int, dict]]:
     """Start PostgreSQL (or not) and an MLflow server with this set-up; measure every mode against it."""
     from tests.support.mlflow_server import MlflowServer
@@ -165,6 +176,7 @@ def measure_setup(
                 workers=workers,
                 backend_store_uri=cluster.uri if cluster else None,
                 extra_env=environment,
+                extra_args=["--gunicorn-opts", GUNICORN_OPTIONS] if front == "gunicorn" else [],
             ).start()
             postmaster = None
             if cluster is not None:
@@ -209,31 +221,35 @@ def main() -> int:
         default=[0, 16],
         help="the server's MLFLOW_SQLALCHEMYSTORE_POOL_SIZE (0 = MLflow's default, SQLAlchemy's 5)",
     )
+    parser.add_argument("--fronts", nargs="+", default=["uvicorn"], choices=["uvicorn", "gunicorn"])
+    parser.add_argument("--modes", nargs="+", default=["series", "threads", "before"])
     args = parser.parse_args()
     from jupyter_mlops.retraining.fanout import LOGGING_THREADS
 
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     threads = LOGGING_THREADS
     modes = [("series", 1, False), ("threads", threads, False), ("before", threads, True)]
+    modes = [mode for mode in modes if mode[0] in args.modes]
     loads = [os.getloadavg()[0]]
     rows = []
     setups = [
-        (backend, workers, pool)
+        (backend, workers, pool, front)
         for backend in args.backends
         for workers in args.server_workers
         for pool in (args.pool_sizes if backend == "postgres" else [0])
+        for front in args.fronts
     ]
-    for backend, workers, pool in setups:
-        for mode, count, result in measure_setup(backend, workers, pool, args.runs, modes):
-            rows.append((backend, workers, pool or "-", f"{mode} ({count})", result))
+    for backend, workers, pool, front in setups:
+        for mode, count, result in measure_setup(backend, workers, pool, args.runs, modes, front):
+            rows.append((f"{backend}/{front[0]}", workers, pool or "-", f"{mode} ({count})", result))
             loads.append(os.getloadavg()[0])
     print(
         f"one child run = create_run(tags) + log_batch({len(PARAMS) + 1} params, {len(METRICS)} metrics) + "
         f"set_terminated; {args.runs} runs per row; {os.cpu_count()} CPUs, "
-        f"load average {min(loads):.1f}-{max(loads):.1f}"
+        f"load average {min(loads):.1f}-{max(loads):.1f}; store/u = uvicorn front, /g = gunicorn"
     )
     header = (
-        f"{'store':<9}{'srv w':>6}{'pool':>5} {'mode':<12}{'create':>8}{'batch':>8}{'end':>8}"
+        f"{'store':<11}{'srv w':>6}{'pool':>5} {'mode':<12}{'create':>8}{'batch':>8}{'end':>8}"
         f"{'wall/run':>10}{'runs/s':>8}{'cpu client':>11}{'server':>8}{'pg':>6}{'cpu/run':>9}"
     )
     print(header + "   (ms; call columns = median client latency)")
@@ -241,7 +257,7 @@ def main() -> int:
         calls = r["calls"]
         cpu = r["client_ms"] + r["server_ms"] + r["postgres_ms"]
         print(
-            f"{backend:<9}{workers:>6}{pool:>5} {mode:<12}"
+            f"{backend:<11}{workers:>6}{pool:>5} {mode:<12}"
             f"{calls['create_run']:>8.1f}{calls['log_batch']:>8.1f}{calls['set_terminated']:>8.1f}"
             f"{r['wall_ms']:>10.1f}{1000 / r['wall_ms']:>8.1f}"
             f"{r['client_ms']:>11.1f}{r['server_ms']:>8.1f}{r['postgres_ms']:>6.1f}{cpu:>9.1f}"
