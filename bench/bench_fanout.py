@@ -18,6 +18,9 @@ Compared, alternating --repeats times (medians reported, with the load average):
   dask   a real Dask distributed LocalCluster started by the bench (2 worker processes, 1 thread each,
          its scheduler's tcp:// address); ours = `jupyter-mlops run ... --engine dask --address tcp://…`;
          bare = the same untracked function mapped over the sets on that cluster (`Client.map`)
+Each arm's CPU seconds are measured too (this process, the processes it reaped — the pool's workers, the
+`jupyter-mlops` command and its pool —, the Dask workers, the MLflow server's process tree, PostgreSQL's):
+ours minus bare is what tracking costs, printed per set.
 The MLflow server runs --server-workers processes (1 by default) behind --server-front: `gunicorn` (default:
 MLflow's Flask app in gunicorn gthread workers, 8 threads, `mlflow server --gunicorn-opts ...`, the set-up
 docs/scaling.md recommends for fan-out: ≈ 26 % less server CPU per child run than uvicorn) or `uvicorn`
@@ -33,25 +36,60 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 sys.path.insert(0, str(REPOSITORY / "bench"))
+from bench_child_run_cost import tree_cpu  # noqa: E402
 from fanout_models import TINY_GRID, expand, realistic_grid, realistic_notebook  # noqa: E402
 
 NOTEBOOK = REPOSITORY / "examples" / "iris_classifier.ipynb"
 WORKERS = 2
 GUNICORN_OPTIONS = "--worker-class gthread --threads 8 --keep-alive 30"
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds so far of everything an arm runs on this machine, by part."""
+
+    server_pid: int
+    postmaster_pid: int | None
+    dask_worker_pids: list[int] = field(default_factory=list)
+
+    def sample(self) -> dict[str, float]:
+        import psutil
+
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers = 0.0
+        for pid in self.dask_worker_pids:
+            times = psutil.Process(pid).cpu_times()
+            workers += times.user + times.system
+        return {
+            "pool or command": reaped.ru_utime + reaped.ru_stime,
+            "Dask workers": workers,
+            "bench process": time.process_time(),
+            "MLflow server": tree_cpu(self.server_pid),
+            "PostgreSQL": tree_cpu(self.postmaster_pid) if self.postmaster_pid else 0.0,
+        }
+
+    def measure(self, action):  # type: ignore[no-untyped-def]
+        """(action's result, CPU seconds by part while it ran)."""
+        before = self.sample()
+        result = action()
+        after = self.sample()
+        return result, {part: after[part] - before[part] for part in before}
 
 
 @dataclass
@@ -162,9 +200,10 @@ def dask_cluster():  # type: ignore[no-untyped-def]
 
 
 def ours(
-    model: Model, folder: Path, uri: str, experiment: str, address: str | None = None
-) -> tuple[float, float]:
-    """(whole command seconds, fan-out wall seconds) of `jupyter-mlops run --grid`; checks every run."""
+    model: Model, folder: Path, uri: str, experiment: str, meter: CpuMeter, address: str | None = None
+) -> tuple[tuple[float, float], dict[str, float]]:
+    """((whole command seconds, fan-out wall seconds), CPU by part) of `jupyter-mlops run --grid`; then checks
+    every run (not measured)."""
     import yaml
     from mlflow import MlflowClient
 
@@ -176,7 +215,9 @@ def ours(
     if address is not None:
         command += ["--engine", "dask", "--address", address]
     started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=folder)
+    completed, used = meter.measure(
+        functools.partial(subprocess.run, command, capture_output=True, text=True, check=False, cwd=folder)
+    )
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"fan-out failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
@@ -188,7 +229,7 @@ def ours(
     children = [run for run in runs if "mlflow.parentRunId" in run.data.tags]
     if len(children) != count or len(runs) != count + 1:
         raise SystemExit(f"expected {count} child runs in {experiment}, found {len(children)}")
-    return elapsed, float(parents[0].data.metrics["wall_seconds"])
+    return (elapsed, float(parents[0].data.metrics["wall_seconds"])), used
 
 
 def papermill_loop(folder: Path, sample: int) -> list[float]:
@@ -246,8 +287,12 @@ def tracking_server(folder: Path, backend: str, workers: int, front: str = "guni
             extra_env=MLFLOW_SERVER_ENV if cluster else {},
             extra_args=["--gunicorn-opts", GUNICORN_OPTIONS] if front == "gunicorn" else [],
         ).start()
+        postmaster = None
+        if cluster is not None:
+            assert cluster.root is not None
+            postmaster = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
         try:
-            yield server
+            yield server, postmaster
         finally:
             server.stop()
     finally:
@@ -270,6 +315,7 @@ def main() -> int:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     loads = [os.getloadavg()[0]]
     results: dict[tuple[str, str], tuple[list[tuple[float, float]], list[tuple[float, float]]]] = {}
+    cpu: dict[tuple[str, str], tuple[list[dict[str, float]], list[dict[str, float]]]] = {}
     papermill_times: list[float] = []
     with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
         folder = Path(name)
@@ -277,25 +323,45 @@ def main() -> int:
         client = stack.enter_context(dask_cluster()) if "dask" in args.engines else None
         for model in models if client is not None else []:  # warm imports, as the local pool's initializer
             client.run(_warm_worker, str(model.package.parent), model.package.name)  # type: ignore[union-attr]
-        with tracking_server(folder, args.backend, args.server_workers, args.server_front) as server:
+        dask_pids = list(client.run(os.getpid).values()) if client is not None else []  # type: ignore[union-attr]
+        with tracking_server(folder, args.backend, args.server_workers, args.server_front) as (
+            server,
+            postmaster,
+        ):
+            assert server.process is not None
             for engine in args.engines:
                 address = client.scheduler.address if engine == "dask" else None  # type: ignore[union-attr]
+                meter = CpuMeter(server.process.pid, postmaster, dask_pids if engine == "dask" else [])
                 for model in models:
                     bare_runs: list[tuple[float, float]] = []
                     ours_runs: list[tuple[float, float]] = []
+                    bare_cpu: list[dict[str, float]] = []
+                    ours_cpu: list[dict[str, float]] = []
                     for repeat in range(args.repeats):
-                        bare_runs.append(bare_pool(model) if engine == "local" else bare_dask(model, client))
+                        bare = (
+                            functools.partial(bare_pool, model)
+                            if engine == "local"
+                            else functools.partial(bare_dask, model, client)
+                        )
+                        one, used = meter.measure(bare)
+                        bare_runs.append(one)
+                        bare_cpu.append(used)
                         loads.append(os.getloadavg()[0])
                         experiment = f"bench-{engine}-{model.name}-{repeat}"
-                        ours_runs.append(ours(model, folder, server.uri, experiment, address))
+                        one, used = ours(model, folder, server.uri, experiment, meter, address)
+                        ours_runs.append(one)
+                        ours_cpu.append(used)
                         loads.append(os.getloadavg()[0])
                         print(
                             f"  {engine} {model.name} repeat {repeat + 1}: bare {bare_runs[-1][0]:.1f} s, "
                             f"ours {ours_runs[-1][0]:.1f} s (wall {ours_runs[-1][1]:.1f} s), "
+                            f"CPU bare {sum(bare_cpu[-1].values()):.1f} s, "
+                            f"ours {sum(ours_cpu[-1].values()):.1f} s, "
                             f"load {loads[-1]:.1f}",
                             file=sys.stderr,
                         )
                     results[(engine, model.name)] = (bare_runs, ours_runs)
+                    cpu[(engine, model.name)] = (bare_cpu, ours_cpu)
         if "tiny" in args.models and args.papermill_sample > 0:
             papermill_times = papermill_loop(folder, args.papermill_sample)
             loads.append(os.getloadavg()[0])
@@ -341,6 +407,20 @@ def main() -> int:
         print(
             f"ours throughput vs bare pool: {bare_seconds / ours_seconds:.0%} whole command, "
             f"{bare_seconds / ours_wall:.0%} fan-out wall (goal >= 90%); per repeat (whole/wall): {pairs}"
+        )
+        bare_cpu, ours_cpu = cpu[(engine, model_name)]
+        for label, samples in (("bare", bare_cpu), ("ours", ours_cpu)):
+            parts = {part: statistics.median(sample[part] for sample in samples) for part in samples[0]}
+            split = ", ".join(f"{part} {seconds:.1f}" for part, seconds in parts.items() if seconds >= 0.05)
+            print(f"CPU s, {label} (median by part): {sum(parts.values()):.1f} = {split}")
+        extra = statistics.median(
+            sum(o.values()) - sum(b.values()) for b, o in zip(bare_cpu, ours_cpu, strict=True)
+        )
+        server_part = statistics.median(o["MLflow server"] + o["PostgreSQL"] for o in ours_cpu)
+        print(
+            f"tracking's CPU per set (ours - bare): {1000 * extra / count:.0f} ms, of which MLflow server + "
+            f"PostgreSQL {1000 * server_part / count:.0f} ms; {extra / (count * fit_cpu):.0%} of the fits' "
+            "CPU"
         )
         if model.name == "tiny" and papermill_times:
             per_set = statistics.mean(papermill_times)
