@@ -23,7 +23,7 @@ Each arm's CPU seconds are measured too (this process, the processes it reaped �
 ours minus bare is what tracking costs, printed per set.
 The MLflow server runs --server-workers processes (1 by default) behind --server-front: `gunicorn` (default:
 MLflow's Flask app in gunicorn gthread workers, 8 threads, `mlflow server --gunicorn-opts ...`, the set-up
-docs/scaling.md recommends for fan-out: ≈ 26 % less server CPU per child run than uvicorn) or `uvicorn`
+docs/scaling.md recommends for fan-out: 20–26 % less server CPU per child run than uvicorn) or `uvicorn`
 (MLflow 3's default front, FastAPI around the same Flask app; with 2+ uvicorn workers each keep-alive call
 waits ~40 ms on a delayed ACK, uvicorn #3149, docs/retraining.md).
 
