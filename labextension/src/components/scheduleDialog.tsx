@@ -5,7 +5,7 @@
  */
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import type { MlopsClient } from '../api';
 import type { CronPreview, ScheduleOptions } from '../contract';
@@ -106,13 +106,17 @@ function ScheduleForm({
   useEffect(() => {
     void previewer.request(choice.cron, choice.engine);
   }, [previewer, choice.cron, choice.engine]);
+  // Edits compose on the latest choice, not on the one this render saw: two inputs handled before React
+  // re-renders (fast typing, a test filling fields) must not undo each other.
+  const latest = useRef(choice);
   const update = (next: Partial<IScheduleChoice>): void => {
-    const merged = { ...choice, ...next };
+    const merged = { ...latest.current, ...next };
+    latest.current = merged;
     setChoice(merged);
     onChange(merged);
   };
   const setParameter = (name: string, value: string): void =>
-    update({ parameters: { ...choice.parameters, [name]: value } });
+    update({ parameters: { ...latest.current.parameters, [name]: value } });
   const metricsId = 'jp-mlops-schedule-metrics';
   const aliasesId = 'jp-mlops-schedule-aliases';
   return (
