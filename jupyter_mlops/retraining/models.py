@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import pickle
+import shutil
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +57,72 @@ def trusted_types(model: object) -> list[str]:
     import skops.io
 
     return list(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
+
+
+class _TypeRecorder(pickle.Pickler):
+    """A pickler that writes nothing and records the name of every type and global it meets."""
+
+    def __init__(self) -> None:
+        super().__init__(_Discard(), protocol=pickle.HIGHEST_PROTOCOL)
+        self.names: set[str] = set()
+
+    def reducer_override(self, obj: object) -> object:
+        self.names.add(_qualified_name(type(obj)))
+        if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__name__")):
+            self.names.add(_qualified_name(obj))  # a class, function or ufunc the graph refers to
+        return NotImplemented
+
+
+def _qualified_name(named: object) -> str:
+    name = getattr(named, "__qualname__", None) or getattr(named, "__name__", "")
+    return f"{getattr(named, '__module__', None)}.{name}"
+
+
+class _Discard:
+    def write(self, data: bytes | pickle.PickleBuffer) -> int:
+        return memoryview(data).nbytes
+
+
+def type_fingerprint(model: object) -> frozenset[str] | None:
+    """The names of every type, class and function the model's object graph holds (a pickling pass
+    that writes nothing: milliseconds, where a skops dump of a forest takes tenths of a second); None
+    for a model pickle cannot walk."""
+    recorder = _TypeRecorder()
+    try:
+        recorder.dump(model)
+    except Exception:  # e.g. a lambda in a FunctionTransformer: skops judges that model on its own
+        return None
+    return frozenset(recorder.names)
+
+
+class TrustedTypes:
+    """`trusted_types`, computed once per type fingerprint: the models of a fan-out share their types.
+
+    Two models whose object graphs hold the same types need the same skops trust list. MLflow reloads each
+    saved model with the list, so a list that fell short would fail the save (`log_sklearn_model` then
+    computes it for that model alone).
+    """
+
+    def __init__(self) -> None:
+        self._by_fingerprint: dict[frozenset[str], list[str]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, model: object) -> tuple[list[str], bool]:
+        """The trust list for `model`, and whether it came from an earlier model's."""
+        fingerprint = type_fingerprint(model)
+        if fingerprint is None:
+            return trusted_types(model), False
+        with self._lock:
+            known = self._by_fingerprint.get(fingerprint)
+        if known is not None:
+            return list(known), True
+        computed = trusted_types(model)
+        with self._lock:
+            self._by_fingerprint[fingerprint] = computed
+        return list(computed), False
+
+
+TRUSTED_TYPES = TrustedTypes()
 
 
 def load_pickled(path: str | Path) -> object:
@@ -109,6 +177,7 @@ def log_sklearn_model(
     """
     require_sklearn_extra()
     import mlflow.sklearn
+    from mlflow.exceptions import MlflowException
     from mlflow.models import Model
 
     signature = model_signature(model, input_example)
@@ -122,20 +191,31 @@ def log_sklearn_model(
         try:
             with tempfile.TemporaryDirectory(prefix="jupyter-mlops-model-") as folder:
                 local_path = Path(folder) / MODEL_NAME
-                description = Model(
-                    artifact_path=logged.artifact_location,
-                    model_uuid=logged.model_id,
-                    model_id=logged.model_id,
-                )
-                mlflow.sklearn.save_model(
-                    model,
-                    str(local_path),
-                    mlflow_model=description,
-                    pip_requirements=pip_requirements(),
-                    skops_trusted_types=trusted_types(model),
-                    signature=signature,
-                    input_example=example,
-                )
+
+                def save(trusted: list[str]) -> None:
+                    description = Model(
+                        artifact_path=logged.artifact_location,
+                        model_uuid=logged.model_id,
+                        model_id=logged.model_id,
+                    )
+                    mlflow.sklearn.save_model(
+                        model,
+                        str(local_path),
+                        mlflow_model=description,
+                        pip_requirements=pip_requirements(),
+                        skops_trusted_types=trusted,
+                        signature=signature,
+                        input_example=example,
+                    )
+
+                trusted, shared = TRUSTED_TYPES.of(model)
+                try:
+                    save(trusted)
+                except MlflowException:
+                    if not shared:
+                        raise
+                    shutil.rmtree(local_path, ignore_errors=True)  # the list fell short: this model's own
+                    save(trusted_types(model))
                 client.log_model_artifacts(logged.model_id, str(local_path))
         except Exception:
             client.finalize_logged_model(logged.model_id, "FAILED")
