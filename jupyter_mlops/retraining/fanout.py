@@ -5,9 +5,10 @@ calls); notebook targets run papermill once per set. The parent logs each child 
 results arrive (three REST calls per set: create with all tags, one log_batch, end), so tracking overlaps
 computing and the calls' latency overlaps itself (against `mlflow server --workers N`, N > 1, each keep-alive
 call waits ~40 ms on a delayed ACK: docs/retraining.md). Only small outcomes cross the process boundary: a
-worker writes a model file only for sets that may be the best of their group. Models are logged for the best
-set of each group (or all, or none). A failing set fails its own child run only. Each child carries its
-set's key, so `--resume PARENT` re-runs only the sets without a FINISHED child (resume.py).
+worker writes a model file only for sets that may be the best of their group. The best set of each group
+has its model logged as soon as the group's last set is in (group_completion.py); or all, or none. A
+failing set fails its own child run only. Each child carries its set's key, so `--resume PARENT` re-runs
+only the sets without a FINISHED child (resume.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ from jupyter_mlops.core.session import (
 )
 from jupyter_mlops.retraining.errors import BadInputError, TrackingUnavailableError
 from jupyter_mlops.retraining.executors import EngineSettings, SetEngine, SetJob, open_engine
-from jupyter_mlops.retraining.models import load_pickled, log_sklearn_model, require_sklearn_extra
+from jupyter_mlops.retraining.group_completion import GroupCompletion
+from jupyter_mlops.retraining.models import (
+    load_pickled,
+    log_sklearn_model,
+    pip_requirements,
+    require_sklearn_extra,
+)
 from jupyter_mlops.retraining.notebook_runner import EXECUTED_ARTIFACT_DIR, TAG_PREFIX, RunOptions
 from jupyter_mlops.retraining.outcome import ExecutionPlace
 from jupyter_mlops.retraining.parameter_sets import ParameterSets, read_grid, read_rows
@@ -146,7 +153,7 @@ def _keeps_model(worker: _Worker, outcome: SetOutcome) -> bool:
     value = outcome.metrics.get(context.metric)
     if value is None:
         return False
-    group = outcome.parameters.get(context.group_by) if context.group_by else "all"
+    group = group_of(outcome.parameters, context.group_by)
     current = worker.best.get(group)
     if current is not None and better(current, value, context.greater_is_better):
         return False
@@ -241,6 +248,11 @@ def load_sets(request: FanoutRequest, target: Target) -> ParameterSets:
     return ParameterSets([{**base, **one} for one in sets.sets], group_by)
 
 
+def group_of(parameters: dict[str, object], group_by: str | None) -> object:
+    """The group a set belongs to: its `group_by` value (one group, "all", without `group_by`)."""
+    return parameters.get(group_by) if group_by else "all"
+
+
 def better(value: float, other: float, greater_is_better: bool) -> bool:
     """Whether `value` beats `other` in the metric's direction."""
     return value > other if greater_is_better else value < other
@@ -257,7 +269,7 @@ def best_per_group(
         value = outcome.metrics.get(metric)
         if outcome.error or value is None:
             continue
-        group = outcome.parameters.get(group_by) if group_by else "all"
+        group = group_of(outcome.parameters, group_by)
         current = best.get(group)
         if current is None or better(value, current.metrics[metric], greater_is_better):
             best[group] = outcome
@@ -326,6 +338,7 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
         return 0
     earlier: EarlierAttempt | None = None
     opened: ChildContext | None = None
+    models_logged: set[int] = set()  # the sets whose model (and best mark) is logged already
     if request.resume:
         earlier = read_earlier_attempt(session, request.resume, jobs)
         done = {outcome.index for outcome in earlier.done}
@@ -380,14 +393,24 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
             if keep_models:  # the first model log imports mlflow.sklearn + skops (seconds): overlap it
                 logging.submit(_warm_up_model_logging)
             logged: list[Future[SetOutcome]] = []
-            try:
-                with tqdm(total=len(jobs), desc="parameter sets", unit="set", leave=False) as progress:
-                    for outcome in engine.finished():  # the parent logs each set once, when it arrives
-                        logged.append(logging.submit(log_child, session, context, outcome))
-                        progress.update(1)
-                outcomes = [future.result() for future in logged]
-            finally:
-                logging.shutdown(wait=True, cancel_futures=True)
+            # a fresh run logs each group's best model once the group's last set is in, during the run
+            early = request.log_models == "best" and keep_models and earlier is None and request.shard is None
+            with GroupCompletion[SetOutcome](
+                [group_of(job.parameters, sets.group_by) for job in jobs] if early else [],
+                lambda arrived: _log_group_best(session, arrived, request, sets.group_by, models_logged),
+            ) as groups:
+                try:
+                    with tqdm(total=len(jobs), desc="parameter sets", unit="set", leave=False) as progress:
+                        for outcome in engine.finished():  # the parent logs each set once, when it arrives
+                            future = logging.submit(log_child, session, context, outcome)
+                            logged.append(future)
+                            if early:
+                                groups.add(group_of(outcome.parameters, sets.group_by), future)
+                            progress.update(1)
+                    outcomes = [future.result() for future in logged]
+                    groups.finish()
+                finally:
+                    logging.shutdown(wait=True, cancel_futures=True)
             if request.shard is not None:
                 failed = sum(1 for outcome in outcomes if outcome.error)
                 shard, shards = request.shard
@@ -401,7 +424,7 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
             engine.close()
         if earlier is not None:
             unmark_former_best(session, earlier.marked_best, {o.run_id for o in best.values() if o.run_id})
-        _log_models(session, outcomes, best, request)
+        _log_models(session, [o for o in outcomes if o.index not in models_logged], best, request)
         _log_reference_profiles(session, target, list(best.values()), echo)
         failed = sum(1 for outcome in outcomes if outcome.error)
         parent_metrics = {
@@ -484,9 +507,13 @@ def _open_parent_run(
 
 
 def _warm_up_model_logging() -> None:
-    """Import what logging a model needs while the pool computes."""
+    """Import what logging a model needs, and build MLflow's map of installed packages (seconds of file
+    system scans, which each model-logging thread would otherwise race to build), while the pool computes."""
     import mlflow.sklearn  # noqa: F401
     import skops.io  # noqa: F401
+    from mlflow.utils.requirements_utils import warn_dependency_requirement_mismatches
+
+    warn_dependency_requirement_mismatches(pip_requirements())
 
 
 def _common_params(outcomes: list[SetOutcome]) -> dict[str, object]:
@@ -527,23 +554,44 @@ def _log_models(
     best: dict[object, SetOutcome],
     request: FanoutRequest,
 ) -> None:
-    """Log the models `--log-models` asks for and mark the best child runs."""
+    """Log the models `--log-models` asks for among `outcomes` and mark the best child runs."""
+    remaining = {outcome.index for outcome in outcomes}
     chosen = (
         outcomes
         if request.log_models == "all"
-        else list(best.values())
+        else [outcome for outcome in best.values() if outcome.index in remaining]
         if request.log_models == "best"
         else []
     )
     best_ids = {outcome.index for outcome in best.values()}
-
-    def log_one(outcome: SetOutcome) -> None:
-        assert outcome.run_id is not None
-        model = load_pickled(outcome.model_path) if outcome.model_path else None
-        if model is not None and not outcome.error:
-            log_sklearn_model(model, outcome.run_id, session, input_example=outcome.input_example)
-        if outcome.index in best_ids:
-            session.log_batch(outcome.run_id, tags={f"{TAG_PREFIX}.fanout.best": "true"})
-
     with ThreadPoolExecutor(4) as threads:
-        list(threads.map(log_one, [outcome for outcome in chosen if not outcome.error]))
+        list(
+            threads.map(
+                lambda outcome: _log_model(session, outcome, best=outcome.index in best_ids),
+                [outcome for outcome in chosen if not outcome.error],
+            )
+        )
+
+
+def _log_group_best(
+    session: TrackingSession,
+    arrived: list[SetOutcome],
+    request: FanoutRequest,
+    group_by: str | None,
+    models_logged: set[int],
+) -> None:
+    """Log the model of a completed group's best set and mark its run (what `_log_models` would do later)."""
+    arrived.sort(key=lambda outcome: outcome.index)  # the same tie-break as over all the sets
+    for outcome in best_per_group(arrived, request.metric, group_by, request.greater_is_better).values():
+        _log_model(session, outcome, best=True)
+        models_logged.add(outcome.index)
+
+
+def _log_model(session: TrackingSession, outcome: SetOutcome, *, best: bool) -> None:
+    """Log one set's model into its child run; mark the run when it is its group's best."""
+    assert outcome.run_id is not None
+    model = load_pickled(outcome.model_path) if outcome.model_path else None
+    if model is not None and not outcome.error:
+        log_sklearn_model(model, outcome.run_id, session, input_example=outcome.input_example)
+    if best:
+        session.log_batch(outcome.run_id, tags={f"{TAG_PREFIX}.fanout.best": "true"})
