@@ -154,6 +154,11 @@ def database_bytes(cluster: object) -> int:
 GUNICORN_OPTIONS = "--worker-class gthread --threads 8 --keep-alive 30"
 
 
+def gunicorn_options(threads: int) -> str:
+    """GUNICORN_OPTIONS with `threads` threads per worker process."""
+    return GUNICORN_OPTIONS.replace("--threads 8", f"--threads {threads}")
+
+
 def measure_setup(
     backend: str,
     workers: int,
@@ -161,6 +166,7 @@ def measure_setup(
     runs: int,
     modes: list[tuple[str, int, bool]],
     front: str = "uvicorn",
+    gunicorn_threads: int = 8,
 ) -> list[tuple[str, int, dict]]:
     """Start PostgreSQL (or not) and an MLflow server with this set-up; measure every mode against it."""
     from tests.support.mlflow_server import MlflowServer
@@ -176,7 +182,9 @@ def measure_setup(
                 workers=workers,
                 backend_store_uri=cluster.uri if cluster else None,
                 extra_env=environment,
-                extra_args=["--gunicorn-opts", GUNICORN_OPTIONS] if front == "gunicorn" else [],
+                extra_args=(
+                    ["--gunicorn-opts", gunicorn_options(gunicorn_threads)] if front == "gunicorn" else []
+                ),
             ).start()
             postmaster = None
             if cluster is not None:
@@ -222,6 +230,9 @@ def main() -> int:
         help="the server's MLFLOW_SQLALCHEMYSTORE_POOL_SIZE (0 = MLflow's default, SQLAlchemy's 5)",
     )
     parser.add_argument("--fronts", nargs="+", default=["uvicorn"], choices=["uvicorn", "gunicorn"])
+    parser.add_argument(
+        "--gunicorn-threads", type=int, nargs="+", default=[8], help="gthread threads per gunicorn worker"
+    )
     parser.add_argument("--modes", nargs="+", default=["series", "threads", "before"])
     args = parser.parse_args()
     from jupyter_mlops.retraining.fanout import LOGGING_THREADS
@@ -233,20 +244,23 @@ def main() -> int:
     loads = [os.getloadavg()[0]]
     rows = []
     setups = [
-        (backend, workers, pool, front)
+        (backend, workers, pool, front, server_threads)
         for backend in args.backends
         for workers in args.server_workers
         for pool in (args.pool_sizes if backend == "postgres" else [0])
         for front in args.fronts
+        for server_threads in (args.gunicorn_threads if front == "gunicorn" else [0])
     ]
-    for backend, workers, pool, front in setups:
-        for mode, count, result in measure_setup(backend, workers, pool, args.runs, modes, front):
-            rows.append((f"{backend}/{front[0]}", workers, pool or "-", f"{mode} ({count})", result))
+    for backend, workers, pool, front, server_threads in setups:
+        label = f"{backend}/{front[0]}{server_threads or ''}"
+        measured = measure_setup(backend, workers, pool, args.runs, modes, front, server_threads)
+        for mode, count, result in measured:
+            rows.append((label, workers, pool or "-", f"{mode} ({count})", result))
             loads.append(os.getloadavg()[0])
     print(
         f"one child run = create_run(tags) + log_batch({len(PARAMS) + 1} params, {len(METRICS)} metrics) + "
         f"set_terminated; {args.runs} runs per row; {os.cpu_count()} CPUs, "
-        f"load average {min(loads):.1f}-{max(loads):.1f}; store/u = uvicorn front, /g = gunicorn"
+        f"load average {min(loads):.1f}-{max(loads):.1f}; store/u = uvicorn front, /gN = gunicorn, N threads"
     )
     header = (
         f"{'store':<11}{'srv w':>6}{'pool':>5} {'mode':<12}{'create':>8}{'batch':>8}{'end':>8}"
