@@ -424,7 +424,7 @@ def run_fanout(request: FanoutRequest, echo: Callable[[str], None] = print) -> i
             engine.close()
         if earlier is not None:
             unmark_former_best(session, earlier.marked_best, {o.run_id for o in best.values() if o.run_id})
-        _log_models(session, [o for o in outcomes if o.index not in models_logged], best, request)
+        _log_models(session, outcomes, best, request, already=models_logged)
         _log_reference_profiles(session, target, list(best.values()), echo)
         failed = sum(1 for outcome in outcomes if outcome.error)
         parent_metrics = {
@@ -553,13 +553,14 @@ def _log_models(
     outcomes: list[SetOutcome],
     best: dict[object, SetOutcome],
     request: FanoutRequest,
+    already: set[int],
 ) -> None:
-    """Log the models `--log-models` asks for among `outcomes` and mark the best child runs."""
-    remaining = {outcome.index for outcome in outcomes}
+    """Log the models `--log-models` asks for and mark the best child runs, but for the sets in `already`
+    (logged during the run)."""
     chosen = (
         outcomes
         if request.log_models == "all"
-        else [outcome for outcome in best.values() if outcome.index in remaining]
+        else list(best.values())
         if request.log_models == "best"
         else []
     )
@@ -568,7 +569,7 @@ def _log_models(
         list(
             threads.map(
                 lambda outcome: _log_model(session, outcome, best=outcome.index in best_ids),
-                [outcome for outcome in chosen if not outcome.error],
+                [outcome for outcome in chosen if not outcome.error and outcome.index not in already],
             )
         )
 
