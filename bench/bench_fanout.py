@@ -26,10 +26,14 @@ MLflow's Flask app in gunicorn gthread workers, 8 threads, `mlflow server --guni
 docs/scaling.md recommends for fan-out: 20–26 % less server CPU per child run than uvicorn) or `uvicorn`
 (MLflow 3's default front, FastAPI around the same Flask app; with 2+ uvicorn workers each keep-alive call
 waits ~40 ms on a delayed ACK, uvicorn #3149, docs/retraining.md).
+--tracking-cores N (0 by default: everything shares every core) gives the MLflow server and PostgreSQL the
+last N CPUs of their own (Linux CPU affinity, inherited by their processes) and everything else the rest —
+the workers (one per remaining CPU, in both arms), the `jupyter-mlops` command and the Dask scheduler: the
+set-up docs/scaling.md prescribes (the tracking server off the workers' cores), emulated on one machine.
 
     python bench/bench_fanout.py [--models realistic tiny] [--sets 200] [--repeats 3] [--server-workers 1]
                                  [--backend postgres] [--papermill-sample 6] [--engines local dask]
-                                 [--server-front gunicorn]
+                                 [--server-front gunicorn] [--tracking-cores 0]
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from bench_child_run_cost import tree_cpu  # noqa: E402
 from fanout_models import TINY_GRID, expand, realistic_grid, realistic_notebook  # noqa: E402
 
 NOTEBOOK = REPOSITORY / "examples" / "iris_classifier.ipynb"
-WORKERS = 2
+WORKERS = 2  # with --tracking-cores 0
 GUNICORN_OPTIONS = "--worker-class gthread --threads 8 --keep-alive 30"
 
 
@@ -129,12 +133,12 @@ def _bare(job: tuple[dict[str, object], str]) -> tuple[float, float]:
     return value, time.process_time() - started
 
 
-def bare_pool(model: Model) -> tuple[float, float]:
+def bare_pool(model: Model, workers: int) -> tuple[float, float]:
     """(wall seconds, mean CPU seconds per fit) of the untracked pool."""
     sets = model.sets
     started = time.perf_counter()
     with ProcessPoolExecutor(
-        WORKERS, initializer=_init, initargs=(str(model.package.parent), model.package.name)
+        workers, initializer=_init, initargs=(str(model.package.parent), model.package.name)
     ) as pool:
         results = list(pool.map(_bare, [(one, model.metric) for one in sets]))
     elapsed = time.perf_counter() - started
@@ -186,13 +190,13 @@ def bare_dask(model: Model, client) -> tuple[float, float]:  # type: ignore[no-u
 
 
 @contextlib.contextmanager
-def dask_cluster():  # type: ignore[no-untyped-def]
-    """A real Dask distributed LocalCluster of WORKERS processes (1 thread each), closed after."""
+def dask_cluster(workers: int):  # type: ignore[no-untyped-def]
+    """A real Dask distributed LocalCluster of `workers` processes (1 thread each), closed after."""
     from distributed import Client, LocalCluster
 
     with (
         LocalCluster(
-            n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -200,7 +204,13 @@ def dask_cluster():  # type: ignore[no-untyped-def]
 
 
 def ours(
-    model: Model, folder: Path, uri: str, experiment: str, meter: CpuMeter, address: str | None = None
+    model: Model,
+    folder: Path,
+    uri: str,
+    experiment: str,
+    meter: CpuMeter,
+    workers: int,
+    address: str | None = None,
 ) -> tuple[tuple[float, float], dict[str, float]]:
     """((whole command seconds, fan-out wall seconds), CPU by part) of `jupyter-mlops run --grid`; then checks
     every run (not measured)."""
@@ -210,7 +220,7 @@ def ours(
     grid = folder / f"grid-{model.name}.yaml"
     grid.write_text(yaml.safe_dump({"grid": model.grid, "group_by": model.group_by}))
     command = [sys.executable, "-m", "jupyter_mlops.cli", "run", str(model.package), "--grid", str(grid)]
-    command += ["--workers", str(WORKERS), "--metric", model.metric, "--experiment", experiment]
+    command += ["--workers", str(workers), "--metric", model.metric, "--experiment", experiment]
     command += ["--tracking-uri", uri]
     if address is not None:
         command += ["--engine", "dask", "--address", address]
@@ -273,20 +283,39 @@ def build_models(folder: Path, names: list[str], sets: int) -> list[Model]:
 
 
 @contextlib.contextmanager
-def tracking_server(folder: Path, backend: str, workers: int, front: str = "gunicorn"):  # type: ignore[no-untyped-def]
-    """A real MLflow server on PostgreSQL (or SQLite) for the bench; stopped and deleted after."""
+def on_cores(cores: set[int] | None):  # type: ignore[no-untyped-def]
+    """Run the block, and the processes it starts, on `cores` only; None leaves the affinity alone."""
+    if cores is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+@contextlib.contextmanager
+def tracking_server(  # type: ignore[no-untyped-def]
+    folder: Path, backend: str, workers: int, front: str = "gunicorn", cores: set[int] | None = None
+):
+    """A real MLflow server on PostgreSQL (or SQLite) for the bench, started on `cores` when given (their
+    processes inherit that affinity); stopped and deleted after."""
     from tests.support.mlflow_server import MlflowServer
     from tests.support.postgres import MLFLOW_SERVER_ENV, PostgresCluster
 
-    cluster = PostgresCluster().start() if backend == "postgres" else None
+    with on_cores(cores):
+        cluster = PostgresCluster().start() if backend == "postgres" else None
     try:
-        server = MlflowServer(
-            root=folder / "mlflow",
-            workers=workers,
-            backend_store_uri=cluster.uri if cluster else None,
-            extra_env=MLFLOW_SERVER_ENV if cluster else {},
-            extra_args=["--gunicorn-opts", GUNICORN_OPTIONS] if front == "gunicorn" else [],
-        ).start()
+        with on_cores(cores):
+            server = MlflowServer(
+                root=folder / "mlflow",
+                workers=workers,
+                backend_store_uri=cluster.uri if cluster else None,
+                extra_env=MLFLOW_SERVER_ENV if cluster else {},
+                extra_args=["--gunicorn-opts", GUNICORN_OPTIONS] if front == "gunicorn" else [],
+            ).start()
         postmaster = None
         if cluster is not None:
             assert cluster.root is not None
@@ -300,6 +329,17 @@ def tracking_server(folder: Path, backend: str, workers: int, front: str = "guni
             cluster.stop()
 
 
+def describe_placement(server_pid: int, postmaster_pid: int | None, dask_pids: list[int]) -> str:
+    """Which CPUs each part may run on, read back from the live processes."""
+    import psutil
+
+    parts = {"bench and arms": os.getpid(), "MLflow server": server_pid}
+    if postmaster_pid is not None:
+        parts["PostgreSQL"] = postmaster_pid
+    parts.update({f"Dask worker {number}": pid for number, pid in enumerate(dask_pids, 1)})
+    return ", ".join(f"{part} {sorted(psutil.Process(pid).cpu_affinity())}" for part, pid in parts.items())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", choices=["realistic", "tiny"], default=["realistic", "tiny"])
@@ -310,7 +350,17 @@ def main() -> int:
     parser.add_argument("--papermill-sample", type=int, default=6, help="0 skips the papermill loop")
     parser.add_argument("--engines", nargs="+", choices=["local", "dask"], default=["local"])
     parser.add_argument("--server-front", choices=["gunicorn", "uvicorn"], default="gunicorn")
+    parser.add_argument(
+        "--tracking-cores", type=int, default=0, help="CPUs of their own for the MLflow server and PostgreSQL"
+    )
     args = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0))
+    if not 0 <= args.tracking_cores < len(cores):
+        raise SystemExit(f"--tracking-cores must leave a CPU for the workers (this process has {len(cores)})")
+    tracking_cores = set(cores[len(cores) - args.tracking_cores :]) if args.tracking_cores else None
+    workers = len(cores) - args.tracking_cores if args.tracking_cores else WORKERS
+    if tracking_cores is not None:
+        os.sched_setaffinity(0, set(cores) - tracking_cores)  # inherited by every arm's processes
 
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     loads = [os.getloadavg()[0]]
@@ -320,15 +370,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
         folder = Path(name)
         models = build_models(folder, args.models, args.sets)
-        client = stack.enter_context(dask_cluster()) if "dask" in args.engines else None
+        client = stack.enter_context(dask_cluster(workers)) if "dask" in args.engines else None
         for model in models if client is not None else []:  # warm imports, as the local pool's initializer
             client.run(_warm_worker, str(model.package.parent), model.package.name)  # type: ignore[union-attr]
         dask_pids = list(client.run(os.getpid).values()) if client is not None else []  # type: ignore[union-attr]
-        with tracking_server(folder, args.backend, args.server_workers, args.server_front) as (
-            server,
-            postmaster,
-        ):
+        with tracking_server(
+            folder, args.backend, args.server_workers, args.server_front, tracking_cores
+        ) as (server, postmaster):
             assert server.process is not None
+            placement = describe_placement(server.process.pid, postmaster, dask_pids)
             for engine in args.engines:
                 address = client.scheduler.address if engine == "dask" else None  # type: ignore[union-attr]
                 meter = CpuMeter(server.process.pid, postmaster, dask_pids if engine == "dask" else [])
@@ -339,7 +389,7 @@ def main() -> int:
                     ours_cpu: list[dict[str, float]] = []
                     for repeat in range(args.repeats):
                         bare = (
-                            functools.partial(bare_pool, model)
+                            functools.partial(bare_pool, model, workers)
                             if engine == "local"
                             else functools.partial(bare_dask, model, client)
                         )
@@ -348,7 +398,7 @@ def main() -> int:
                         bare_cpu.append(used)
                         loads.append(os.getloadavg()[0])
                         experiment = f"bench-{engine}-{model.name}-{repeat}"
-                        one, used = ours(model, folder, server.uri, experiment, meter, address)
+                        one, used = ours(model, folder, server.uri, experiment, meter, workers, address)
                         ours_runs.append(one)
                         ours_cpu.append(used)
                         loads.append(os.getloadavg()[0])
@@ -367,10 +417,11 @@ def main() -> int:
             loads.append(os.getloadavg()[0])
 
     print(
-        f"B3 fan-out, {WORKERS} workers, {os.cpu_count()} CPUs, MLflow server on {args.backend} "
+        f"B3 fan-out, {workers} workers, {os.cpu_count()} CPUs, MLflow server on {args.backend} "
         f"(--workers {args.server_workers}, {args.server_front}), {args.repeats} alternated repeats, "
         f"load average {min(loads):.1f}-{max(loads):.1f}"
     )
+    print(f"CPUs: {placement}")
     for (engine, model_name), (bare_runs, ours_runs) in results.items():
         model = next(one for one in models if one.name == model_name)
         count = len(model.sets)
