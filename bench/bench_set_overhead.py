@@ -54,7 +54,7 @@ def main() -> None:
             started = time.process_time()
             for index, parameters in enumerate(sets):
                 job = SetJob(index, set_key(parameters), parameters)
-                result = _dask_execute_set(keeping, {}, job, str(folder / "out"), str(folder / "capture"))
+                result = _dask_execute_set(job, keeping, {}, str(folder / "out"), str(folder / "capture"))
                 pickle.dumps(result)  # what travels back to the parent
             return (time.process_time() - started) / len(sets)
 

@@ -120,9 +120,9 @@ class LocalEngine:
 
 
 def _dask_execute_set(
+    job: SetJob,
     keeping: ModelKeeping,
     environment: dict[str, str],
-    job: SetJob,
     output_dir: str,
     capture_root: str,
 ) -> tuple[SetOutcome, bytes | None, bytes | None]:
@@ -190,20 +190,22 @@ class DaskEngine:
             self.description = f"the Dask scheduler at {address} ({count} worker(s) now)"
 
     def submit(self, jobs: Sequence[SetJob]) -> None:
-        client = self._client
-        for job in jobs:
-            future = client.submit(  # type: ignore[attr-defined]
-                _dask_execute_set,
-                self.settings.keeping,
-                self.settings.environment,
-                job,
-                self.settings.output_dir,
-                self.settings.capture_root,
-                key=f"jupyter-mlops-set-{job.index:05d}-{job.key}-{os.getpid()}",
-                pure=False,
-                retries=DASK_TASK_RETRIES,
-            )
-            self._futures[future] = job
+        """Every set in one `Client.map`: one graph update for the scheduler, not one message per set."""
+        if not jobs:
+            return
+        settings = self.settings
+        futures = self._client.map(  # type: ignore[attr-defined]
+            _dask_execute_set,
+            jobs,
+            keeping=settings.keeping,
+            environment=settings.environment,
+            output_dir=settings.output_dir,
+            capture_root=settings.capture_root,
+            key=[f"jupyter-mlops-set-{job.index:05d}-{job.key}-{os.getpid()}" for job in jobs],
+            pure=False,
+            retries=DASK_TASK_RETRIES,
+        )
+        self._futures.update(zip(futures, jobs, strict=True))
 
     def finished(self) -> Iterator[SetOutcome]:
         from distributed import as_completed as dask_as_completed
