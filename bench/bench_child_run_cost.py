@@ -151,12 +151,12 @@ def database_bytes(cluster: object) -> int:
         return int(cursor.fetchone()[0])
 
 
-GUNICORN_OPTIONS = "--worker-class gthread --threads 8 --keep-alive 30"
+def gunicorn_options(threads: int = 8) -> str:
+    """`mlflow server --gunicorn-opts` for the gthread front, `threads` threads per worker process."""
+    return f"--worker-class gthread --threads {threads} --keep-alive 30"
 
 
-def gunicorn_options(threads: int) -> str:
-    """GUNICORN_OPTIONS with `threads` threads per worker process."""
-    return GUNICORN_OPTIONS.replace("--threads 8", f"--threads {threads}")
+GUNICORN_OPTIONS = gunicorn_options()
 
 
 def measure_setup(

@@ -56,12 +56,11 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 sys.path.insert(0, str(REPOSITORY / "bench"))
-from bench_child_run_cost import tree_cpu  # noqa: E402
+from bench_child_run_cost import GUNICORN_OPTIONS, tree_cpu  # noqa: E402
 from fanout_models import TINY_GRID, expand, realistic_grid, realistic_notebook  # noqa: E402
 
 NOTEBOOK = REPOSITORY / "examples" / "iris_classifier.ipynb"
 WORKERS = 2  # with --tracking-cores 0
-GUNICORN_OPTIONS = "--worker-class gthread --threads 8 --keep-alive 30"
 
 
 @dataclass
