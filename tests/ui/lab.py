@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.mlflow_server import free_port
 
@@ -160,3 +161,31 @@ def open_mlops_panel(page) -> None:  # type: ignore[no-untyped-def]
             continue
         page.wait_for_timeout(300)  # a restore finishing right now may still hide it
     panel.wait_for(state="visible", timeout=5_000)
+
+
+def run_from_palette(page, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the command palette, type `label` and run the command.
+
+    The palette is modal: it closes when the focus leaves it, which a notebook still settling after load
+    can cause at any moment, and Ctrl+Shift+C toggles it. So each attempt opens it only while hidden (the
+    keys, then the View menu), and an attempt whose palette closes under it starts over.
+    """
+    palette = page.locator(".lm-CommandPalette-input")
+    item = page.locator(".lm-CommandPalette-item", has_text=label).first
+    for _attempt in range(4):
+        try:
+            if not palette.is_visible():
+                page.locator(".jp-NotebookPanel:visible .jp-Cell").first.click()
+                page.keyboard.press("Control+Shift+C")
+                try:
+                    palette.wait_for(state="visible", timeout=5_000)
+                except PlaywrightTimeoutError:
+                    page.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
+                    page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
+                    palette.wait_for(state="visible", timeout=10_000)
+            palette.fill(label, timeout=5_000)
+            item.click(timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"the command palette did not stay open to run {label!r} in 4 attempts")

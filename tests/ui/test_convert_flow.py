@@ -16,7 +16,7 @@ from tests.support.tagged_notebooks import (
     HIDDEN_STATE_CELL,
     write_tagged_notebook,
 )
-from tests.ui.lab import JupyterLab
+from tests.ui.lab import JupyterLab, run_from_palette
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,30 +46,6 @@ def convert_lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Jupy
     lab.start()
     yield lab
     lab.stop()
-
-
-def run_from_palette(page, label: str) -> None:  # type: ignore[no-untyped-def]
-    """Open the command palette and run `label`.
-
-    Ctrl+Shift+C toggles the palette, so it is pressed only while the palette is hidden (a second press on
-    a slow machine would close it again); the View menu's item is the fallback when the keys do not land.
-    """
-    palette = page.locator(".lm-CommandPalette-input")
-    for _attempt in range(3):
-        if palette.is_visible():
-            break
-        page.locator(".jp-NotebookPanel:visible .jp-Cell").first.click()
-        page.keyboard.press("Control+Shift+C")
-        try:
-            palette.wait_for(state="visible", timeout=5_000)
-        except Exception:
-            continue
-    if not palette.is_visible():
-        page.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
-    palette.wait_for(state="visible", timeout=10_000)
-    palette.fill(label)
-    page.locator(".lm-CommandPalette-item", has_text=label).first.click()
 
 
 def test_convert_report_tests_and_refusal(browser, convert_lab: JupyterLab, screenshot_dir: Path) -> None:

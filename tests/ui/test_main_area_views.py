@@ -10,8 +10,7 @@ from mlflow.tracking import MlflowClient
 
 from jupyter_mlops.core.registry import register_run_model
 from tests.ui.conftest import MODEL_RUN_NAME, PLAIN_RUN_NAMES, LoggedExperiment
-from tests.ui.lab import JupyterLab, open_mlops_panel
-from tests.ui.test_convert_flow import run_from_palette
+from tests.ui.lab import JupyterLab, open_mlops_panel, run_from_palette
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
