@@ -30,10 +30,15 @@ waits ~40 ms on a delayed ACK, uvicorn #3149, docs/retraining.md).
 last N CPUs of their own (Linux CPU affinity, inherited by their processes) and everything else the rest —
 the workers (one per remaining CPU, in both arms), the `jupyter-mlops` command and the Dask scheduler: the
 set-up docs/scaling.md prescribes (the tracking server off the workers' cores), emulated on one machine.
+--driver-cores tracking (with --tracking-cores; Dask arms only) moves what drives the fan-out — the bench's
+client and the Dask scheduler it hosts, and the `jupyter-mlops` command — onto the tracking CPUs too, so the
+workers' CPUs hold the Dask workers alone: a Dask cluster's topology, where the client and the scheduler are
+not on the workers' machines. The default, `workers`, keeps them with the workers (the worst case). The local
+engine's arms stay on the workers' CPUs either way: its pool is the command's own children.
 
     python bench/bench_fanout.py [--models realistic tiny] [--sets 200] [--repeats 3] [--server-workers 1]
                                  [--backend postgres] [--papermill-sample 6] [--engines local dask]
-                                 [--server-front gunicorn] [--tracking-cores 0]
+                                 [--server-front gunicorn] [--tracking-cores 0] [--driver-cores workers]
 """
 
 from __future__ import annotations
@@ -296,6 +301,25 @@ def on_cores(cores: set[int] | None):  # type: ignore[no-untyped-def]
 
 
 @contextlib.contextmanager
+def process_on_cores(cores: set[int] | None):  # type: ignore[no-untyped-def]
+    """Run every thread of this process (the Dask scheduler's event loop among them), and the processes
+    started meanwhile, on `cores`; None leaves the affinity alone. Linux affinity is per thread."""
+    if cores is None:
+        yield
+        return
+    threads = [int(tid) for tid in os.listdir("/proc/self/task")]
+    before = {tid: os.sched_getaffinity(tid) for tid in threads}
+    for tid in threads:
+        os.sched_setaffinity(tid, cores)
+    try:
+        yield
+    finally:
+        for tid, affinity in before.items():
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                os.sched_setaffinity(tid, affinity)
+
+
+@contextlib.contextmanager
 def tracking_server(  # type: ignore[no-untyped-def]
     folder: Path, backend: str, workers: int, front: str = "gunicorn", cores: set[int] | None = None
 ):
@@ -332,11 +356,60 @@ def describe_placement(server_pid: int, postmaster_pid: int | None, dask_pids: l
     """Which CPUs each part may run on, read back from the live processes."""
     import psutil
 
-    parts = {"bench and arms": os.getpid(), "MLflow server": server_pid}
+    parts = {"bench, Dask scheduler and the command": os.getpid(), "MLflow server": server_pid}
     if postmaster_pid is not None:
         parts["PostgreSQL"] = postmaster_pid
     parts.update({f"Dask worker {number}": pid for number, pid in enumerate(dask_pids, 1)})
-    return ", ".join(f"{part} {sorted(psutil.Process(pid).cpu_affinity())}" for part, pid in parts.items())
+
+    def cpus(pid: int) -> list[int]:
+        if pid != os.getpid():
+            return sorted(psutil.Process(pid).cpu_affinity())
+        threads = [int(tid) for tid in os.listdir("/proc/self/task")]  # every thread of the bench
+        return sorted(set().union(*(os.sched_getaffinity(tid) for tid in threads)))
+
+    return ", ".join(f"{part} {cpus(pid)}" for part, pid in parts.items())
+
+
+def alternate(  # type: ignore[no-untyped-def]
+    engine: str,
+    model: Model,
+    repeats: int,
+    meter: CpuMeter,
+    workers: int,
+    client,
+    folder: Path,
+    uri: str,
+    loads: list[float],
+) -> tuple[tuple[list[tuple[float, float]], list[tuple[float, float]]], tuple[list[dict], list[dict]]]:
+    """Bare then ours, `repeats` times on `engine`: ((bare runs, ours runs), (bare CPU, ours CPU))."""
+    address = client.scheduler.address if engine == "dask" else None
+    bare_runs: list[tuple[float, float]] = []
+    ours_runs: list[tuple[float, float]] = []
+    bare_cpu: list[dict[str, float]] = []
+    ours_cpu: list[dict[str, float]] = []
+    for repeat in range(repeats):
+        bare = (
+            functools.partial(bare_pool, model, workers)
+            if engine == "local"
+            else functools.partial(bare_dask, model, client)
+        )
+        one, used = meter.measure(bare)
+        bare_runs.append(one)
+        bare_cpu.append(used)
+        loads.append(os.getloadavg()[0])
+        experiment = f"bench-{engine}-{model.name}-{repeat}"
+        one, used = ours(model, folder, uri, experiment, meter, workers, address)
+        ours_runs.append(one)
+        ours_cpu.append(used)
+        loads.append(os.getloadavg()[0])
+        print(
+            f"  {engine} {model.name} repeat {repeat + 1}: bare {bare_runs[-1][0]:.1f} s, "
+            f"ours {ours_runs[-1][0]:.1f} s (wall {ours_runs[-1][1]:.1f} s), "
+            f"CPU bare {sum(bare_cpu[-1].values()):.1f} s, ours {sum(ours_cpu[-1].values()):.1f} s, "
+            f"load {loads[-1]:.1f}",
+            file=sys.stderr,
+        )
+    return (bare_runs, ours_runs), (bare_cpu, ours_cpu)
 
 
 def main() -> int:
@@ -352,11 +425,19 @@ def main() -> int:
     parser.add_argument(
         "--tracking-cores", type=int, default=0, help="CPUs of their own for the MLflow server and PostgreSQL"
     )
+    parser.add_argument(
+        "--driver-cores",
+        choices=["workers", "tracking"],
+        default="workers",
+        help="Dask arms: the client, the scheduler and the command on the workers' or the tracking CPUs",
+    )
     args = parser.parse_args()
     cores = sorted(os.sched_getaffinity(0))
     if not 0 <= args.tracking_cores < len(cores):
         raise SystemExit(f"--tracking-cores must leave a CPU for the workers (this process has {len(cores)})")
     tracking_cores = set(cores[len(cores) - args.tracking_cores :]) if args.tracking_cores else None
+    if args.driver_cores == "tracking" and tracking_cores is None:
+        raise SystemExit("--driver-cores tracking needs --tracking-cores N")
     workers = len(cores) - args.tracking_cores if args.tracking_cores else WORKERS
     if tracking_cores is not None:
         os.sched_setaffinity(0, set(cores) - tracking_cores)  # inherited by every arm's processes
@@ -366,6 +447,7 @@ def main() -> int:
     results: dict[tuple[str, str], tuple[list[tuple[float, float]], list[tuple[float, float]]]] = {}
     cpu: dict[tuple[str, str], tuple[list[dict[str, float]], list[dict[str, float]]]] = {}
     papermill_times: list[float] = []
+    placements: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
         folder = Path(name)
         models = build_models(folder, args.models, args.sets)
@@ -377,40 +459,17 @@ def main() -> int:
             folder, args.backend, args.server_workers, args.server_front, tracking_cores
         ) as (server, postmaster):
             assert server.process is not None
-            placement = describe_placement(server.process.pid, postmaster, dask_pids)
             for engine in args.engines:
-                address = client.scheduler.address if engine == "dask" else None  # type: ignore[union-attr]
-                meter = CpuMeter(server.process.pid, postmaster, dask_pids if engine == "dask" else [])
-                for model in models:
-                    bare_runs: list[tuple[float, float]] = []
-                    ours_runs: list[tuple[float, float]] = []
-                    bare_cpu: list[dict[str, float]] = []
-                    ours_cpu: list[dict[str, float]] = []
-                    for repeat in range(args.repeats):
-                        bare = (
-                            functools.partial(bare_pool, model, workers)
-                            if engine == "local"
-                            else functools.partial(bare_dask, model, client)
+                driver = tracking_cores if engine == "dask" and args.driver_cores == "tracking" else None
+                with process_on_cores(driver):
+                    placements[engine] = describe_placement(server.process.pid, postmaster, dask_pids)
+                    meter = CpuMeter(server.process.pid, postmaster, dask_pids if engine == "dask" else [])
+                    for model in models:
+                        runs, used = alternate(
+                            engine, model, args.repeats, meter, workers, client, folder, server.uri, loads
                         )
-                        one, used = meter.measure(bare)
-                        bare_runs.append(one)
-                        bare_cpu.append(used)
-                        loads.append(os.getloadavg()[0])
-                        experiment = f"bench-{engine}-{model.name}-{repeat}"
-                        one, used = ours(model, folder, server.uri, experiment, meter, workers, address)
-                        ours_runs.append(one)
-                        ours_cpu.append(used)
-                        loads.append(os.getloadavg()[0])
-                        print(
-                            f"  {engine} {model.name} repeat {repeat + 1}: bare {bare_runs[-1][0]:.1f} s, "
-                            f"ours {ours_runs[-1][0]:.1f} s (wall {ours_runs[-1][1]:.1f} s), "
-                            f"CPU bare {sum(bare_cpu[-1].values()):.1f} s, "
-                            f"ours {sum(ours_cpu[-1].values()):.1f} s, "
-                            f"load {loads[-1]:.1f}",
-                            file=sys.stderr,
-                        )
-                    results[(engine, model.name)] = (bare_runs, ours_runs)
-                    cpu[(engine, model.name)] = (bare_cpu, ours_cpu)
+                        results[(engine, model.name)] = runs
+                        cpu[(engine, model.name)] = used
         if "tiny" in args.models and args.papermill_sample > 0:
             papermill_times = papermill_loop(folder, args.papermill_sample)
             loads.append(os.getloadavg()[0])
@@ -420,7 +479,8 @@ def main() -> int:
         f"(--workers {args.server_workers}, {args.server_front}), {args.repeats} alternated repeats, "
         f"load average {min(loads):.1f}-{max(loads):.1f}"
     )
-    print(f"CPUs: {placement}")
+    for engine, placement in placements.items():
+        print(f"CPUs, {engine} arms: {placement}")
     for (engine, model_name), (bare_runs, ours_runs) in results.items():
         model = next(one for one in models if one.name == model_name)
         count = len(model.sets)
