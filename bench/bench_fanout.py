@@ -356,7 +356,8 @@ def describe_placement(server_pid: int, postmaster_pid: int | None, dask_pids: l
     """Which CPUs each part may run on, read back from the live processes."""
     import psutil
 
-    parts = {"bench, Dask scheduler and the command": os.getpid(), "MLflow server": server_pid}
+    driver = "bench, Dask scheduler and the command" if dask_pids else "bench and the command"
+    parts = {driver: os.getpid(), "MLflow server": server_pid}
     if postmaster_pid is not None:
         parts["PostgreSQL"] = postmaster_pid
     parts.update({f"Dask worker {number}": pid for number, pid in enumerate(dask_pids, 1)})
