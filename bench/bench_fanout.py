@@ -286,31 +286,23 @@ def build_models(folder: Path, names: list[str], sets: int) -> list[Model]:
     return models
 
 
+def bench_threads() -> list[int]:
+    """The thread ids of this process (Linux CPU affinity is per thread)."""
+    return [int(tid) for tid in os.listdir("/proc/self/task")]
+
+
 @contextlib.contextmanager
 def on_cores(cores: set[int] | None):  # type: ignore[no-untyped-def]
-    """Run the block, and the processes it starts, on `cores` only; None leaves the affinity alone."""
-    if cores is None:
-        yield
-        return
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, cores)
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, before)
-
-
-@contextlib.contextmanager
-def process_on_cores(cores: set[int] | None):  # type: ignore[no-untyped-def]
     """Run every thread of this process (the Dask scheduler's event loop among them), and the processes
-    started meanwhile, on `cores`; None leaves the affinity alone. Linux affinity is per thread."""
+    started meanwhile, on `cores`; None leaves the affinity alone."""
     if cores is None:
         yield
         return
-    threads = [int(tid) for tid in os.listdir("/proc/self/task")]
-    before = {tid: os.sched_getaffinity(tid) for tid in threads}
-    for tid in threads:
-        os.sched_setaffinity(tid, cores)
+    before: dict[int, set[int]] = {}
+    for tid in bench_threads():
+        with contextlib.suppress(ProcessLookupError):  # a thread that ends right now
+            before[tid] = os.sched_getaffinity(tid)
+            os.sched_setaffinity(tid, cores)
     try:
         yield
     finally:
@@ -365,8 +357,7 @@ def describe_placement(server_pid: int, postmaster_pid: int | None, dask_pids: l
     def cpus(pid: int) -> list[int]:
         if pid != os.getpid():
             return sorted(psutil.Process(pid).cpu_affinity())
-        threads = [int(tid) for tid in os.listdir("/proc/self/task")]  # every thread of the bench
-        return sorted(set().union(*(os.sched_getaffinity(tid) for tid in threads)))
+        return sorted(set().union(*(os.sched_getaffinity(tid) for tid in bench_threads())))
 
     return ", ".join(f"{part} {cpus(pid)}" for part, pid in parts.items())
 
@@ -462,7 +453,7 @@ def main() -> int:
             assert server.process is not None
             for engine in args.engines:
                 driver = tracking_cores if engine == "dask" and args.driver_cores == "tracking" else None
-                with process_on_cores(driver):
+                with on_cores(driver):
                     placements[engine] = describe_placement(server.process.pid, postmaster, dask_pids)
                     meter = CpuMeter(server.process.pid, postmaster, dask_pids if engine == "dask" else [])
                     for model in models:
